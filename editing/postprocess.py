@@ -1,0 +1,46 @@
+"""Clean a finished completion so it fits the text it is inserted into."""
+
+from __future__ import annotations
+
+from pied.editing.indent import convert
+from pied.editing.stops import Scope
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def suffix_overlap(completion: str, suffix: str) -> int:
+    """Length of the longest tail of ``completion`` that the suffix starts with.
+
+    An overlap that starts inside a word of the completion does not count (``foo``
+    before ``o...`` is not a duplicated ``o``), and neither does whitespace alone.
+    """
+    for k in range(min(len(completion), len(suffix)), 0, -1):
+        tail = completion[-k:]
+        if not suffix.startswith(tail) or not tail.strip():
+            continue
+        start = len(completion) - k
+        if start > 0 and _is_word_char(completion[start - 1]) and _is_word_char(tail[0]):
+            continue
+        return k
+    return 0
+
+
+def finish(completion: str, scope: Scope, suffix: str, indent_unit: str) -> str:
+    """Trailing whitespace off, no text that repeats the suffix, the file's indentation."""
+    lines = completion.split("\n")
+    lines = [line.rstrip() for line in lines[:-1]] + [lines[-1]]
+    while len(lines) > 1 and not lines[-1].strip():
+        lines.pop()
+    if not scope.line_suffix[:1].strip():
+        # Nothing, or whitespace, follows on the cursor's line: trailing blanks are noise.
+        lines[-1] = lines[-1].rstrip()
+    text = "\n".join(lines)
+    overlap = suffix_overlap(text, suffix)
+    if overlap:
+        text = text[:-overlap]
+    if not text.strip():
+        return ""
+    first_line_is_indent = not scope.line_prefix.strip()
+    return convert(text, indent_unit, first_line_is_indent=first_line_is_indent)

@@ -1,0 +1,1 @@
+"""The language server (pygls): the only package that knows LSP types."""

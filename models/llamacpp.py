@@ -1,0 +1,301 @@
+"""The llama.cpp backend: the only module that imports llama_cpp.
+
+It drives llama.cpp's low-level C API directly (one model, one context with several
+sequences in a unified KV cache) instead of the high-level ``Llama`` class, whose
+hidden token list would not know about cache surgery.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import llama_cpp as ll
+import numpy as np
+from pied.models.backend import DecodeAborted, Logits, ModelInfo
+from pied.models.errors import ModelError
+
+log = logging.getLogger("pied.llama")
+
+# ggml log levels: 1 debug, 2 info, 3 warn, 4 error, 5 continuation of the previous line.
+_LOG_LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
+
+
+def _forward_log(level: int, text: bytes, _data: ctypes.c_void_p) -> None:
+    message = text.decode("utf-8", "replace").rstrip()
+    if message:
+        log.log(_LOG_LEVELS.get(level, logging.DEBUG), "%s", message)
+
+
+_log_callback = ll.llama_log_callback(_forward_log)
+
+
+_init_lock = threading.Lock()
+_initialized = False
+
+
+def _init_llama() -> None:
+    global _initialized
+    with _init_lock:
+        if not _initialized:
+            ll.llama_log_set(_log_callback, ctypes.c_void_p(0))
+            ll.llama_backend_init()
+            _initialized = True
+
+
+def machine_threads() -> int:
+    """Threads to use: the CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class LlamaCppBackend:
+    """A GGUF model loaded with llama.cpp; see ``pied.models.backend.Backend``."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        n_ctx: int = 8192,
+        n_seq_max: int = 4,
+        n_batch: int = 512,
+        threads: int = 0,
+    ) -> None:
+        _init_llama()
+        self._path = str(path)
+        threads = threads or machine_threads()
+        mparams = ll.llama_model_default_params()
+        mparams.n_gpu_layers = 0
+        # llama.cpp's AMX repacked weights crash in ggml_backend_amx_mul_mat on this
+        # machine class (Xeon with AMX under firecracker); plain CPU buffers are safe.
+        mparams.use_extra_bufts = False
+        self._model = ll.llama_model_load_from_file(self._path.encode(), mparams)
+        if not self._model:
+            raise ModelError(f"llama.cpp could not load {self._path} (see the log for why).")
+        self._vocab = ll.llama_model_get_vocab(self._model)
+        n_ctx_train = ll.llama_model_n_ctx_train(self._model)
+
+        cparams = ll.llama_context_default_params()
+        cparams.n_ctx = min(n_ctx, n_ctx_train) if n_ctx_train > 0 else n_ctx
+        cparams.n_batch = n_batch
+        cparams.n_ubatch = n_batch
+        cparams.n_seq_max = n_seq_max
+        cparams.kv_unified = True
+        cparams.n_threads = threads
+        cparams.n_threads_batch = threads
+        cparams.no_perf = False
+        # Flash attention makes single-token decodes ~1.5x slower on this CPU build
+        # (prefill ~12% faster); completion latency is dominated by generation.
+        cparams.flash_attn_type = ll.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        self._ctx = ll.llama_init_from_model(self._model, cparams)
+        if not self._ctx:
+            ll.llama_model_free(self._model)
+            raise ModelError(f"llama.cpp could not create a context for {self._path}.")
+        self._mem = ll.llama_get_memory(self._ctx)
+        self._n_batch = n_batch
+        self._n_seq_max = n_seq_max
+        self._n_vocab = ll.llama_vocab_n_tokens(self._vocab)
+        self._batch = ll.llama_batch_init(n_batch, 0, 1)
+        self._abort = ctypes.c_bool(False)
+        self._abort_cb = ll.ggml_abort_callback(self._abort_requested)
+        self._piece_cache: dict[int, bytes] = {}
+        self._n_out = 0
+
+        desc = ctypes.create_string_buffer(256)
+        ll.llama_model_desc(self._model, desc, len(desc))
+        self.info = ModelInfo(
+            path=self._path,
+            description=desc.value.decode("utf-8", "replace"),
+            n_ctx=ll.llama_n_ctx(self._ctx),
+            n_ctx_train=n_ctx_train,
+            n_vocab=self._n_vocab,
+            n_layer=ll.llama_model_n_layer(self._model),
+            n_head_kv=ll.llama_model_n_head_kv(self._model),
+            n_embd=ll.llama_model_n_embd(self._model),
+            threads=threads,
+        )
+
+    # --- lifetime ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._ctx:
+            ll.llama_batch_free(self._batch)
+            ll.llama_free(self._ctx)
+            ll.llama_model_free(self._model)
+            self._ctx = None
+            self._model = None
+
+    def __enter__(self) -> LlamaCppBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- vocabulary -------------------------------------------------------------------------
+
+    def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
+        if not text:
+            return []
+        cap = len(text) + 8
+        buf = (ll.llama_token * cap)()
+        n = ll.llama_tokenize(self._vocab, text, len(text), buf, cap, False, special)
+        if n < 0:  # pragma: no cover - cap is an upper bound for BPE
+            cap = -n
+            buf = (ll.llama_token * cap)()
+            n = ll.llama_tokenize(self._vocab, text, len(text), buf, cap, False, special)
+        return list(buf[:n])
+
+    def token_bytes(self, token: int) -> bytes:
+        piece = self._piece_cache.get(token)
+        if piece is None:
+            buf = ctypes.create_string_buffer(64)
+            n = ll.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, True)
+            if n < 0:
+                buf = ctypes.create_string_buffer(-n)
+                n = ll.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, True)
+            piece = buf.raw[:n]
+            self._piece_cache[token] = piece
+        return piece
+
+    def detokenize(self, tokens: Sequence[int]) -> bytes:
+        return b"".join(self.token_bytes(t) for t in tokens)
+
+    def special_token(self, text: str) -> int | None:
+        ids = self.tokenize(text.encode(), special=True)
+        if len(ids) == 1 and ll.llama_vocab_is_control(self._vocab, ids[0]):
+            return ids[0]
+        if len(ids) == 1 and self.token_bytes(ids[0]) == text.encode():
+            attr = ll.llama_vocab_get_attr(self._vocab, ids[0])
+            if attr & (ll.LLAMA_TOKEN_ATTR_CONTROL | ll.LLAMA_TOKEN_ATTR_USER_DEFINED):
+                return ids[0]
+        return None
+
+    def is_end_of_generation(self, token: int) -> bool:
+        return bool(ll.llama_vocab_is_eog(self._vocab, token))
+
+    def metadata(self, key: str) -> str | None:
+        buf = ctypes.create_string_buffer(512)
+        n = ll.llama_model_meta_val_str(self._model, key.encode(), buf, len(buf))
+        return buf.value.decode("utf-8", "replace") if n >= 0 else None
+
+    # --- decoding ---------------------------------------------------------------------------
+
+    def _abort_requested(self, _data: ctypes.c_void_p) -> bool:
+        return bool(self._abort.value)
+
+    def request_abort(self) -> None:
+        self._abort.value = True
+
+    def clear_abort(self) -> None:
+        self._abort.value = False
+
+    def decode(
+        self, tokens: Sequence[int], start: int, *, seq: int = 0, logits: str = "last"
+    ) -> int:
+        n = len(tokens)
+        if n == 0:
+            self._n_out = 0
+            return 0
+        if start + n > self.info.n_ctx:
+            raise ModelError(
+                f"The prompt needs {start + n} positions but the context holds {self.info.n_ctx}."
+            )
+        # The abort callback costs a Python call per graph node, so it is only installed
+        # for multi-token batches; single-token decodes are cancelled between tokens.
+        if n > 1:
+            ll.llama_set_abort_callback(self._ctx, self._abort_cb, None)
+        try:
+            rows = 0
+            for i in range(0, n, self._n_batch):
+                chunk = tokens[i : i + self._n_batch]
+                last_chunk = i + self._n_batch >= n
+                rows = self._decode_chunk(chunk, start + i, seq, logits, last_chunk)
+        finally:
+            if n > 1:
+                ll.llama_set_abort_callback(self._ctx, ll.ggml_abort_callback(0), None)
+        self._n_out = rows
+        return rows
+
+    def _decode_chunk(
+        self, chunk: Sequence[int], pos: int, seq: int, logits: str, last_chunk: bool
+    ) -> int:
+        if self._abort.value:
+            raise DecodeAborted("decode aborted")
+        b = self._batch
+        m = len(chunk)
+        b.n_tokens = m
+        rows = 0
+        for j, tok in enumerate(chunk):
+            b.token[j] = tok
+            b.pos[j] = pos + j
+            b.n_seq_id[j] = 1
+            b.seq_id[j][0] = seq
+            want = logits == "all" or (logits == "last" and last_chunk and j == m - 1)
+            b.logits[j] = want
+            rows += want
+        rc = ll.llama_decode(self._ctx, b)
+        if rc == 2:
+            raise DecodeAborted("decode aborted")
+        if rc != 0:
+            raise ModelError(f"llama_decode failed with code {rc} at positions {pos}..{pos + m}.")
+        return rows
+
+    def logits(self, row: int = -1) -> Logits:
+        if self._n_out == 0:
+            raise ModelError("No logits: the last decode asked for none.")
+        ptr = ll.llama_get_logits_ith(self._ctx, row)
+        if not ptr:
+            raise ModelError(f"No logits for row {row}.")
+        return np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
+
+    # --- KV cache ---------------------------------------------------------------------------
+
+    def kv_remove(self, seq: int, p0: int, p1: int) -> None:
+        ll.llama_memory_seq_rm(self._mem, seq, p0, p1)
+
+    def kv_shift(self, seq: int, p0: int, p1: int, delta: int) -> None:
+        if delta:
+            ll.llama_memory_seq_add(self._mem, seq, p0, p1, delta)
+
+    def kv_copy(self, src: int, dst: int, p0: int, p1: int) -> None:
+        ll.llama_memory_seq_cp(self._mem, src, dst, p0, p1)
+
+    def kv_pos_max(self, seq: int) -> int:
+        return int(ll.llama_memory_seq_pos_max(self._mem, seq))
+
+    def kv_clear(self) -> None:
+        ll.llama_memory_clear(self._mem, True)
+
+    # --- state of one sequence (for eviction) -----------------------------------------------
+
+    def seq_state(self, seq: int) -> bytes:
+        size = ll.llama_state_seq_get_size(self._ctx, seq)
+        buf = (ctypes.c_uint8 * size)()
+        n = ll.llama_state_seq_get_data(self._ctx, buf, size, seq)
+        return bytes(buf[:n])
+
+    def set_seq_state(self, seq: int, state: bytes) -> None:
+        buf = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+        if ll.llama_state_seq_set_data(self._ctx, buf, len(state), seq) == 0:
+            raise ModelError(f"llama.cpp refused the saved state of sequence {seq}.")
+
+    # --- timing -----------------------------------------------------------------------------
+
+    def perf(self) -> dict[str, float]:
+        """llama.cpp's own timing of prompt and generation decodes since the last reset."""
+        data = ll.llama_perf_context(self._ctx)
+        return {
+            "prompt_ms": data.t_p_eval_ms,
+            "prompt_tokens": data.n_p_eval,
+            "eval_ms": data.t_eval_ms,
+            "eval_tokens": data.n_eval,
+        }
+
+    def perf_reset(self) -> None:
+        ll.llama_perf_context_reset(self._ctx)

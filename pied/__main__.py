@@ -1,0 +1,3 @@
+from pied.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Benchmarks behind ``pied bench``: each returns a JSON-ready report."""

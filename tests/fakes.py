@@ -1,0 +1,103 @@
+"""A scripted byte-level backend for fast unit tests of logic (never the only test of a feature)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from pied.models.backend import DecodeAborted, Logits, ModelInfo
+
+SPECIALS = ["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|file_sep|>", "<|endoftext|>"]
+
+
+class FakeBackend:
+    """Token i < 256 is byte i; specials follow. After a prompt it 'generates' ``script``."""
+
+    def __init__(self, script: str = "", n_ctx: int = 4096) -> None:
+        self.script = script.encode()
+        self.n_vocab = 256 + len(SPECIALS)
+        self.info = ModelInfo("fake.gguf", "fake", n_ctx, n_ctx, self.n_vocab, 1, 1, 8, 1)
+        self.eos = 256 + SPECIALS.index("<|endoftext|>")
+        self.cells: dict[int, dict[int, int]] = {}  # seq -> pos -> token
+        self.decoded: list[tuple[int, int, int]] = []  # (seq, start, n) per decode call
+        self.last_seq = 0
+        self.aborted = False
+
+    def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
+        return list(text)
+
+    def token_bytes(self, token: int) -> bytes:
+        return bytes([token]) if token < 256 else SPECIALS[token - 256].encode()
+
+    def detokenize(self, tokens: Sequence[int]) -> bytes:
+        return b"".join(self.token_bytes(t) for t in tokens)
+
+    def special_token(self, text: str) -> int | None:
+        return 256 + SPECIALS.index(text) if text in SPECIALS else None
+
+    def is_end_of_generation(self, token: int) -> bool:
+        return token == self.eos
+
+    def decode(
+        self, tokens: Sequence[int], start: int, *, seq: int = 0, logits: str = "last"
+    ) -> int:
+        if self.aborted:
+            raise DecodeAborted("aborted")
+        cells = self.cells.setdefault(seq, {})
+        if cells and start != max(cells) + 1:
+            raise AssertionError(f"non-consecutive decode at {start} after {max(cells)}")
+        for i, t in enumerate(tokens):
+            cells[start + i] = t
+        self.decoded.append((seq, start, len(tokens)))
+        self.last_seq = seq
+        return 1
+
+    def logits(self, row: int = -1) -> Logits:
+        """Like a model that knows its script: the next byte after <|fim_middle|> + emitted."""
+        tokens = self.seq_tokens(self.last_seq)
+        middle = 256 + SPECIALS.index("<|fim_middle|>")
+        emitted = len(tokens) - 1 - tokens.index(middle) if middle in tokens else 0
+        out = np.zeros(self.n_vocab, dtype=np.float32)
+        out[self.script[emitted] if emitted < len(self.script) else self.eos] = 10.0
+        return out
+
+    def kv_remove(self, seq: int, p0: int, p1: int) -> None:
+        cells = self.cells.get(seq, {})
+        for p in [p for p in cells if p >= p0 and (p1 < 0 or p < p1)]:
+            del cells[p]
+
+    def kv_shift(self, seq: int, p0: int, p1: int, delta: int) -> None:
+        cells = self.cells.get(seq, {})
+        moved = {p: t for p, t in cells.items() if p >= p0 and (p1 < 0 or p < p1)}
+        for p in moved:
+            del cells[p]
+        for p, t in moved.items():
+            if p + delta >= 0:
+                cells[p + delta] = t
+
+    def kv_copy(self, src: int, dst: int, p0: int, p1: int) -> None:
+        for p, t in self.cells.get(src, {}).items():
+            if p >= p0 and (p1 < 0 or p < p1):
+                self.cells.setdefault(dst, {})[p] = t
+
+    def kv_pos_max(self, seq: int) -> int:
+        return max(self.cells.get(seq, {}), default=-1)
+
+    def kv_clear(self) -> None:
+        self.cells.clear()
+
+    def request_abort(self) -> None:
+        self.aborted = True
+
+    def clear_abort(self) -> None:
+        self.aborted = False
+
+    def perf(self) -> dict[str, float]:
+        return {"prompt_ms": 0.0, "prompt_tokens": 0, "eval_ms": 0.0, "eval_tokens": 0}
+
+    def perf_reset(self) -> None:
+        pass
+
+    def seq_tokens(self, seq: int = 0) -> list[int]:
+        cells = self.cells.get(seq, {})
+        return [cells[p] for p in sorted(cells)]

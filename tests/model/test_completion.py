@@ -1,0 +1,97 @@
+"""Completions of real code by the real model."""
+
+import ast
+import inspect
+import textwrap
+from pathlib import Path
+
+import pytest
+from pied.daemon.completion import CompletionRequest
+from pied.daemon.engine import Engine
+from pied.editing.indent import indent_width
+
+
+@pytest.fixture(scope="module")
+def engine(backend):
+    from pied.config import Settings
+
+    return Engine(backend, Settings(n_ctx=4096, max_tokens=64, prefix_tokens=1024))
+
+
+def complete_at(engine, text, marker="<CURSOR>", path="example.py", **settings):
+    offset = text.index(marker)
+    text = text.replace(marker, "", 1)
+    s = engine.settings.replace(**settings) if settings else None
+    out = engine.complete(CompletionRequest(text, offset, path=path), s)
+    return text[:offset] + out.text + text[offset:], out
+
+
+def cut_last_body_line(func) -> tuple[str, str]:
+    """A stdlib function with its last line replaced by the cursor."""
+    src = textwrap.dedent(inspect.getsource(func)).rstrip("\n")
+    head, _, last = src.rpartition("\n")
+    indent = last[: len(last) - len(last.lstrip())]
+    return head + "\n" + indent + "<CURSOR>\n", last.strip()
+
+
+@pytest.mark.parametrize(
+    "func",
+    [textwrap.indent, inspect.getsourcefile, ast.literal_eval],
+    ids=lambda f: f.__name__,
+)
+def test_completes_the_last_line_of_a_real_function(engine, func):
+    text, _original = cut_last_body_line(func)
+    joined, out = complete_at(engine, text)
+    assert out.text.strip(), f"nothing completed for {func.__name__}"
+    ast.parse(joined)  # the completed file is valid Python
+    body_indent = indent_width(text.split("<CURSOR>")[0].rsplit("\n", 1)[1])
+    for line in out.text.split("\n")[1:]:
+        assert not line.strip() or indent_width(line) >= body_indent, out.text
+    assert out.generated_tokens > 0 and out.prompt_tokens > 20
+
+
+def test_completes_a_function_body_in_the_sample_file(engine):
+    text = Path("samples/stats.py").read_text()
+    marker_at = text.index('"""Population standard deviation."""\n') + len(
+        '"""Population standard deviation."""\n'
+    )
+    text = text[:marker_at] + "    <CURSOR>" + text[marker_at:].lstrip(" ")
+    joined, out = complete_at(engine, text, path="stats.py")
+    ast.parse(joined)
+    assert "sqrt" in out.text or "** 0.5" in out.text, out.text
+    assert "def median" not in out.text  # stays inside the function
+
+
+def test_mid_line_completion_is_one_line_and_keeps_the_closing_paren(engine):
+    text = "import os\n\n\ndef home_file(name):\n    return os.path.join(<CURSOR>)\n"
+    joined, out = complete_at(engine, text)
+    assert out.mode == "single"
+    assert "\n" not in out.text
+    assert out.text.strip()
+    assert joined.count("(") == joined.count(")")  # the existing ")" was not duplicated
+    ast.parse(joined)
+
+
+def test_tab_indented_files_get_tabs(engine):
+    text = (
+        "def count_words(path):\n\tcounts = {}\n\twith open(path) as f:\n"
+        "\t\t<CURSOR>\n\treturn counts\n"
+    )
+    joined, out = complete_at(engine, text)
+    ast.parse(joined)
+    assert "\n\t\t" in out.text, repr(out.text)  # a multi-line body, indented with tabs
+    assert "    " not in out.text, repr(out.text)
+    assert "counts" in out.text
+
+
+def test_brace_blocks_are_closed_and_the_suffix_brace_is_not_repeated(engine):
+    text = "package main\n\nfunc sum(xs []int) int {\n\ttotal := 0\n\t<CURSOR>\n}\n"
+    joined, out = complete_at(engine, text)
+    assert joined.count("{") == joined.count("}"), out.text
+    assert not out.text.rstrip().endswith("\n}")
+
+
+def test_single_line_setting_forces_one_line(engine):
+    text = "def total(xs):\n    <CURSOR>\n"
+    _, out = complete_at(engine, text, multiline="single")
+    assert "\n" not in out.text.strip("\n")

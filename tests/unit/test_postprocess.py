@@ -1,0 +1,46 @@
+from pied.editing.postprocess import finish, suffix_overlap
+from pied.editing.stops import scope_at
+
+
+def test_overlap_with_the_text_after_the_cursor_is_removed():
+    assert suffix_overlap("a, b)", ")\n") == 1
+    assert suffix_overlap("a, b):", "):\n    pass") == 2
+    scope = scope_at("x = foo(", ")")
+    assert finish("a, b)", scope, ")\n", "    ") == "a, b"
+
+
+def test_overlap_does_not_cut_inside_a_word():
+    assert suffix_overlap("foo", "o + 1") == 0
+    assert suffix_overlap("x + y", "y") == 1  # a whole word repeated is a duplicate
+    assert suffix_overlap("abc ", " d") == 0  # whitespace alone is no overlap
+
+
+def test_a_whole_duplicated_suffix_line_is_removed():
+    scope = scope_at("def f():\n    ", "\n    return x\n")
+    out = finish("x = 1\n    return x\n", scope, "\n    return x\n", "    ")
+    assert out == "x = 1"
+
+
+def test_trailing_whitespace_and_blank_lines_are_trimmed():
+    scope = scope_at("    ", "")
+    assert finish("x = 1   \n    y = 2  \n\n  \n", scope, "", "    ") == "x = 1\n    y = 2"
+
+
+def test_trailing_space_kept_when_text_follows_on_the_line():
+    scope = scope_at("x = ", "y")
+    assert finish("2 * ", scope, "y\n", "    ") == "2 * "
+
+
+def test_whitespace_only_completion_is_empty():
+    scope = scope_at("    ", "")
+    assert finish("   \n  ", scope, "", "    ") == ""
+
+
+def test_indentation_follows_a_tab_indented_file():
+    scope = scope_at("def f():\n\t", "")
+    assert finish("x = 1\n    if x:\n        y = 2", scope, "", "\t") == "x = 1\n\tif x:\n\t\ty = 2"
+
+
+def test_tabs_become_the_files_space_unit():
+    scope = scope_at("  ", "")
+    assert finish("a\n\tb\n\t\tc", scope, "", "  ") == "a\n  b\n    c"

@@ -1,0 +1,99 @@
+from pied.editing.stops import Mode, StopRules, choose_mode, scope_at
+
+
+def run(rules: StopRules, text: str) -> str:
+    """Feed ``text`` one character at a time, like tokens arriving; return what is kept."""
+    for i in range(1, len(text) + 1):
+        keep = rules.check(text[:i])
+        if keep is not None:
+            return text[:i][:keep]
+    keep = rules.check(text, True)
+    return text if keep is None else text[:keep]
+
+
+def test_mode_auto_from_the_cursor_line():
+    assert choose_mode("auto", "    ", "") is Mode.MULTI
+    assert choose_mode("auto", "x = foo(", ")") is Mode.SINGLE
+    assert choose_mode("auto", "    total = ", "") is Mode.SINGLE
+    assert choose_mode("auto", "def f(x):", "") is Mode.MULTI
+    assert choose_mode("auto", "if (x) {", "") is Mode.MULTI
+    assert choose_mode("single", "    ", "") is Mode.SINGLE
+    assert choose_mode("multi", "x = ", "y") is Mode.MULTI
+
+
+def test_scope_reads_line_parts_and_next_line():
+    scope = scope_at("def f(x):\n    y = ", "x + 1\n\n    return y\n")
+    assert scope.line_prefix == "    y = "
+    assert scope.line_suffix == "x + 1"
+    assert scope.next_line == "    return y"
+    assert scope.min_indent == 4
+    assert not scope.opener
+
+
+def test_single_line_stops_at_the_end_of_the_line():
+    rules = StopRules(scope_at("x = ", ""))
+    assert run(rules, "compute(a, b)\nprint(x)\n") == "compute(a, b)"
+
+
+def test_single_line_gives_nothing_when_the_model_ends_the_line_at_once():
+    rules = StopRules(scope_at("x = foo(", ")"))
+    assert run(rules, "\n    y = 2\n") == ""
+
+
+def test_single_line_after_an_opener_may_start_on_the_next_line():
+    rules = StopRules(scope_at("def f(x):", "", "single"))
+    assert run(rules, "\n    return x * 2\n    pass") == "\n    return x * 2"
+
+
+def test_multi_line_stops_when_a_line_leaves_the_block():
+    prefix = "def f(xs):\n    "
+    rules = StopRules(scope_at(prefix, "\n"))
+    text = (
+        "total = 0\n    for x in xs:\n        total += x\n    return total\n\ndef g():\n    pass\n"
+    )
+    assert run(rules, text) == "total = 0\n    for x in xs:\n        total += x\n    return total\n"
+
+
+def test_multi_line_stops_before_a_line_the_suffix_already_has():
+    prefix = "def f(xs):\n    "
+    suffix = "\n    return total\n"
+    rules = StopRules(scope_at(prefix, suffix))
+    text = "total = sum(xs)\n    return total\n"
+    assert run(rules, text) == "total = sum(xs)"
+
+
+def test_multi_line_after_an_opener_needs_a_deeper_indent():
+    rules = StopRules(scope_at("    if x:", "\n    return y\n"))
+    text = "\n        y = 1\n    else:\n        y = 2\n"
+    assert run(rules, text) == "\n        y = 1"
+
+
+def test_the_block_closing_brace_ends_a_brace_block():
+    rules = StopRules(scope_at("function f(a) {", ""))
+    text = "\n  return a + 1;\n}\nfunction g() {\n"
+    assert run(rules, text) == "\n  return a + 1;\n}"
+
+
+def test_two_blank_lines_end_a_multi_line_completion():
+    rules = StopRules(scope_at("", ""))
+    text = "import os\nimport sys\n\n\nclass A:\n    pass\n"
+    assert run(rules, text).rstrip() == "import os\nimport sys"
+
+
+def test_a_repeated_line_loop_is_cut():
+    rules = StopRules(scope_at("    ", ""))
+    text = "x = 1\n" + "    y += 1\n" * 8
+    kept = run(rules, text)
+    assert kept.count("y += 1") == 2
+
+
+def test_final_judges_the_last_unfinished_line():
+    rules = StopRules(scope_at("def f():\n    ", "\n"))
+    assert rules.check("return 1\nprint(2)") is None
+    assert rules.check("return 1\nprint(2)", True) == len("return 1")
+
+
+def test_a_closing_line_at_another_depth_is_not_the_suffix_line():
+    rules = StopRules(scope_at("func sum(xs []int) int {\n\ttotal := 0\n\t", "\n}\n"))
+    text = "for _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total\n}\n\nfunc main() {\n"
+    assert run(rules, text) == "for _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total"
