@@ -8,14 +8,13 @@ perf counter for the same decodes, so the ratio is the overhead of the Python la
 
 from __future__ import annotations
 
-import platform
 import statistics
 import time
 from typing import Any
 
 import numpy as np
 
-from pied.bench.corpus import default_corpus, read_text, source_files
+from pied.bench.corpus import default_corpus, machine, read_text, source_files
 from pied.config import Settings
 from pied.daemon.engine import load_backend
 
