@@ -9,7 +9,7 @@ Windows around the cursor (``editing.windows``) go into the model's FIM template
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from pied.editing import indent, postprocess, stops, windows
@@ -19,9 +19,10 @@ from pied.models.generate import generate, never
 from pied.models.sampling import Sampler
 
 from pied.config import Settings
+from pied.daemon.kvcache import SyncStats
 
-Prepare = Callable[[list[int]], int]
-"""Bring prompt tokens into KV sequence 0 with fresh logits; returns tokens reused."""
+Prepare = Callable[[list[int]], SyncStats]
+"""Bring the prompt into the document's KV sequence with fresh logits for its last token."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class CompletionRequest:
     offset: int  # the cursor, as an index into ``text``
     path: str | None = None
     context: Sequence[fim.ContextFile] = ()
+    key: Hashable = "default"  # which document's KV sequence to use
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Completion:
     text: str  # what to insert at the cursor
     prompt_tokens: int
     reused_tokens: int
+    encoded_tokens: int
     generated_tokens: int
     latency_ms: float
     model: str
@@ -92,7 +95,7 @@ def complete(
         path=request.path,
         context=others,
     )
-    reused = prepare(prompt.tokens)
+    sync = prepare(prompt.tokens)
     rules = stops.StopRules(scope)
     sampler = Sampler(settings.temperature, settings.top_p)
     gen = generate(
@@ -112,7 +115,8 @@ def complete(
     return Completion(
         text=text,
         prompt_tokens=len(prompt.tokens),
-        reused_tokens=reused,
+        reused_tokens=sync.reused,
+        encoded_tokens=sync.encoded + sync.refreshed,
         generated_tokens=len(gen.tokens),
         latency_ms=(time.monotonic() - t0) * 1000,
         model=model_name,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pied.daemon.completion import Completion, CompletionRequest, complete
+from pied.daemon.kvcache import Policy, SequenceCache
 from pied.models import fim, store
 from pied.models.backend import Backend
 from pied.models.generate import never
@@ -21,41 +22,39 @@ from pied.config import Settings
 log = logging.getLogger("pied.engine")
 
 
-def common_prefix(a: list[int], b: list[int]) -> int:
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
-
-
-def load_backend(settings: Settings, models_dir: Path | None = None) -> Backend:
+def load_backend(
+    settings: Settings, models_dir: Path | None = None, *, flash_attn: bool = False
+) -> Backend:
     """Resolve the configured model and load it (raises ModelError with a clear sentence)."""
     from pied.models.llamacpp import LlamaCppBackend
 
     path = store.resolve(settings.model, models_dir or paths.models_dir())
     log.info("loading %s", path)
-    return LlamaCppBackend(path, n_ctx=settings.n_ctx, threads=settings.threads)
+    return LlamaCppBackend(
+        path, n_ctx=settings.n_ctx, threads=settings.threads, flash_attn=flash_attn
+    )
 
 
 class Engine:
-    """A backend plus what the jobs need to share: FIM tokens and the cached prompt."""
+    """A backend plus what the jobs share: FIM tokens and the documents' KV sequences."""
 
-    def __init__(self, backend: Backend, settings: Settings, model_name: str = "") -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        settings: Settings,
+        model_name: str = "",
+        policy: Policy | None = None,
+    ) -> None:
         self.backend = backend
         self.settings = settings
         self.model_name = model_name or Path(backend.info.path).name
         self.fim = fim.detect(backend.special_token)
-        self._cached: list[int] = []  # prompt tokens held by KV sequence 0
+        self.cache = SequenceCache(
+            backend, n_seq=backend.info.n_seq, policy=policy, ends_line=self._ends_line
+        )
 
-    def prepare(self, tokens: list[int]) -> int:
-        """Make KV sequence 0 hold ``tokens`` with fresh logits, reusing the common prefix."""
-        keep = min(common_prefix(self._cached, tokens), len(tokens) - 1)
-        self.backend.kv_remove(0, keep, -1)
-        self._cached = self._cached[:keep]
-        self.backend.decode(tokens[keep:], keep)
-        self._cached = list(tokens)
-        return keep
+    def _ends_line(self, token: int) -> bool:
+        return b"\n" in self.backend.token_bytes(token)
 
     def complete(
         self,
@@ -68,7 +67,7 @@ class Engine:
             self.fim,
             settings or self.settings,
             request,
-            self.prepare,
+            lambda tokens: self.cache.sync(request.key, tokens),
             model_name=self.model_name,
             cancelled=cancelled,
         )

@@ -35,6 +35,7 @@ class ModelInfo:
     n_head_kv: int
     n_embd: int
     threads: int
+    n_seq: int  # KV sequences the context can hold
 
 
 class Backend(Protocol):

@@ -66,6 +66,7 @@ class LlamaCppBackend:
         n_seq_max: int = 4,
         n_batch: int = 512,
         threads: int = 0,
+        flash_attn: bool = False,
     ) -> None:
         _init_llama()
         self._path = str(path)
@@ -90,9 +91,11 @@ class LlamaCppBackend:
         cparams.n_threads = threads
         cparams.n_threads_batch = threads
         cparams.no_perf = False
-        # Flash attention makes single-token decodes ~1.5x slower on this CPU build
-        # (prefill ~12% faster); completion latency is dominated by generation.
-        cparams.flash_attn_type = ll.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        # Off by default: flash attention makes single-token decodes ~1.5x slower on this
+        # CPU build (prefill ~12% faster), and completion latency is mostly generation.
+        cparams.flash_attn_type = (
+            ll.LLAMA_FLASH_ATTN_TYPE_ENABLED if flash_attn else ll.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        )
         self._ctx = ll.llama_init_from_model(self._model, cparams)
         if not self._ctx:
             ll.llama_model_free(self._model)
@@ -119,6 +122,7 @@ class LlamaCppBackend:
             n_head_kv=ll.llama_model_n_head_kv(self._model),
             n_embd=ll.llama_model_n_embd(self._model),
             threads=threads,
+            n_seq=n_seq_max,
         )
 
     # --- lifetime ---------------------------------------------------------------------------

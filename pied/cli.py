@@ -140,7 +140,11 @@ def cmd_bench_backend(args: argparse.Namespace) -> int:
 
     settings = _settings_from(args)
     report = bench_backend.run(
-        settings, contexts=args.contexts, gen_tokens=args.gen_tokens, repeats=args.repeats
+        settings,
+        contexts=args.contexts,
+        gen_tokens=args.gen_tokens,
+        repeats=args.repeats,
+        flash_attn=args.flash_attn,
     )
     return _write_report(report, args.json)
 
@@ -191,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     bb.add_argument("--contexts", type=int, nargs="+", default=[512, 2048])
     bb.add_argument("--gen-tokens", type=int, default=64)
     bb.add_argument("--repeats", type=int, default=3)
+    bb.add_argument("--flash-attn", action="store_true", help="measure with flash attention on")
     bb.add_argument("--json", help="write the report here too")
     bb.set_defaults(func=cmd_bench_backend)
     return p

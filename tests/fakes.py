@@ -13,10 +13,10 @@ SPECIALS = ["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|file_sep|>"
 class FakeBackend:
     """Token i < 256 is byte i; specials follow. After a prompt it 'generates' ``script``."""
 
-    def __init__(self, script: str = "", n_ctx: int = 4096) -> None:
+    def __init__(self, script: str = "", n_ctx: int = 4096, n_seq: int = 4) -> None:
         self.script = script.encode()
         self.n_vocab = 256 + len(SPECIALS)
-        self.info = ModelInfo("fake.gguf", "fake", n_ctx, n_ctx, self.n_vocab, 1, 1, 8, 1)
+        self.info = ModelInfo("fake.gguf", "fake", n_ctx, n_ctx, self.n_vocab, 1, 1, 8, 1, n_seq)
         self.eos = 256 + SPECIALS.index("<|endoftext|>")
         self.cells: dict[int, dict[int, int]] = {}  # seq -> pos -> token
         self.decoded: list[tuple[int, int, int]] = []  # (seq, start, n) per decode call

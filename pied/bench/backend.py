@@ -31,9 +31,16 @@ def corpus_tokens(tokenize: Any, n: int) -> list[int]:
 
 
 def run(
-    settings: Settings, *, contexts: list[int], gen_tokens: int, repeats: int
+    settings: Settings,
+    *,
+    contexts: list[int],
+    gen_tokens: int,
+    repeats: int,
+    flash_attn: bool = False,
 ) -> dict[str, Any]:
-    backend = load_backend(settings.replace(n_ctx=max(contexts) + gen_tokens + 16))
+    backend = load_backend(
+        settings.replace(n_ctx=max(contexts) + gen_tokens + 16), flash_attn=flash_attn
+    )
     results: dict[str, Any] = {}
     for n in contexts:
         tokens = corpus_tokens(backend.tokenize, n)
@@ -70,11 +77,9 @@ def run(
         "model": info.description,
         "model_path": info.path,
         "threads": info.threads,
+        "flash_attn": flash_attn,
         "gen_tokens": gen_tokens,
         "repeats": repeats,
-        "machine": {
-            "cpu": platform.processor() or platform.machine(),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
         "contexts": results,
     }

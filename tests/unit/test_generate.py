@@ -20,8 +20,8 @@ def test_completion_stops_at_the_end_of_the_line_and_keeps_the_cache_consistent(
     assert out.text == "compute(a)"
     assert out.stop_reason == "rule"
     assert out.mode == "single"
-    # The prompt is in sequence 0 at consecutive positions.
-    prompt = backend.seq_tokens()[: out.prompt_tokens]
+    # The prompt is in the document's sequence at consecutive positions.
+    prompt = backend.seq_tokens(0)[: out.prompt_tokens]
     assert backend.detokenize(prompt).startswith(b"<|fim_prefix|>x = <|fim_suffix|>")
 
 

@@ -1,0 +1,156 @@
+"""The KV cache of every document, kept in step with the prompts by PIE.
+
+Each document owns one KV sequence. ``sync`` brings that sequence to a new prompt with
+the least work: a token diff becomes a plan (``editing.kvplan``) carried out on the
+backend (``models.kvedit``). The cache keeps an account of staleness: kept tokens after
+an edit never saw it (PIE repairs positions, not meaning). A guard re-encodes a few
+tokens after each edit, and ``refresh`` re-encodes from the first stale position, when
+too many edits went unseen or when the user is idle.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+from pied.editing.kvplan import KvPlan, plan
+from pied.models.backend import Backend
+from pied.models.kvedit import Scratch, apply_plan, refresh
+
+log = logging.getLogger("pied.kvcache")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How PIE updates and the quality guard behave."""
+
+    pie: bool = True  # False: keep only the common prefix and recompute the rest
+    guard_tokens: int = 8  # re-encode this many tokens after each edit...
+    guard_to_line_end: bool = True  # ...and on to the end of that line
+    refresh_unseen: int = 256  # re-encode when this many edited tokens went unseen
+
+
+@dataclass
+class Entry:
+    """What one KV sequence holds."""
+
+    seq: int
+    tokens: list[int] = field(default_factory=list)
+    first_stale: int | None = None  # earliest position whose successors missed an edit
+    unseen: int = 0  # edited tokens (encoded + removed) that kept tokens after them missed
+    used: float = 0.0
+
+
+@dataclass(frozen=True)
+class SyncStats:
+    reused: int
+    encoded: int
+    removed: int
+    refreshed: int
+    ms: float
+
+
+class SequenceCache:
+    """Documents' KV sequences on one backend."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        n_seq: int,
+        policy: Policy | None = None,
+        ends_line: Callable[[int], bool] | None = None,
+    ) -> None:
+        """``n_seq`` sequences: the last two are scratch, the others hold documents."""
+        if n_seq < 3:
+            raise ValueError("PIE needs at least one document sequence and two scratch ones")
+        self.backend = backend
+        self.scratch = Scratch(park=n_seq - 2, move=n_seq - 1)
+        self.policy = policy or Policy()
+        self._ends_line = ends_line
+        self._free = list(range(n_seq - 2))
+        self._entries: dict[Hashable, Entry] = {}
+
+    def entry(self, key: Hashable) -> Entry:
+        """The sequence of ``key``, taking the least recently used one if none is free."""
+        e = self._entries.get(key)
+        if e is None:
+            if self._free:
+                seq = self._free.pop(0)
+            else:
+                victim = min(self._entries, key=lambda k: self._entries[k].used)
+                seq = self._entries.pop(victim).seq
+                self.backend.kv_remove(seq, -1, -1)
+            e = self._entries[key] = Entry(seq)
+        e.used = time.monotonic()
+        return e
+
+    def forget(self, key: Hashable) -> None:
+        e = self._entries.pop(key, None)
+        if e is not None:
+            self.backend.kv_remove(e.seq, -1, -1)
+            self._free.append(e.seq)
+
+    def tokens(self, key: Hashable) -> list[int]:
+        e = self._entries.get(key)
+        return list(e.tokens) if e else []
+
+    def staleness(self, key: Hashable) -> tuple[int | None, int]:
+        e = self._entries.get(key)
+        return (e.first_stale, e.unseen) if e else (None, 0)
+
+    def plan_for(self, key: Hashable, tokens: list[int]) -> KvPlan:
+        e = self.entry(key)
+        if not self.policy.pie:
+            return plan(e.tokens, tokens, min_move=len(tokens) + 1, guard=len(tokens) + 1)
+        until = self._ends_line if self.policy.guard_to_line_end else None
+        return plan(e.tokens, tokens, guard=self.policy.guard_tokens, guard_until=until)
+
+    def sync(self, key: Hashable, tokens: list[int]) -> SyncStats:
+        """Make ``key``'s sequence hold ``tokens`` with fresh logits for the last one."""
+        t0 = time.monotonic()
+        e = self.entry(key)
+        p = self.plan_for(key, tokens)
+        try:
+            apply_plan(self.backend, p, tokens, seq=e.seq, scratch=self.scratch)
+        except BaseException:
+            e.tokens, e.first_stale, e.unseen = [], None, 0
+            raise
+        self._account(e, p)
+        e.tokens = list(tokens)
+        refreshed = 0
+        if e.unseen >= self.policy.refresh_unseen:
+            refreshed = self.refresh(key)
+        ms = (time.monotonic() - t0) * 1000
+        return SyncStats(p.reused, p.encoded, p.removed, refreshed, ms)
+
+    def _account(self, e: Entry, p: KvPlan) -> None:
+        """Carry the staleness record through a plan."""
+        first = e.first_stale
+        if first is not None:
+            mapped = p.map_position(first)
+            first = mapped if mapped is not None else p.first_change
+        if p.stale:
+            first = p.first_change if first is None else min(first, p.first_change)
+            e.unseen += p.encoded + p.removed
+        if first is not None and first >= p.n_new - 1:
+            first = None  # nothing after it to be stale
+        e.first_stale = first
+        if first is None:
+            e.unseen = 0
+
+    def refresh(self, key: Hashable) -> int:
+        """Re-encode ``key``'s sequence from its first stale position; returns tokens encoded."""
+        e = self._entries.get(key)
+        if e is None or e.first_stale is None or not e.tokens:
+            return 0
+        start = e.first_stale
+        try:
+            refresh(self.backend, e.tokens, start, seq=e.seq)
+        except BaseException:
+            e.tokens, e.first_stale, e.unseen = [], None, 0
+            raise
+        e.first_stale, e.unseen = None, 0
+        return len(e.tokens) - start

@@ -1,0 +1,86 @@
+"""Carrying out a KV plan on a backend: PIE on llama.cpp.
+
+llama.cpp only decodes a batch whose positions continue its sequence, so new tokens
+cannot be written into the middle of a cached sequence directly. The recipe: park
+every cell after the unchanged prefix in a scratch sequence, then rebuild the sequence
+left to right: encode new runs at their positions (they attend to what is already
+rebuilt), and adopt kept runs from the parking sequence through a second scratch
+sequence where they are moved by their delta. Moving marks the cells shifted and the
+next decode re-rotates their keys (K <- R(delta) K); values are untouched. Every step
+but the decodes is bookkeeping on cell metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pied.editing.kvplan import Encode, Keep, KvPlan
+from pied.models.backend import Backend
+
+
+@dataclass(frozen=True)
+class Scratch:
+    """Two sequence ids no document uses: the parking lot and the mover."""
+
+    park: int
+    move: int
+
+
+def apply_plan(
+    backend: Backend,
+    plan: KvPlan,
+    new: Sequence[int],
+    *,
+    seq: int,
+    scratch: Scratch,
+    adjust_positions: bool = True,
+) -> None:
+    """Turn ``seq``'s cells (holding the plan's old tokens at 0..n_old) into ``new``.
+
+    The last encoded run gets logits. With ``adjust_positions`` False the kept runs stay
+    at their old positions and keep their old rotation (the paper's "conflict" baseline,
+    for measurement only). On any error the sequence is emptied, never left half-built.
+    """
+    if len(new) != plan.n_new:
+        raise ValueError(f"plan is for {plan.n_new} tokens, got {len(new)}")
+    keep_from = plan.unchanged_prefix
+    try:
+        backend.kv_copy(seq, scratch.park, keep_from, -1)
+        backend.kv_remove(seq, keep_from, -1)
+        last_encode = max(
+            (i for i, op in enumerate(plan.ops) if isinstance(op, Encode)), default=-1
+        )
+        for i, op in enumerate(plan.ops):
+            if isinstance(op, Encode):
+                logits = "last" if i == last_encode else "none"
+                # Without position adjustment, old runs keep old positions; new tokens
+                # then continue after whatever is there (positions are inconsistent).
+                at = op.b0 if adjust_positions else backend.kv_pos_max(seq) + 1
+                backend.decode(new[op.b0 : op.b1], at, seq=seq, logits=logits)
+            elif op.b0 >= keep_from or op.a0 >= keep_from:
+                _adopt(backend, op, seq, scratch, adjust_positions)
+        backend.kv_remove(scratch.park, -1, -1)
+    except BaseException:
+        for s in (seq, scratch.park, scratch.move):
+            backend.kv_remove(s, -1, -1)
+        raise
+
+
+def _adopt(backend: Backend, op: Keep, seq: int, scratch: Scratch, adjust: bool) -> None:
+    """Move a parked run to its new positions and give it back to ``seq``."""
+    backend.kv_copy(scratch.park, scratch.move, op.a0, op.a1)
+    backend.kv_remove(scratch.park, op.a0, op.a1)
+    if adjust:
+        backend.kv_shift(scratch.move, op.a0, op.a1, op.delta)
+        backend.kv_copy(scratch.move, seq, op.b0, op.b1)
+    else:
+        backend.kv_copy(scratch.move, seq, op.a0, op.a1)
+    backend.kv_remove(scratch.move, -1, -1)
+
+
+def refresh(backend: Backend, tokens: Sequence[int], start: int, *, seq: int) -> None:
+    """Re-encode ``tokens[start:]`` from scratch (exact again from ``start`` on)."""
+    start = max(0, min(start, len(tokens) - 1))
+    backend.kv_remove(seq, start, -1)
+    backend.decode(tokens[start:], start, seq=seq)
