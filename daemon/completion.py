@@ -12,14 +12,13 @@ import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
+from pied.config import Settings
+from pied.daemon.kvcache import SyncStats
 from pied.editing import indent, postprocess, stops, windows
 from pied.models import fim
 from pied.models.backend import Backend
 from pied.models.generate import generate, never
 from pied.models.sampling import Sampler
-
-from pied.config import Settings
-from pied.daemon.kvcache import SyncStats
 
 Prepare = Callable[[list[int]], SyncStats]
 """Bring the prompt into the document's KV sequence with fresh logits for its last token."""

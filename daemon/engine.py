@@ -10,14 +10,13 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from pied import paths
+from pied.config import Settings
 from pied.daemon.completion import Completion, CompletionRequest, complete
 from pied.daemon.kvcache import Policy, SequenceCache
 from pied.models import fim, store
 from pied.models.backend import Backend
 from pied.models.generate import never
-
-from pied import paths
-from pied.config import Settings
 
 log = logging.getLogger("pied.engine")
 

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+
 from pied.models.errors import ModelError
 
 Logits = npt.NDArray[np.float32]

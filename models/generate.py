@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from pied.models.backend import Backend
 from pied.models.sampling import Sampler
 

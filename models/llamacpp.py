@@ -16,6 +16,7 @@ from pathlib import Path
 
 import llama_cpp as ll
 import numpy as np
+
 from pied.models.backend import DecodeAborted, Logits, ModelInfo
 from pied.models.errors import ModelError
 

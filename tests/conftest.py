@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from pied.models import store
-from pied.models.errors import ModelError
-from pied.models.llamacpp import LlamaCppBackend
 
 from pied import paths
 from pied.config import Settings
+from pied.models import store
+from pied.models.errors import ModelError
+from pied.models.llamacpp import LlamaCppBackend
 
 
 @pytest.fixture(scope="session")

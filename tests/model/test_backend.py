@@ -3,6 +3,7 @@ import textwrap
 
 import numpy as np
 import pytest
+
 from pied.models.backend import DecodeAborted
 
 SOURCE = inspect.getsource(textwrap).encode()

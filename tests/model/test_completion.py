@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from pied.daemon.completion import CompletionRequest
 from pied.daemon.engine import Engine
 from pied.editing.indent import indent_width

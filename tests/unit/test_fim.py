@@ -1,7 +1,7 @@
 import pytest
+
 from pied.models import fim
 from pied.models.errors import ModelError
-
 from tests.fakes import FakeBackend
 
 

@@ -1,10 +1,9 @@
 import time
 
+from pied.config import Settings
 from pied.daemon.completion import CompletionRequest
 from pied.daemon.engine import Engine
 from pied.models.generate import generate
-
-from pied.config import Settings
 from tests.fakes import FakeBackend
 
 

@@ -32,7 +32,7 @@ def test_identical_sequences_reencode_only_the_last_token():
 
 def test_insertion_keeps_both_sides_and_shifts_the_right_one():
     old = list(range(100))
-    new = old[:40] + [500, 501, 502] + old[40:]
+    new = [*old[:40], 500, 501, 502, *old[40:]]
     p = plan(old, new)
     check_covers(p, old, new)
     assert p.ops[0] == Keep(0, 40, 0)
@@ -86,7 +86,7 @@ def apply_and_read(backend, old, new, **kw):
 def test_apply_rebuilds_the_sequence_exactly():
     backend = FakeBackend()
     old = list(range(100))
-    new = old[:10] + [200, 201] + old[30:60] + old[0:40] + [202]
+    new = [*old[:10], 200, 201, *old[30:60], *old[0:40], 202]
     apply_and_read(backend, old, new)
     assert backend.seq_tokens(0) == new
     assert backend.kv_pos_max(0) == len(new) - 1

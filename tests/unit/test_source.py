@@ -1,4 +1,5 @@
 import pytest
+
 from pied.editing.errors import EditingError
 from pied.editing.source import read_source
 

@@ -3,6 +3,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from pied.models import store
 from pied.models.errors import ModelError
 
