@@ -92,6 +92,12 @@ class Backend(Protocol):
     def clear_abort(self) -> None:
         """Allow decodes again."""
 
+    def seq_state(self, seq: int) -> bytes:
+        """A snapshot of one sequence's cells (to evict it and restore it later)."""
+
+    def set_seq_state(self, seq: int, state: bytes) -> None:
+        """Restore a snapshot taken by ``seq_state`` into an empty sequence."""
+
     def perf(self) -> dict[str, float]:
         """The backend's own timing of prompt and generation decodes since the last reset."""
 

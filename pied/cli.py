@@ -149,6 +149,21 @@ def cmd_bench_backend(args: argparse.Namespace) -> int:
     return _write_report(report, args.json)
 
 
+def cmd_bench_pie(args: argparse.Namespace) -> int:
+    from pied.bench import pie
+
+    report = pie.run(
+        _settings_from(args),
+        corpus=Path(args.corpus) if args.corpus else None,
+        cases=args.cases,
+        context=args.context,
+        edits=args.edits.split(","),
+        seed=args.seed,
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    return _write_report(report, args.json)
+
+
 def _write_report(report: dict[str, Any], out: str | None) -> int:
     text = json.dumps(report, indent=2)
     if out and out != "-":
@@ -198,6 +213,17 @@ def build_parser() -> argparse.ArgumentParser:
     bb.add_argument("--flash-attn", action="store_true", help="measure with flash attention on")
     bb.add_argument("--json", help="write the report here too")
     bb.set_defaults(func=cmd_bench_backend)
+    bp = bsub.add_parser(
+        "pie", help="cache updates after edits: full, prefix, PIE, conflict, guard"
+    )
+    bp.add_argument("--model", help="a catalog model name or a GGUF path")
+    bp.add_argument("--corpus", help="a directory of source files (default: Python's stdlib)")
+    bp.add_argument("--cases", type=int, default=20, help="cases per edit kind")
+    bp.add_argument("--context", type=int, default=2000, help="tokens of code before the target")
+    bp.add_argument("--edits", default="insert,delete,multi", help="comma-separated edit kinds")
+    bp.add_argument("--seed", type=int, default=0)
+    bp.add_argument("--json", help="write the report here too")
+    bp.set_defaults(func=cmd_bench_pie)
     return p
 
 

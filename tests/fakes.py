@@ -93,6 +93,16 @@ class FakeBackend:
     def clear_abort(self) -> None:
         self.aborted = False
 
+    def seq_state(self, seq: int) -> bytes:
+        import json
+
+        return json.dumps(sorted(self.cells.get(seq, {}).items())).encode()
+
+    def set_seq_state(self, seq: int, state: bytes) -> None:
+        import json
+
+        self.cells[seq] = {p: t for p, t in json.loads(state)}
+
     def perf(self) -> dict[str, float]:
         return {"prompt_ms": 0.0, "prompt_tokens": 0, "eval_ms": 0.0, "eval_tokens": 0}
 

@@ -1,0 +1,145 @@
+"""PIE on llama.cpp against llama.cpp's own full recomputation."""
+
+import inspect
+import json
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pied.config import Settings
+from pied.daemon.completion import CompletionRequest
+from pied.daemon.engine import Engine
+from pied.daemon.kvcache import Policy, SequenceCache
+from pied.editing.kvplan import plan
+from pied.models.kvedit import apply_plan
+
+SOURCE = inspect.getsource(json.decoder)
+
+
+def distribution(logits):
+    p = np.exp(logits - logits.max())
+    return p / p.sum()
+
+
+def kl(p, q):
+    return float(np.sum(p * (np.log(p + 1e-12) - np.log(q + 1e-12))))
+
+
+def full(backend, tokens, seq=0):
+    backend.kv_remove(seq, -1, -1)
+    backend.decode(tokens, 0, seq=seq)
+    return distribution(backend.logits().astype(np.float64))
+
+
+INSERTED = "    x = 1\n    y = 2\n    z = 3\n    w = x + y + z\n    print(w, x, y, z)"
+
+
+@pytest.fixture
+def text_pair(backend):
+    """~900 tokens of real code, and the same with five lines inserted near the end
+    (where an edit matters most to the next token)."""
+    old = backend.tokenize(SOURCE.encode())[:900]
+    text = backend.detokenize(old).decode("utf-8", "ignore")
+    lines = text.split("\n")
+    lines.insert(int(len(lines) * 0.97), INSERTED)
+    new = backend.tokenize("\n".join(lines).encode())
+    return old, new
+
+
+def test_pie_update_matches_full_recomputation_closely(backend, text_pair, capsys):
+    old, new = text_pair
+    reference = full(backend, new)
+    cache = SequenceCache(backend, n_seq=4, policy=Policy(guard_tokens=0, guard_to_line_end=False))
+    cache.sync("doc", old)
+    stats = cache.sync("doc", new)
+    assert stats.encoded < 45 and stats.reused > 850  # the edit, not the file
+    assert backend.kv_pos_max(0) == len(new) - 1
+    pie = distribution(backend.logits().astype(np.float64))
+    d_pie = kl(reference, pie)
+    # The conflict baseline: new tokens encoded, later keys left at their old positions.
+    backend.kv_remove(0, -1, -1)
+    backend.decode(old, 0, seq=0)
+    apply_plan(backend, plan(old, new), new, seq=0, scratch=cache.scratch, adjust_positions=False)
+    d_cfe = kl(reference, distribution(backend.logits().astype(np.float64)))
+    with capsys.disabled():
+        print(f"\nKL(full || pie) = {d_pie:.2e}, KL(full || conflict) = {d_cfe:.2e}")
+    assert np.argmax(pie) == np.argmax(reference)
+    assert d_pie < 1e-2
+    assert d_cfe > 10 * d_pie  # without the position fix it is far off
+
+
+def test_pure_relocation_through_a_plan_keeps_the_distribution(backend):
+    """Deleting tokens that no later token attended to differently is exact: drop the tail."""
+    tokens = backend.tokenize(SOURCE.encode())[:400]
+    reference = full(backend, tokens[:300])
+    cache = SequenceCache(backend, n_seq=4)
+    cache.sync("doc", tokens)
+    cache.sync("doc", tokens[:300])
+    got = distribution(backend.logits().astype(np.float64))
+    assert kl(reference, got) < 1e-4
+
+
+def test_refresh_makes_the_cache_exact_again(backend, text_pair):
+    old, new = text_pair
+    reference = full(backend, new)
+    cache = SequenceCache(backend, n_seq=4, policy=Policy(guard_tokens=0, guard_to_line_end=False))
+    cache.sync("doc", old)
+    cache.sync("doc", new)
+    first, unseen = cache.staleness("doc")
+    assert first is not None and unseen > 0
+    assert cache.refresh("doc") == len(new) - first
+    assert cache.staleness("doc") == (None, 0)
+    cache.sync("doc", new)  # re-decodes the last token for logits
+    assert kl(reference, distribution(backend.logits().astype(np.float64))) < 1e-4
+
+
+CODE = '''import os
+
+
+def list_python_files(root):
+    """Python files under root, sorted."""
+    found = []
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            if name.endswith(".py"):
+                found.append(os.path.join(dirpath, name))
+    return sorted(found)
+
+
+def count_lines(path):
+    with open(path) as f:
+        return sum(1 for _ in f)
+'''
+
+
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 2**16))
+def test_random_editing_session_keeps_tokens_exact_and_completes(backend, seed):
+    """Many random edits: the cache holds exactly the prompt of the current text, and once
+    refreshed, completions are what a fresh cache gives."""
+    rng = random.Random(seed)
+    engine = Engine(backend, Settings(n_ctx=4096, max_tokens=24), policy=Policy(refresh_unseen=64))
+    text = CODE
+    words = ["x", " = ", "1", "\n", "    ", "found", "(", ")", "#", "name", ".", ":"]
+    cursor = text.index("    return sorted(found)") + 4
+    for _ in range(30):
+        i = rng.randrange(len(text) + 1)
+        j = min(len(text), i + rng.randrange(4))
+        text = text[:i] + "".join(rng.choice(words) for _ in range(rng.randrange(3))) + text[j:]
+        cursor = min(cursor, len(text))
+        engine.complete(
+            CompletionRequest(text, cursor, key="s"), engine.settings.replace(max_tokens=1)
+        )
+    out = engine.complete(CompletionRequest(text, cursor, key="s"))
+    prompt_now = engine.cache.tokens("s")
+    assert len(prompt_now) == out.prompt_tokens
+    assert backend.kv_pos_max(engine.cache.entry("s").seq) >= len(prompt_now) - 1
+    engine.cache.refresh("s")
+    refreshed = engine.complete(CompletionRequest(text, cursor, key="s"))
+    fresh = Engine(backend, engine.settings).complete(CompletionRequest(text, cursor, key="new"))
+    assert refreshed.text == fresh.text
