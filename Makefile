@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.pied-installed
 
-.PHONY: setup demo test lint typecheck pytest model bench-backend clean
+.PHONY: setup demo test lint typecheck pytest model vscode bench-backend clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,11 @@ typecheck: $(STAMP)
 pytest: setup
 	$(BIN)/pytest -q
 
-test: setup lint typecheck pytest
+# The VS Code extension: strict type check, unit tests, a .vsix package.
+vscode:
+	cd editors/vscode && npm ci --no-audit --no-fund && npm test && npm run package
+
+test: setup lint typecheck pytest vscode
 
 bench-backend: setup
 	$(BIN)/pied bench backend --json bench-results/backend.json

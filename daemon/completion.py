@@ -8,6 +8,7 @@ Windows around the cursor (``editing.windows``) go into the model's FIM template
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -15,10 +16,11 @@ from dataclasses import dataclass
 from pied.config import Settings
 from pied.daemon.kvcache import SyncStats
 from pied.editing import indent, postprocess, stops, windows
-from pied.models import fim
+from pied.models import bytesampling, fim
 from pied.models.backend import Backend
-from pied.models.generate import generate, never
+from pied.models.generate import Generation, generate, never
 from pied.models.sampling import Sampler
+from pied.models.vocab import Vocab
 
 Prepare = Callable[[list[int]], SyncStats]
 """Bring the prompt into the document's KV sequence with fresh logits for its last token."""
@@ -44,6 +46,7 @@ class Completion:
     model: str
     stop_reason: str
     mode: str
+    sampling: str = "plain"
 
 
 def context_files(
@@ -65,18 +68,71 @@ def context_files(
     return kept
 
 
-def complete(
-    backend: Backend,
-    fim_tokens: fim.FimTokens,
-    settings: Settings,
-    request: CompletionRequest,
-    prepare: Prepare,
-    *,
-    model_name: str = "",
-    cancelled: Callable[[], bool] = never,
-) -> Completion:
-    """Complete ``request`` with the model in ``backend``."""
-    t0 = time.monotonic()
+@dataclass
+class LoadedModel:
+    """A backend with what completion needs to know about its vocabulary."""
+
+    backend: Backend
+    fim: fim.FimTokens
+    name: str
+    _vocab: Vocab | None = None
+
+    @property
+    def vocab(self) -> Vocab:
+        """Every token as bytes (built on first use: about half a second)."""
+        if self._vocab is None:
+            self._vocab = Vocab(self.backend.pieces())
+        return self._vocab
+
+
+@dataclass(frozen=True)
+class Cut:
+    """How the text before the cursor is split between the prompt and the output."""
+
+    mode: str  # plain | healing | bytes
+    prompt_prefix: str  # the prefix text that goes into the prompt
+    stub: bytes  # the rest, up to the cursor: the output must start with these bytes
+
+
+def cut_prefix(model: LoadedModel, prefix: str, sampling: str) -> Cut:
+    """Where the prompt's prefix ends for each sampling mode.
+
+    ``bytes`` cuts at the last stable token boundary before the cursor
+    (``models.bytesampling.stable_anchor``); ``healing`` backs off the last token;
+    ``plain`` keeps everything. ``auto`` is ``bytes`` when the cursor is mid-token
+    (the stable boundary is not at the cursor), else ``plain``.
+    """
+    if sampling == "plain" or not prefix:
+        return Cut("plain", prefix, b"")
+    data = prefix.encode("utf-8")
+    tail_start = max(0, len(data) - 512)
+    tail = data[tail_start:]
+    if sampling == "healing":
+        tokens = model.backend.tokenize(tail)
+        cut = len(data) - len(model.vocab.piece(tokens[-1])) if tokens else len(data)
+    else:
+        cut = tail_start + bytesampling.stable_anchor(model.backend.tokenize, model.vocab, tail)
+    while 0 < cut < len(data) and data[cut] & 0xC0 == 0x80:
+        cut -= 1  # never inside a UTF-8 character
+    if cut >= len(data):
+        return Cut("plain", prefix, b"")
+    mode = "bytes" if sampling in ("auto", "bytes") else "healing"
+    return Cut(mode, data[:cut].decode("utf-8"), data[cut:])
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Everything decided before the model runs."""
+
+    window: windows.Window
+    scope: stops.Scope
+    cut: Cut
+    tokens: list[int]
+
+
+def build_prompt(model: LoadedModel, settings: Settings, request: CompletionRequest) -> Prompt:
+    """The FIM prompt for ``request``: windows, scope, where the prefix is cut, tokens."""
+    backend = model.backend
 
     def count(s: str) -> int:
         return len(backend.tokenize(s.encode("utf-8")))
@@ -86,27 +142,72 @@ def complete(
     )
     scope = stops.scope_at(window.prefix, window.suffix, settings.multiline)
     others = context_files(request.context, settings.context_tokens, count)
+    cut = cut_prefix(model, window.prefix, settings.sampling)
     prompt = fim.build(
-        fim_tokens,
-        lambda b: backend.tokenize(b),
-        window.prefix,
+        model.fim,
+        backend.tokenize,
+        cut.prompt_prefix,
         window.suffix,
         path=request.path,
         context=others,
     )
+    return Prompt(window, scope, cut, prompt.tokens)
+
+
+def complete(
+    model: LoadedModel,
+    settings: Settings,
+    request: CompletionRequest,
+    prepare: Prepare,
+    *,
+    cancelled: Callable[[], bool] = never,
+) -> Completion:
+    """Complete ``request`` with ``model``."""
+    t0 = time.monotonic()
+    backend = model.backend
+    prompt = build_prompt(model, settings, request)
+    window, scope, cut = prompt.window, prompt.scope, prompt.cut
     sync = prepare(prompt.tokens)
     rules = stops.StopRules(scope)
     sampler = Sampler(settings.temperature, settings.top_p)
-    gen = generate(
+    rng = sampler.rng()
+    deadline = time.monotonic() + settings.time_budget_ms / 1000
+    run = functools.partial(
+        generate,
         backend,
-        n_past=len(prompt.tokens),
+        seq=sync.seq,
         sampler=sampler,
+        rng=rng,
         max_tokens=settings.max_tokens,
-        deadline=time.monotonic() + settings.time_budget_ms / 1000,
-        stop_tokens=fim_tokens.stops,
+        deadline=deadline,
+        stop_tokens=model.fim.stops,
         check=rules.check,
         cancelled=cancelled,
     )
+    n_past = len(prompt.tokens)
+    if cut.mode == "bytes":
+        prelude = bytesampling.sample_bytes(
+            backend,
+            model.vocab,
+            seq=sync.seq,
+            base=n_past,
+            stub=cut.stub,
+            pick=lambda probs: sampler.pick_from_probs(probs, rng),
+            keep_going=lambda out: rules.check(out.decode("utf-8", "ignore")) is None,
+        )
+        if prelude.stopped:
+            gen = Generation(prelude.text.decode("utf-8", "replace"), stop_reason="end")
+        else:
+            gen = run(
+                n_past=n_past + len(prelude.tokens),
+                first_logits=prelude.logprobs,
+                prelude=prelude.text,
+            )
+    elif cut.mode == "healing":
+        allowed = model.vocab.starting_with(cut.stub)
+        gen = run(n_past=n_past, first_allowed=allowed, skip=len(cut.stub))
+    else:
+        gen = run(n_past=n_past)
     text = ""
     if gen.stop_reason != "cancelled":
         unit = indent.detect_unit(window.prefix + window.suffix)
@@ -118,7 +219,8 @@ def complete(
         encoded_tokens=sync.encoded + sync.refreshed,
         generated_tokens=len(gen.tokens),
         latency_ms=(time.monotonic() - t0) * 1000,
-        model=model_name,
+        model=model.name,
         stop_reason=gen.stop_reason,
         mode=scope.mode.value,
+        sampling=cut.mode,
     )

@@ -7,12 +7,18 @@ scheduler) run one job at a time on it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 from pied import paths
 from pied.config import Settings
-from pied.daemon.completion import Completion, CompletionRequest, complete
+from pied.daemon.completion import (
+    Completion,
+    CompletionRequest,
+    LoadedModel,
+    build_prompt,
+    complete,
+)
 from pied.daemon.kvcache import Policy, SequenceCache
 from pied.models import fim, store
 from pied.models.backend import Backend
@@ -46,14 +52,28 @@ class Engine:
     ) -> None:
         self.backend = backend
         self.settings = settings
-        self.model_name = model_name or Path(backend.info.path).name
-        self.fim = fim.detect(backend.special_token)
+        name = model_name or Path(backend.info.path).name
+        self.model = LoadedModel(backend, fim.detect(backend.special_token), name)
         self.cache = SequenceCache(
             backend, n_seq=backend.info.n_seq, policy=policy, ends_line=self._ends_line
         )
 
     def _ends_line(self, token: int) -> bool:
         return b"\n" in self.backend.token_bytes(token)
+
+    def warm(self, request: CompletionRequest, settings: Settings | None = None) -> None:
+        """Bring ``request``'s prompt into its document's cache, without generating."""
+        prompt = build_prompt(self.model, settings or self.settings, request)
+        self.cache.sync(request.key, prompt.tokens)
+
+    def stalest(self) -> Hashable | None:
+        """The cached document with the most edits its later tokens have not seen."""
+        best: tuple[int, Hashable] | None = None
+        for key in self.cache.documents():
+            first, unseen = self.cache.staleness(key)
+            if first is not None and unseen and (best is None or unseen > best[0]):
+                best = (unseen, key)
+        return best[1] if best else None
 
     def complete(
         self,
@@ -62,11 +82,9 @@ class Engine:
         cancelled: Callable[[], bool] = never,
     ) -> Completion:
         return complete(
-            self.backend,
-            self.fim,
+            self.model,
             settings or self.settings,
             request,
             lambda tokens: self.cache.sync(request.key, tokens),
-            model_name=self.model_name,
             cancelled=cancelled,
         )

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from pied.editing.kvplan import KvPlan, plan
-from pied.models.backend import Backend
+from pied.models.backend import Backend, CacheFull
 from pied.models.kvedit import Scratch, apply_plan, refresh
 
 log = logging.getLogger("pied.kvcache")
@@ -32,6 +33,16 @@ class Policy:
     refresh_unseen: int = 256  # re-encode when this many edited tokens went unseen
 
 
+@dataclass(frozen=True)
+class Saved:
+    """An evicted sequence: its cells' bytes and what they hold."""
+
+    state: bytes
+    tokens: list[int]
+    first_stale: int | None
+    unseen: int
+
+
 @dataclass
 class Entry:
     """What one KV sequence holds."""
@@ -45,6 +56,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class SyncStats:
+    seq: int
     reused: int
     encoded: int
     removed: int
@@ -62,6 +74,7 @@ class SequenceCache:
         n_seq: int,
         policy: Policy | None = None,
         ends_line: Callable[[int], bool] | None = None,
+        saved_budget: int = 256 * 1024 * 1024,
     ) -> None:
         """``n_seq`` sequences: the last two are scratch, the others hold documents."""
         if n_seq < 3:
@@ -72,22 +85,49 @@ class SequenceCache:
         self._ends_line = ends_line
         self._free = list(range(n_seq - 2))
         self._entries: dict[Hashable, Entry] = {}
+        self._saved: OrderedDict[Hashable, Saved] = OrderedDict()
+        self.saved_budget = saved_budget
+        self.evictions = 0
+        self.restores = 0
 
     def entry(self, key: Hashable) -> Entry:
-        """The sequence of ``key``, taking the least recently used one if none is free."""
+        """The sequence of ``key``; an evicted one comes back from its saved state."""
         e = self._entries.get(key)
         if e is None:
-            if self._free:
-                seq = self._free.pop(0)
-            else:
-                victim = min(self._entries, key=lambda k: self._entries[k].used)
-                seq = self._entries.pop(victim).seq
-                self.backend.kv_remove(seq, -1, -1)
+            seq = self._free.pop(0) if self._free else self._evict(self._lru())
             e = self._entries[key] = Entry(seq)
+            saved = self._saved.pop(key, None)
+            if saved is not None:
+                self.backend.set_seq_state(seq, saved.state)
+                e.tokens, e.first_stale, e.unseen = saved.tokens, saved.first_stale, saved.unseen
+                self.restores += 1
         e.used = time.monotonic()
         return e
 
+    def _lru(self, besides: Hashable | None = None) -> Hashable:
+        return min((k for k in self._entries if k != besides), key=lambda k: self._entries[k].used)
+
+    def _evict(self, key: Hashable) -> int:
+        """Free ``key``'s sequence, keeping its cells' state in memory (within the budget)."""
+        e = self._entries.pop(key)
+        if e.tokens:
+            self._saved[key] = Saved(
+                self.backend.seq_state(e.seq), e.tokens, e.first_stale, e.unseen
+            )
+            while sum(len(s.state) for s in self._saved.values()) > self.saved_budget:
+                self._saved.popitem(last=False)
+        self.backend.kv_remove(e.seq, -1, -1)
+        self.evictions += 1
+        return e.seq
+
+    def saved_bytes(self) -> int:
+        return sum(len(s.state) for s in self._saved.values())
+
+    def documents(self) -> list[Hashable]:
+        return list(self._entries)
+
     def forget(self, key: Hashable) -> None:
+        self._saved.pop(key, None)
         e = self._entries.pop(key, None)
         if e is not None:
             self.backend.kv_remove(e.seq, -1, -1)
@@ -115,6 +155,13 @@ class SequenceCache:
         p = self.plan_for(key, tokens)
         try:
             apply_plan(self.backend, p, tokens, seq=e.seq, scratch=self.scratch)
+        except CacheFull:
+            # Other documents hold the cells: save them away and encode from scratch.
+            e.tokens, e.first_stale, e.unseen = [], None, 0
+            for other in [k for k in self._entries if k != key]:
+                self._free.append(self._evict(other))
+            p = self.plan_for(key, tokens)
+            apply_plan(self.backend, p, tokens, seq=e.seq, scratch=self.scratch)
         except BaseException:
             e.tokens, e.first_stale, e.unseen = [], None, 0
             raise
@@ -124,7 +171,7 @@ class SequenceCache:
         if e.unseen >= self.policy.refresh_unseen:
             refreshed = self.refresh(key)
         ms = (time.monotonic() - t0) * 1000
-        return SyncStats(p.reused, p.encoded, p.removed, refreshed, ms)
+        return SyncStats(e.seq, p.reused, p.encoded, p.removed, refreshed, ms)
 
     def _account(self, e: Entry, p: KvPlan) -> None:
         """Carry the staleness record through a plan."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pied.editing.indent import convert
-from pied.editing.stops import Scope
+from pied.editing.stops import Mode, Scope
 
 
 def _is_word_char(ch: str) -> bool:
@@ -29,6 +29,13 @@ def suffix_overlap(completion: str, suffix: str) -> int:
 
 def finish(completion: str, scope: Scope, suffix: str, indent_unit: str) -> str:
     """Trailing whitespace off, no text that repeats the suffix, the file's indentation."""
+    # A whole new line inserted before the code after the cursor keeps its newline.
+    new_line = (
+        scope.mode is Mode.SINGLE
+        and not scope.line_prefix.strip()
+        and bool(scope.line_suffix.strip())
+        and completion.endswith("\n")
+    )
     lines = completion.split("\n")
     lines = [line.rstrip() for line in lines[:-1]] + [lines[-1]]
     while len(lines) > 1 and not lines[-1].strip():
@@ -43,4 +50,5 @@ def finish(completion: str, scope: Scope, suffix: str, indent_unit: str) -> str:
     if not text.strip():
         return ""
     first_line_is_indent = not scope.line_prefix.strip()
-    return convert(text, indent_unit, first_line_is_indent=first_line_is_indent)
+    text = convert(text, indent_unit, first_line_is_indent=first_line_is_indent)
+    return text + "\n" if new_line else text

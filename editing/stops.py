@@ -112,6 +112,8 @@ class StopRules:
         if nl != -1:
             if not text[start:nl].strip():
                 return 0
+            if scope.line_suffix.strip() and not scope.line_prefix.strip():
+                return nl + 1  # at the start of a line with code after: a new line above it
             return nl
         return len(text) if final else None
 

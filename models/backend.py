@@ -23,6 +23,10 @@ class DecodeAborted(ModelError):
     """A decode was stopped by the abort flag; cells it finished stay in the cache."""
 
 
+class CacheFull(ModelError):
+    """The KV cache has no room for the batch; free some cells and try again."""
+
+
 @dataclass(frozen=True)
 class ModelInfo:
     """Facts about the loaded model."""
@@ -52,6 +56,9 @@ class Backend(Protocol):
 
     def detokenize(self, tokens: Sequence[int]) -> bytes:
         """The bytes of a token sequence."""
+
+    def pieces(self) -> list[bytes | None]:
+        """Every token's bytes, None for special/control tokens (built once, then cached)."""
 
     def special_token(self, text: str) -> int | None:
         """The id of a special token such as ``<|fim_prefix|>``, or None."""

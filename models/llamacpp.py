@@ -17,7 +17,7 @@ from pathlib import Path
 import llama_cpp as ll
 import numpy as np
 
-from pied.models.backend import DecodeAborted, Logits, ModelInfo
+from pied.models.backend import CacheFull, DecodeAborted, Logits, ModelInfo
 from pied.models.errors import ModelError
 
 log = logging.getLogger("pied.llama")
@@ -109,6 +109,7 @@ class LlamaCppBackend:
         self._abort = ctypes.c_bool(False)
         self._abort_cb = ll.ggml_abort_callback(self._abort_requested)
         self._piece_cache: dict[int, bytes] = {}
+        self._pieces: list[bytes | None] | None = None
         self._n_out = 0
 
         desc = ctypes.create_string_buffer(256)
@@ -170,6 +171,22 @@ class LlamaCppBackend:
 
     def detokenize(self, tokens: Sequence[int]) -> bytes:
         return b"".join(self.token_bytes(t) for t in tokens)
+
+    def pieces(self) -> list[bytes | None]:
+        if self._pieces is None:
+            control = ll.LLAMA_TOKEN_ATTR_CONTROL
+            buf = ctypes.create_string_buffer(256)
+            pieces: list[bytes | None] = []
+            for t in range(self._n_vocab):
+                if ll.llama_vocab_get_attr(self._vocab, t) & control or self.is_end_of_generation(
+                    t
+                ):
+                    pieces.append(None)
+                    continue
+                n = ll.llama_token_to_piece(self._vocab, t, buf, len(buf), 0, False)
+                pieces.append(buf.raw[:n] if n > 0 else None)
+            self._pieces = pieces
+        return self._pieces
 
     def special_token(self, text: str) -> int | None:
         ids = self.tokenize(text.encode(), special=True)
@@ -247,6 +264,8 @@ class LlamaCppBackend:
         rc = ll.llama_decode(self._ctx, b)
         if rc == 2:
             raise DecodeAborted("decode aborted")
+        if rc == 1:
+            raise CacheFull(f"no room in the KV cache for {m} tokens at position {pos}.")
         if rc != 0:
             raise ModelError(f"llama_decode failed with code {rc} at positions {pos}..{pos + m}.")
         return rows

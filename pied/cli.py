@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pied import __version__, config, log, paths
+from pied.daemon.client import DaemonError
 from pied.editing.errors import EditingError
 from pied.models.errors import ModelError
 
@@ -104,32 +105,127 @@ def _settings_from(args: argparse.Namespace) -> config.Settings:
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
-    from pied.daemon.completion import CompletionRequest
-    from pied.daemon.engine import Engine, load_backend
-    from pied.editing.positions import offset_at
+    from pied.editing.positions import offset_at, position_utf16
     from pied.editing.source import read_source
-    from pied.models.fim import ContextFile
 
     path, line, col = parse_location(args.location)
     text = read_source(path)
     offset = offset_at(text, line, col)
-    context = [ContextFile(str(p), read_source(Path(p))) for p in args.context]
     settings = _settings_from(args)
-    backend = load_backend(settings)
-    engine = Engine(backend, settings, model_name=settings.model)
-    result = engine.complete(CompletionRequest(text, offset, path=path.name, context=context))
-    if args.json:
-        out = {
-            "text": result.text,
-            "prompt_tokens": result.prompt_tokens,
-            "generated_tokens": result.generated_tokens,
-            "latency_ms": round(result.latency_ms, 1),
-            "model": result.model,
-        }
-        print(json.dumps(out, ensure_ascii=False))
+    if args.model or args.context or args.no_daemon:
+        result = _complete_here(settings, text, offset, path, args.context)
     else:
-        sys.stdout.write(result.text + ("\n" if not result.text.endswith("\n") else ""))
+        from pied.daemon import lifecycle
+        from pied.daemon.client import call
+
+        lifecycle.start()
+        lsp_line, lsp_char = position_utf16(text, offset)
+        overrides = {k: v for k, v in vars(settings).items() if k in _REQUEST_SETTINGS}
+        params = {
+            "text": text,
+            "uri": path.resolve().as_uri(),
+            "line": lsp_line,
+            "character": lsp_char,
+            "settings": overrides,
+        }
+        result = call(lifecycle.socket_path(), "complete", params)
+    if args.json:
+        keys = ("text", "prompt_tokens", "generated_tokens", "latency_ms", "model")
+        print(json.dumps({k: result[k] for k in keys}, ensure_ascii=False))
+    else:
+        text_out = result["text"]
+        sys.stdout.write(text_out + ("\n" if not text_out.endswith("\n") else ""))
     return 0
+
+
+# Settings a request may change; the model and context size belong to the daemon.
+_REQUEST_SETTINGS = {
+    "prefix_tokens",
+    "suffix_tokens",
+    "context_tokens",
+    "max_tokens",
+    "time_budget_ms",
+    "multiline",
+    "sampling",
+    "temperature",
+    "top_p",
+}
+
+
+def _complete_here(
+    settings: config.Settings, text: str, offset: int, path: Path, context: list[str]
+) -> dict[str, Any]:
+    """Complete in this process, without the daemon."""
+    from pied.daemon.completion import CompletionRequest
+    from pied.daemon.engine import Engine, load_backend
+    from pied.editing.source import read_source
+    from pied.models.fim import ContextFile
+
+    files = [ContextFile(Path(p).name, read_source(Path(p))) for p in context]
+    engine = Engine(load_backend(settings), settings, model_name=settings.model)
+    r = engine.complete(CompletionRequest(text, offset, path=path.name, context=files))
+    return {
+        "text": r.text,
+        "prompt_tokens": r.prompt_tokens,
+        "generated_tokens": r.generated_tokens,
+        "latency_ms": round(r.latency_ms, 1),
+        "model": r.model,
+    }
+
+
+def cmd_lsp(args: argparse.Namespace) -> int:
+    from pied.lsp.server import main as lsp_main
+
+    return lsp_main(args.verbose)
+
+
+# --- pied daemon --------------------------------------------------------------------------------
+
+
+def cmd_daemon(args: argparse.Namespace) -> int:
+    from pied.daemon import lifecycle
+    from pied.daemon.client import call
+
+    action = args.daemon_command
+    if action == "run":
+        return lifecycle.run(config.load(), tcp_port=args.tcp, verbosity=max(1, args.verbose))
+    if action in ("stop", "restart"):
+        stopped = lifecycle.stop()
+        if action == "stop":
+            print("stopped" if stopped else "no daemon was running")
+            return 0
+    if action in ("start", "restart"):
+        pid = lifecycle.start()
+        print(f"pied daemon running (pid {pid}), socket {lifecycle.socket_path()}")
+        return 0
+    # status
+    if lifecycle.running_pid() is None:
+        print("no daemon is running")
+        return 3
+    status = call(lifecycle.socket_path(), "status")
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        _print_status(status)
+    return 0
+
+
+def _print_status(s: dict[str, Any]) -> None:
+    lat = s["latency_ms"]
+    cache = s["cache"]
+    print(f"pied {s['version']} daemon, pid {s['pid']}, up {s['uptime_s']} s")
+    print(f"model      {s['model']['name']} ({s['model']['desc']}), context {s['n_ctx']} tokens")
+    mem = s["memory"]
+    print(f"memory     {mem['rss_mib']} MiB resident, {mem['saved_kv_mib']} MiB saved KV")
+    print(f"documents  {s['documents']} open, {s['cached_documents']} in the KV cache")
+    print(
+        f"queue      {len(s['queue'])} waiting; {s['completions']} done, {s['cancelled']} cancelled"
+    )
+    print(f"latency    p50 {lat['p50']} ms, p90 {lat['p90']} ms, last {lat['last']} ms")
+    print(
+        f"cache      reuse rate {cache['reuse_rate']}, "
+        f"{cache['evictions']} evictions, {cache['restores']} restores"
+    )
 
 
 # --- pied bench ---------------------------------------------------------------------------------
@@ -158,6 +254,25 @@ def cmd_bench_pie(args: argparse.Namespace) -> int:
         cases=args.cases,
         context=args.context,
         edits=args.edits.split(","),
+        seed=args.seed,
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    return _write_report(report, args.json)
+
+
+def cmd_bench_fim(args: argparse.Namespace) -> int:
+    from pied.bench import fim
+
+    try:
+        modes = fim.parse_modes(args.mode)
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    report = fim.run(
+        _settings_from(args),
+        data=Path(args.data) if args.data else None,
+        modes=modes,
+        split=args.split,
+        limit=args.limit,
         seed=args.seed,
         progress=lambda line: print(line, file=sys.stderr),
     )
@@ -201,7 +316,29 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--multiline", choices=config.MODES)
     comp.add_argument("--sampling", choices=config.SAMPLING)
     comp.add_argument("--max-tokens", type=int)
+    comp.add_argument(
+        "--no-daemon", action="store_true", help="run the model in this process (so do --model)"
+    )
     comp.set_defaults(func=cmd_complete)
+
+    lsp = sub.add_parser("lsp", help="the language server on stdio (starts the daemon if needed)")
+    lsp.set_defaults(func=cmd_lsp)
+
+    daemon = sub.add_parser("daemon", help="the resident daemon: start, stop, status, restart")
+    dsub = daemon.add_subparsers(dest="daemon_command", required=True)
+    for name, text in (
+        ("start", "start it in the background (if not running)"),
+        ("stop", "stop it"),
+        ("restart", "stop it, then start it"),
+        ("status", "model, memory, documents, queue, latencies"),
+        ("run", "run it in the foreground"),
+    ):
+        d = dsub.add_parser(name, help=text)
+        d.set_defaults(func=cmd_daemon)
+        if name == "status":
+            d.add_argument("--json", action="store_true")
+        if name == "run":
+            d.add_argument("--tcp", type=int, help="also listen on 127.0.0.1:PORT (token needed)")
 
     bench = sub.add_parser("bench", help="measure speed and quality (JSON out)")
     bsub = bench.add_subparsers(dest="bench_command", required=True)
@@ -224,6 +361,17 @@ def build_parser() -> argparse.ArgumentParser:
     bp.add_argument("--seed", type=int, default=0)
     bp.add_argument("--json", help="write the report here too")
     bp.set_defaults(func=cmd_bench_pie)
+    bf = bsub.add_parser("fim", help="fill-in-the-middle quality: plain, healing, bytes")
+    bf.add_argument("--data", help="human-eval-infilling .jsonl(.gz)")
+    bf.add_argument("--mode", default="plain,healing,bytes", help="comma-separated modes")
+    bf.add_argument("--split", choices=("boundary", "midtoken", "stdlib"), default="boundary")
+    bf.add_argument("--limit", type=int, default=100)
+    bf.add_argument("--seed", type=int, default=0)
+    bf.add_argument("--model", help="a catalog model name or a GGUF path")
+    bf.add_argument("--multiline", choices=config.MODES)
+    bf.add_argument("--max-tokens", type=int)
+    bf.add_argument("--json", help="write the report here too")
+    bf.set_defaults(func=cmd_bench_fim)
     return p
 
 
@@ -233,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.setup(args.verbose)
     try:
         return int(args.func(args))
-    except (CliError, config.ConfigError, EditingError, ModelError) as e:
+    except (CliError, config.ConfigError, EditingError, ModelError, DaemonError) as e:
         print(f"pied: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +35,48 @@ def backend(model_path: str) -> Iterator[LlamaCppBackend]:
 @pytest.fixture
 def settings() -> Settings:
     return Settings(n_ctx=4096, max_tokens=48)
+
+
+PIED = [sys.executable, "-m", "pied"]
+
+
+def pied(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the ``pied`` command as a user would."""
+    return subprocess.run([*PIED, *args], capture_output=True, text=True, env=env, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def daemon_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Environment of a daemon private to this test session (stopped at the end)."""
+    root = tmp_path_factory.mktemp("pied-daemon")
+    runtime = root / "run"
+    runtime.mkdir(mode=0o700)
+    env = {
+        **os.environ,
+        "XDG_RUNTIME_DIR": str(runtime),
+        "XDG_STATE_HOME": str(root / "state"),
+        "XDG_CONFIG_HOME": str(root / "config"),
+    }
+    saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME", "XDG_CONFIG_HOME")}
+    os.environ.update({k: env[k] for k in saved})
+    try:
+        yield env
+    finally:
+        pied("daemon", "stop", env=env, timeout=60)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def daemon(daemon_env: dict[str, str]) -> dict[str, str]:
+    """A running daemon (started once for the session)."""
+    proc = pied("daemon", "start", env=daemon_env)
+    assert proc.returncode == 0, proc.stderr
+    return daemon_env
+
+
+def socket_path(env: dict[str, str]) -> Path:
+    return Path(env["XDG_RUNTIME_DIR"]) / "pied" / "daemon.sock"

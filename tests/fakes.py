@@ -33,6 +33,9 @@ class FakeBackend:
     def detokenize(self, tokens: Sequence[int]) -> bytes:
         return b"".join(self.token_bytes(t) for t in tokens)
 
+    def pieces(self) -> list[bytes | None]:
+        return [bytes([t]) for t in range(256)] + [None] * len(SPECIALS)
+
     def special_token(self, text: str) -> int | None:
         return 256 + SPECIALS.index(text) if text in SPECIALS else None
 

@@ -165,7 +165,8 @@ def run(
     max_line_tokens: int = 48,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    backend = load_backend(settings.replace(n_ctx=max(2048, int(context * 1.5) + 256)))
+    # Room for the old cells (parked until the update ends) and the new ones.
+    backend = load_backend(settings.replace(n_ctx=2 * context + 1024))
     tokenize = backend.tokenize
     scratch = Scratch(2, 3)
     rng = random.Random(seed)

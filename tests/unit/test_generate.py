@@ -9,7 +9,8 @@ from tests.fakes import FakeBackend
 
 def engine_for(script: str, **settings: object) -> tuple[Engine, FakeBackend]:
     backend = FakeBackend(script)
-    return Engine(backend, Settings().replace(**settings)), backend
+    # The scripted fake knows nothing of byte-level sampling: plain mode.
+    return Engine(backend, Settings(sampling="plain").replace(**settings)), backend
 
 
 def test_completion_stops_at_the_end_of_the_line_and_keeps_the_cache_consistent():

@@ -44,3 +44,8 @@ def test_indentation_follows_a_tab_indented_file():
 def test_tabs_become_the_files_space_unit():
     scope = scope_at("  ", "")
     assert finish("a\n\tb\n\t\tc", scope, "", "  ") == "a\n  b\n    c"
+
+
+def test_a_new_line_above_existing_code_keeps_its_newline():
+    scope = scope_at("def f():\n", "    return 1\n")
+    assert finish("    x = 2  \n", scope, "    return 1\n", "    ") == "    x = 2\n"

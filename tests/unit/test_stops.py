@@ -97,3 +97,8 @@ def test_a_closing_line_at_another_depth_is_not_the_suffix_line():
     rules = StopRules(scope_at("func sum(xs []int) int {\n\ttotal := 0\n\t", "\n}\n"))
     text = "for _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total\n}\n\nfunc main() {\n"
     assert run(rules, text) == "for _, x := range xs {\n\t\ttotal += x\n\t}\n\treturn total"
+
+
+def test_a_line_inserted_at_the_start_of_a_code_line_keeps_its_newline():
+    rules = StopRules(scope_at("    if x:\n", "        return y\n"))
+    assert run(rules, "        y = 1\n        z = 2\n") == "        y = 1\n"

@@ -1,0 +1,193 @@
+"""One model, one decode at a time: a priority queue of jobs run by a single worker thread.
+
+Interactive completions go first. Long jobs (translation, summaries) call
+``JobContext.yield_point`` between tokens; if something more urgent waits, it runs
+right there and the long job continues afterwards (its logits must then be refreshed,
+which ``yield_point`` reports). A cancelled job stops at its next check, within one
+token; a job cancelled while it prefills is interrupted through the backend's abort.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from pied.models.backend import Backend, DecodeAborted
+
+log = logging.getLogger("pied.scheduler")
+
+INTERACTIVE = 0  # completions
+WARM = 5  # keeping a document's cache in step after an edit
+BACKGROUND = 10  # translation, summaries
+IDLE = 20  # refreshing stale caches
+
+
+class Cancelled(Exception):
+    """The job was cancelled (by its client or because a newer request superseded it)."""
+
+    def __init__(self, reason: str = "cancelled") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(order=True)
+class Job:
+    priority: int
+    order: int
+    kind: str = field(compare=False)
+    key: Hashable = field(compare=False)
+    run: Callable[[JobContext], Any] = field(compare=False)
+    future: Future[Any] = field(compare=False, default_factory=Future)
+    cancel_reason: str | None = field(compare=False, default=None)
+    submitted: float = field(compare=False, default_factory=time.monotonic)
+
+
+class JobContext:
+    """What a running job may ask of the scheduler."""
+
+    def __init__(self, scheduler: Scheduler, job: Job) -> None:
+        self._scheduler = scheduler
+        self.job = job
+
+    def cancelled(self) -> bool:
+        return self.job.cancel_reason is not None
+
+    def check(self) -> None:
+        """Raise Cancelled if the job was cancelled."""
+        if self.job.cancel_reason is not None:
+            raise Cancelled(self.job.cancel_reason)
+
+    def yield_point(self) -> bool:
+        """Run waiting jobs of higher priority now; True if any ran (refresh your logits)."""
+        return self._scheduler._run_urgent(self.job.priority)
+
+
+class Scheduler:
+    """Runs jobs one at a time on the worker thread, most urgent first."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self._queue: list[Job] = []
+        self._lock = threading.Condition()
+        self._order = itertools.count()
+        self._running: list[Job] = []  # a stack: preempted jobs below the current one
+        self._stopped = False
+        self._thread = threading.Thread(target=self._work, name="pied-model", daemon=True)
+        self.done = 0
+        self.cancelled = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            for job in self._queue:
+                job.future.set_exception(Cancelled("the daemon is shutting down"))
+            self._queue.clear()
+            self._lock.notify_all()
+        for job in list(self._running):
+            self._cancel_job(job, "the daemon is shutting down")
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout=10)
+
+    def submit(
+        self, kind: str, key: Hashable, run: Callable[[JobContext], Any], priority: int
+    ) -> Future[Any]:
+        job = Job(priority, next(self._order), kind, key, run)
+        with self._lock:
+            if self._stopped:
+                job.future.set_exception(Cancelled("the daemon is shutting down"))
+                return job.future
+            heapq.heappush(self._queue, job)
+            self._lock.notify()
+        return job.future
+
+    def cancel(self, future: Future[Any], reason: str = "cancelled") -> None:
+        """Cancel the job behind ``future`` (queued: at once; running: at its next check)."""
+        with self._lock:
+            for job in self._queue:
+                if job.future is future:
+                    self._queue.remove(job)
+                    heapq.heapify(self._queue)
+                    self.cancelled += 1
+                    job.future.set_exception(Cancelled(reason))
+                    return
+            running = [job for job in self._running if job.future is future]
+        for job in running:
+            self._cancel_job(job, reason)
+
+    def supersede(self, kind: str, key: Hashable, keep: Future[Any] | None = None) -> None:
+        """Cancel the jobs of ``kind`` for ``key`` but ``keep``: a newer request replaced them."""
+        with self._lock:
+            futures = [
+                j.future
+                for j in [*self._queue, *self._running]
+                if j.kind == kind and j.key == key and j.future is not keep
+            ]
+        for f in futures:
+            self.cancel(f, "superseded")
+
+    def _cancel_job(self, job: Job, reason: str) -> None:
+        with self._lock:
+            job.cancel_reason = reason
+            if self._running and self._running[-1] is job:
+                self.backend.request_abort()  # interrupts a prefill in progress
+
+    def queued(self) -> list[tuple[str, int]]:
+        with self._lock:
+            return [(j.kind, j.priority) for j in sorted(self._queue)]
+
+    # --- the worker ---------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue and not self._stopped:
+                    self._lock.wait()
+                if self._stopped:
+                    return
+                job = heapq.heappop(self._queue)
+            self._execute(job)
+
+    def _run_urgent(self, priority: int) -> bool:
+        ran = False
+        while True:
+            with self._lock:
+                if not self._queue or self._queue[0].priority >= priority:
+                    return ran
+                job = heapq.heappop(self._queue)
+            self._execute(job)
+            ran = True
+
+    def _execute(self, job: Job) -> None:
+        if not job.future.set_running_or_notify_cancel():
+            return
+        with self._lock:
+            self._running.append(job)
+            self.backend.clear_abort()
+        try:
+            value = job.run(JobContext(self, job))
+        except DecodeAborted:
+            self.cancelled += 1
+            job.future.set_exception(Cancelled(job.cancel_reason or "aborted"))
+        except Cancelled as e:
+            self.cancelled += 1
+            job.future.set_exception(e)
+        except BaseException as e:  # the job's error goes to its requester, never kills us
+            log.exception("job %s failed", job.kind)
+            job.future.set_exception(e)
+        else:
+            self.done += 1
+            job.future.set_result(value)
+        finally:
+            with self._lock:
+                self._running.pop()
+                self.backend.clear_abort()

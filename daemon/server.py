@@ -1,0 +1,241 @@
+"""The daemon's socket server: connections, the handshake, dispatch, replies.
+
+One asyncio loop serves every connection; model work happens on the scheduler's
+thread, and its results come back to the loop as futures. A broken message gets an
+error reply on its own connection and nothing else changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import itertools
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+from pied import __version__
+from pied.daemon import protocol as p
+from pied.daemon.scheduler import Cancelled
+from pied.daemon.service import RequestError, Service
+from pied.models.errors import ModelError
+
+log = logging.getLogger("pied.server")
+
+NOTIFICATIONS = {"open", "change", "close", "workspace", "$/cancelRequest"}
+REQUESTS = {"hello", "complete", "status", "shutdown", "translate", "summarize"}
+
+
+class Connection:
+    """One client: its writer, handshake state and requests in flight."""
+
+    def __init__(self, conn_id: int, writer: asyncio.StreamWriter, needs_token: bool) -> None:
+        self.id = conn_id
+        self.writer = writer
+        self.greeted = False
+        self.needs_token = needs_token
+        self.pending: dict[int, Future[Any]] = {}
+
+    def send(self, frame: bytes) -> None:
+        if not self.writer.is_closing():
+            self.writer.write(frame)
+
+
+class Server:
+    """Serves ``service`` on a unix socket (and, if asked, on loopback TCP with a token)."""
+
+    def __init__(self, service: Service, token: str | None = None) -> None:
+        self.service = service
+        self.token = token
+        self._ids = itertools.count(1)
+        self._stop = asyncio.Event()
+        self.connections: dict[int, Connection] = {}
+
+    async def serve(self, socket_path: Path, tcp_port: int | None = None) -> None:
+        socket_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(socket_path.parent, 0o700)
+        socket_path.unlink(missing_ok=True)
+        old_umask = os.umask(0o177)  # the socket is born 0600
+        try:
+            unix = await asyncio.start_unix_server(
+                lambda r, w: self._client(r, w, tcp=False), path=str(socket_path)
+            )
+        finally:
+            os.umask(old_umask)
+        servers = [unix]
+        if tcp_port is not None:
+            servers.append(
+                await asyncio.start_server(
+                    lambda r, w: self._client(r, w, tcp=True), host="127.0.0.1", port=tcp_port
+                )
+            )
+        idle = asyncio.create_task(self._idle_loop())
+        log.info("serving on %s", socket_path)
+        try:
+            await self._stop.wait()
+        finally:
+            idle.cancel()
+            for s in servers:
+                s.close()
+            for c in list(self.connections.values()):
+                c.writer.close()
+            socket_path.unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def _idle_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            self.service.idle()
+
+    async def _client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, tcp: bool
+    ) -> None:
+        conn = Connection(next(self._ids), writer, needs_token=tcp)
+        self.connections[conn.id] = conn
+        frames = p.FrameReader()
+        try:
+            while data := await reader.read(1 << 16):
+                for item in frames.feed(data):
+                    if isinstance(item, p.ProtocolError):
+                        conn.send(p.error(None, item.code, str(item)))
+                        continue
+                    self._handle(conn, item)
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            for future in conn.pending.values():
+                self.service.scheduler.cancel(future, "the client went away")
+            self.service.disconnect(conn.id)
+            del self.connections[conn.id]
+            writer.close()
+
+    def _handle(self, conn: Connection, body: bytes) -> None:
+        try:
+            msg = p.parse(body)
+        except p.ProtocolError as e:
+            conn.send(p.error(e.request_id, e.code, str(e)))
+            return
+        if msg.type == "response":
+            conn.send(p.error(msg.id, p.INVALID_REQUEST, "clients send requests, not responses"))
+            return
+        if msg.type == "request" and msg.method == "hello":
+            self._hello(conn, msg)
+            return
+        if not conn.greeted:
+            conn.send(p.error(msg.id, p.HANDSHAKE_REQUIRED, "say hello first"))
+            return
+        try:
+            if msg.type == "notification":
+                self._notification(conn, msg)
+            else:
+                self._request(conn, msg)
+        except RequestError as e:
+            conn.send(p.error(msg.id, e.code, str(e)))
+        except Exception as e:  # never let one message take the daemon down
+            log.exception("handling %s failed", msg.method)
+            conn.send(p.error(msg.id, p.INTERNAL_ERROR, f"{type(e).__name__}: {e}"))
+
+    def _hello(self, conn: Connection, msg: p.Message) -> None:
+        version = msg.params.get("version")
+        if version != p.PROTOCOL_VERSION:
+            conn.send(
+                p.error(
+                    msg.id,
+                    p.VERSION_MISMATCH,
+                    f"protocol version {version!r} is not {p.PROTOCOL_VERSION}; "
+                    "restart the daemon with `pied daemon restart`",
+                )
+            )
+            return
+        if conn.needs_token:
+            given = str(msg.params.get("token", ""))
+            if not self.token or not hmac.compare_digest(given, self.token):
+                conn.send(p.error(msg.id, p.INVALID_REQUEST, "a valid token is required"))
+                return
+        conn.greeted = True
+        info = self.service.engine.backend.info
+        conn.send(
+            p.result(
+                msg.id,
+                {
+                    "version": p.PROTOCOL_VERSION,
+                    "server": __version__,
+                    "pid": os.getpid(),
+                    "model": self.service.engine.model.name,
+                    "model_path": info.path,
+                },
+            )
+        )
+
+    def _notification(self, conn: Connection, msg: p.Message) -> None:
+        s = self.service
+        handlers: dict[str, Callable[[int, dict[str, Any]], None]] = {
+            "open": s.open,
+            "change": s.change,
+            "close": s.close,
+            "workspace": self._workspace,
+            "$/cancelRequest": lambda _c, params: self._cancel(conn, params),
+        }
+        handler = handlers.get(msg.method)
+        if handler is None:
+            conn.send(p.error(None, p.METHOD_NOT_FOUND, f"unknown notification {msg.method!r}"))
+            return
+        handler(conn.id, msg.params)
+
+    def _workspace(self, _conn: int, params: dict[str, Any]) -> None:
+        roots = params.get("roots", [])
+        if not isinstance(roots, list):
+            raise RequestError(p.INVALID_PARAMS, "roots must be a list of directories")
+        for root in roots:
+            self.service.context.add_root(str(root))
+
+    def _cancel(self, conn: Connection, params: dict[str, Any]) -> None:
+        future = conn.pending.get(params.get("id", -1))
+        if future is not None:
+            self.service.scheduler.cancel(future, "cancelled by the client")
+
+    def _request(self, conn: Connection, msg: p.Message) -> None:
+        assert msg.id is not None
+        rid = msg.id
+        if msg.method == "status":
+            conn.send(p.result(rid, self.service.status()))
+        elif msg.method == "shutdown":
+            conn.send(p.result(rid, {"stopping": True}))
+            asyncio.get_running_loop().call_soon(self.stop)
+        elif msg.method == "complete":
+            self._track(conn, rid, self.service.complete(conn.id, msg.params))
+        elif msg.method in ("translate", "summarize"):
+            conn.send(p.error(rid, p.NOT_AVAILABLE, f"{msg.method} is not available yet"))
+        else:
+            conn.send(p.error(rid, p.METHOD_NOT_FOUND, f"unknown method {msg.method!r}"))
+
+    def _track(self, conn: Connection, rid: int, future: Future[Any]) -> None:
+        """Reply when the job is done: a result, an empty result, or an error."""
+        conn.pending[rid] = future
+        loop = asyncio.get_running_loop()
+
+        def done(f: Future[Any]) -> None:
+            loop.call_soon_threadsafe(self._reply, conn, rid, f)
+
+        future.add_done_callback(done)
+
+    def _reply(self, conn: Connection, rid: int, future: Future[Any]) -> None:
+        conn.pending.pop(rid, None)
+        exc = future.exception()
+        if exc is None:
+            conn.send(p.result(rid, future.result()))
+        elif isinstance(exc, Cancelled):
+            if exc.reason == "superseded":
+                conn.send(p.result(rid, {"text": "", "superseded": True}))
+            else:
+                conn.send(p.error(rid, p.REQUEST_CANCELLED, exc.reason))
+        elif isinstance(exc, ModelError):
+            conn.send(p.error(rid, p.MODEL_ERROR, str(exc)))
+        else:
+            conn.send(p.error(rid, p.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"))

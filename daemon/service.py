@@ -1,0 +1,284 @@
+"""What the daemon does for its clients: documents, completions, status.
+
+Document notifications (open, change, close) update text at once on the caller's
+thread; everything that touches the model is a job on the scheduler. Each client
+connection has its own documents (two editors may open the same file).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import statistics
+import time
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from pied import __version__
+from pied.config import ConfigError, Settings, load_dict
+from pied.daemon.completion import CompletionRequest
+from pied.daemon.context import ContextFiles
+from pied.daemon.engine import Engine
+from pied.daemon.scheduler import IDLE, INTERACTIVE, WARM, JobContext, Scheduler
+from pied.editing.document import Change, Document
+from pied.editing.errors import EditingError
+from pied.editing.positions import position_utf16
+
+log = logging.getLogger("pied.service")
+
+DocKey = tuple[int, str]  # (connection, uri)
+
+
+class RequestError(Exception):
+    """A request the daemon refuses, with a protocol error code."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Stats:
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=200))
+    reused: int = 0
+    encoded: int = 0
+    completions: int = 0
+    superseded: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+def _position(params: dict[str, Any]) -> tuple[int, int]:
+    line, character = params.get("line"), params.get("character")
+    if not isinstance(line, int) or not isinstance(character, int) or line < 0 or character < 0:
+        raise RequestError(-32602, "line and character must be non-negative integers")
+    return line, character
+
+
+def _changes(raw: Any) -> list[Change]:
+    if not isinstance(raw, list):
+        raise RequestError(-32602, "changes must be a list")
+    out = []
+    for c in raw:
+        if not isinstance(c, dict) or not isinstance(c.get("text"), str):
+            raise RequestError(-32602, "each change needs a text")
+        start, end = c.get("start"), c.get("end")
+        if (start is None) != (end is None):
+            raise RequestError(-32602, "a change needs both start and end, or neither")
+        if start is not None and end is not None:
+            ok = all(
+                isinstance(p, list | tuple) and len(p) == 2 and all(isinstance(x, int) for x in p)
+                for p in (start, end)
+            )
+            if not ok:
+                raise RequestError(-32602, "start and end are [line, character] pairs")
+            out.append(Change(c["text"], (start[0], start[1]), (end[0], end[1])))
+        else:
+            out.append(Change(c["text"]))
+    return out
+
+
+class Service:
+    """The daemon's state and its methods."""
+
+    def __init__(self, engine: Engine, settings: Settings, roots: list[str] | None = None) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.scheduler = Scheduler(engine.backend)
+        self.documents: dict[DocKey, Document] = {}
+        self.context = ContextFiles(roots or [])
+        self.stats = Stats()
+        self._last_activity = time.monotonic()
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.context.start()
+
+    def stop(self) -> None:
+        self.scheduler.stop()
+        self.context.stop()
+
+    # --- documents ----------------------------------------------------------------------------
+
+    def _doc(self, conn: int, params: dict[str, Any]) -> tuple[DocKey, Document]:
+        uri = params.get("uri")
+        if not isinstance(uri, str) or not uri:
+            raise RequestError(-32602, "uri must be a non-empty string")
+        doc = self.documents.get((conn, uri))
+        if doc is None:
+            raise RequestError(-32602, f"{uri} is not open")
+        return (conn, uri), doc
+
+    def open(self, conn: int, params: dict[str, Any]) -> None:
+        uri, text = params.get("uri"), params.get("text")
+        if not isinstance(uri, str) or not uri or not isinstance(text, str):
+            raise RequestError(-32602, "open needs a uri and a text")
+        version = params.get("version", 0)
+        language = params.get("language", "")
+        doc = Document(uri, text, version if isinstance(version, int) else 0, str(language))
+        self.documents[(conn, uri)] = doc
+        self.context.opened(uri, text)
+        self._touch()
+
+    def change(self, conn: int, params: dict[str, Any]) -> None:
+        key, doc = self._doc(conn, params)
+        changes = _changes(params.get("changes"))
+        version = params.get("version")
+        try:
+            edits = doc.apply(changes, version if isinstance(version, int) else None)
+        except EditingError as e:
+            raise RequestError(-32602, f"change does not fit {doc.uri}: {e}") from None
+        self.context.opened(doc.uri, doc.text)
+        self._touch()
+        if edits:
+            # Keep the cache in step where the user types: a warm-up job, replaced by the next.
+            cursor = edits[-1].start + len(edits[-1].new)
+            self._submit_warm(key, doc, cursor)
+
+    def close(self, conn: int, params: dict[str, Any]) -> None:
+        key, doc = self._doc(conn, params)
+        del self.documents[key]
+        self.context.closed(doc.uri)
+        self.scheduler.supersede("complete", key)
+        self.scheduler.supersede("warm", key)
+        self.scheduler.submit("forget", key, lambda ctx: self.engine.cache.forget(key), WARM)
+
+    def disconnect(self, conn: int) -> None:
+        for key in [k for k in self.documents if k[0] == conn]:
+            self.close(conn, {"uri": key[1]})
+
+    # --- completion ---------------------------------------------------------------------------
+
+    def settings_for(self, params: dict[str, Any]) -> Settings:
+        overrides = params.get("settings") or {}
+        if not isinstance(overrides, dict):
+            raise RequestError(-32602, "settings must be a map")
+        try:
+            return load_dict(overrides, base=self.settings, source="the request")
+        except ConfigError as e:
+            raise RequestError(-32602, str(e)) from None
+
+    def _request(self, key: DocKey, doc: Document, offset: int) -> CompletionRequest:
+        path = doc.uri.rsplit("/", 1)[-1]
+        others = self.context.neighbours(doc.uri, limit=4)
+        return CompletionRequest(doc.text, offset, path=path, context=others, key=key)
+
+    def complete(self, conn: int, params: dict[str, Any]) -> Future[Any]:
+        """Complete at a position of an open document, or of a text sent along."""
+        settings = self.settings_for(params)
+        line, character = _position(params)
+        if "text" in params:
+            text = params["text"]
+            if not isinstance(text, str):
+                raise RequestError(-32602, "text must be a string")
+            uri = str(params.get("uri") or "untitled")
+            doc = Document(uri, text)
+            key: DocKey = (conn, "text:" + uri)
+        else:
+            key, doc = self._doc(conn, params)
+        try:
+            offset = doc.offset(line, character)
+        except EditingError as e:
+            raise RequestError(-32602, str(e)) from None
+        version = doc.version
+        request = self._request(key, doc, offset)
+        self._touch()
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            if doc.version != version:
+                return {"text": "", "stale": True}
+            result = self.engine.complete(request, settings, cancelled=ctx.cancelled)
+            ctx.check()
+            self.stats.completions += 1
+            self.stats.latencies.append(result.latency_ms)
+            self.stats.reused += result.reused_tokens
+            self.stats.encoded += result.encoded_tokens
+            pos = position_utf16(doc.text, offset, starts=doc.starts)
+            return {
+                "text": result.text,
+                "range": {"start": list(pos), "end": list(pos)},
+                "prompt_tokens": result.prompt_tokens,
+                "reused_tokens": result.reused_tokens,
+                "encoded_tokens": result.encoded_tokens,
+                "generated_tokens": result.generated_tokens,
+                "latency_ms": round(result.latency_ms, 1),
+                "model": result.model,
+                "mode": result.mode,
+                "sampling": result.sampling,
+                "stop_reason": result.stop_reason,
+            }
+
+        self.scheduler.supersede("warm", key)
+        future = self.scheduler.submit("complete", key, run, INTERACTIVE)
+        self.scheduler.supersede("complete", key, keep=future)
+        return future
+
+    def _submit_warm(self, key: DocKey, doc: Document, cursor: int) -> None:
+        request = self._request(key, doc, min(cursor, len(doc.text)))
+
+        def run(ctx: JobContext) -> None:
+            self.engine.warm(request, self.settings)
+
+        self.scheduler.supersede("warm", key)
+        self.scheduler.submit("warm", key, run, WARM)
+
+    def idle(self, after: float = 2.0) -> bool:
+        """If nothing happened for ``after`` seconds, refresh the stalest cache. True if queued."""
+        if time.monotonic() - self._last_activity < after or self.scheduler.queued():
+            return False
+        stalest = self.engine.stalest()
+        if stalest is None:
+            return False
+        self.scheduler.submit(
+            "refresh", stalest, lambda ctx: self.engine.cache.refresh(stalest), IDLE
+        )
+        return True
+
+    def _touch(self) -> None:
+        self._last_activity = time.monotonic()
+
+    # --- status -------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        lat = sorted(self.stats.latencies)
+        cache = self.engine.cache
+        total = self.stats.reused + self.stats.encoded
+        info = self.engine.backend.info
+        return {
+            "version": __version__,
+            "pid": os.getpid(),
+            "uptime_s": round(time.monotonic() - self.stats.started, 1),
+            "model": {"name": self.engine.model.name, "path": info.path, "desc": info.description},
+            "memory": {
+                "rss_mib": _rss_mib(),
+                "saved_kv_mib": round(cache.saved_bytes() / 2**20, 1),
+            },
+            "n_ctx": info.n_ctx,
+            "documents": len(self.documents),
+            "cached_documents": len(cache.documents()),
+            "queue": self.scheduler.queued(),
+            "completions": self.stats.completions,
+            "cancelled": self.scheduler.cancelled,
+            "latency_ms": {
+                "p50": round(statistics.median(lat), 1) if lat else None,
+                "p90": round(lat[int(len(lat) * 0.9)], 1) if lat else None,
+                "last": round(self.stats.latencies[-1], 1) if lat else None,
+            },
+            "cache": {
+                "reuse_rate": round(self.stats.reused / total, 3) if total else None,
+                "evictions": cache.evictions,
+                "restores": cache.restores,
+            },
+        }
+
+
+def _rss_mib() -> float | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None

@@ -1,0 +1,44 @@
+-- :checkhealth pied — the binary, the daemon, the model and recent latency.
+local M = {}
+
+function M.check()
+  vim.health.start('pied')
+  local cmd = require('pied.config').options.cmd[1]
+  if vim.fn.executable(cmd) ~= 1 then
+    vim.health.error(('`%s` is not on PATH'):format(cmd), { 'Install pied, or set `cmd` in require("pied").setup{}' })
+    return
+  end
+  vim.health.ok(('`%s` found: %s'):format(cmd, vim.fn.exepath(cmd)))
+  if vim.fn.has('nvim-0.12') == 1 then
+    vim.health.ok('ghost text through vim.lsp.inline_completion')
+  else
+    vim.health.info('Neovim < 0.12: pied draws ghost text itself')
+  end
+  local out = vim.system({ cmd, 'daemon', 'status', '--json' }, { text = true }):wait()
+  if out.code ~= 0 then
+    vim.health.warn('the pied daemon is not running; it starts on first use', { 'Or run `pied daemon start`' })
+    local models = vim.system({ cmd, 'model', 'list' }, { text = true }):wait()
+    if models.code == 0 and models.stdout:find('installed') then
+      vim.health.ok('a model is installed')
+    else
+      vim.health.error('no model installed', { 'Run `pied model install`' })
+    end
+    return
+  end
+  local ok, status = pcall(vim.json.decode, out.stdout)
+  if not ok then
+    vim.health.error('unreadable daemon status: ' .. out.stdout)
+    return
+  end
+  vim.health.ok(('daemon pid %d, model %s'):format(status.pid, status.model.name))
+  local p50 = status.latency_ms.p50
+  if p50 == vim.NIL or p50 == nil then
+    vim.health.info('no completions yet')
+  elseif p50 < 1000 then
+    vim.health.ok(('completion latency p50 %d ms'):format(p50))
+  else
+    vim.health.warn(('completion latency p50 %d ms'):format(p50), { 'Try a smaller model or fewer context tokens' })
+  end
+end
+
+return M

@@ -1,0 +1,216 @@
+-- Ghost-text suggestions: Neovim 0.12's vim.lsp.inline_completion when present, else our own
+-- requests and extmarks (0.10/0.11), with accept-all, accept-word, accept-line and dismiss.
+local config = require('pied.config')
+local api = vim.api
+
+local M = {}
+local ns = api.nvim_create_namespace('pied.inline')
+
+--- The part of an accepted suggestion to insert: all, the next word, or the next line.
+---@param text string the suggestion after what is already typed
+---@param kind 'all'|'word'|'line'
+---@return string
+function M.partial(text, kind)
+  if kind == 'word' then
+    return text:match('^%s*[%w_]+') or text:match('^%s*[^%w_%s]+') or text:sub(1, 1)
+  elseif kind == 'line' then
+    local line = text:match('^\n?[^\n]*')
+    return line or text
+  end
+  return text
+end
+
+-- Insert `text` at (row, col) (0-based) and put the cursor after it.
+local function insert_at(bufnr, row, col, text)
+  local lines = vim.split(text, '\n', { plain = true })
+  api.nvim_buf_set_text(bufnr, row, col, row, col, lines)
+  local last_col = (#lines == 1 and col or 0) + #lines[#lines]
+  api.nvim_win_set_cursor(0, { row + #lines, last_col })
+end
+
+-- {{{ Neovim 0.12: the built-in client
+local function accept_builtin(kind)
+  return vim.lsp.inline_completion.get({
+    on_accept = function(item)
+      local text = type(item.insert_text) == 'string' and item.insert_text or item.insert_text.value
+      local range = item.range
+      local row, col
+      if range then
+        row, col = range.start.row, range.start.col
+        local typed = api.nvim_buf_get_text(0, row, col, range.end_.row, range.end_.col, {})
+        typed = table.concat(typed, '\n')
+        api.nvim_buf_set_text(0, row, col, range.end_.row, range.end_.col, { '' })
+        text = typed .. M.partial(text:sub(#typed + 1), kind)
+      else
+        local cursor = api.nvim_win_get_cursor(0)
+        row, col = cursor[1] - 1, cursor[2]
+        text = M.partial(text, kind)
+      end
+      insert_at(0, row, col, text)
+    end,
+  })
+end
+-- }}}
+
+-- {{{ Neovim 0.10/0.11: our own requests and ghost text
+local state = {} ---@type table<integer, {timer?: uv.uv_timer_t, item?: table, request?: integer}>
+
+local function clear(bufnr)
+  api.nvim_buf_clear_namespace(bufnr, ns, 0, -1)
+  local s = state[bufnr]
+  if s then
+    s.item = nil
+  end
+end
+
+local function show(bufnr, item)
+  clear(bufnr)
+  local cursor = api.nvim_win_get_cursor(0)
+  local row, col = cursor[1] - 1, cursor[2]
+  local text = item.insertText
+  if item.range then
+    local r = item.range
+    local typed = api.nvim_buf_get_text(bufnr, r.start.line, r.start.character, row, col, {})
+    text = text:sub(#table.concat(typed, '\n') + 1)
+  end
+  local lines = vim.split(text, '\n', { plain = true })
+  local virt_lines = {}
+  for i = 2, #lines do
+    virt_lines[#virt_lines + 1] = { { lines[i], 'Comment' } }
+  end
+  api.nvim_buf_set_extmark(bufnr, ns, row, col, {
+    virt_text = { { lines[1], 'Comment' } },
+    virt_text_pos = 'inline',
+    virt_lines = #virt_lines > 0 and virt_lines or nil,
+  })
+  state[bufnr].item = { text = text }
+end
+
+local function request(bufnr, client)
+  local s = state[bufnr]
+  if s.request then
+    client:cancel_request(s.request)
+  end
+  local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+  params.context = { triggerKind = 2 }
+  local ok, id = client:request('textDocument/inlineCompletion', params, function(err, result)
+    s.request = nil
+    if err or not result or api.nvim_get_mode().mode:sub(1, 1) ~= 'i' then
+      return
+    end
+    local items = result.items or result
+    if items[1] and items[1].insertText ~= '' then
+      show(bufnr, items[1])
+    end
+  end, bufnr)
+  s.request = ok and id or nil
+end
+
+local function accept_own(kind)
+  local bufnr = api.nvim_get_current_buf()
+  local s = state[bufnr]
+  if not s or not s.item then
+    return false
+  end
+  local text = M.partial(s.item.text, kind)
+  clear(bufnr)
+  local cursor = api.nvim_win_get_cursor(0)
+  vim.schedule(function()
+    insert_at(bufnr, cursor[1] - 1, cursor[2], text)
+  end)
+  return true
+end
+
+local function attach_own(bufnr, client)
+  state[bufnr] = {}
+  local group = api.nvim_create_augroup('pied.inline.' .. bufnr, { clear = true })
+  api.nvim_create_autocmd({ 'TextChangedI', 'CursorMovedI' }, {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      clear(bufnr)
+      local s = state[bufnr]
+      if s.timer then
+        s.timer:stop()
+      end
+      s.timer = vim.defer_fn(function()
+        if api.nvim_buf_is_valid(bufnr) and api.nvim_get_mode().mode:sub(1, 1) == 'i' then
+          request(bufnr, client)
+        end
+      end, config.options.debounce_ms)
+    end,
+  })
+  api.nvim_create_autocmd({ 'InsertLeave', 'BufLeave' }, {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      clear(bufnr)
+    end,
+  })
+end
+-- }}}
+
+local function builtin()
+  return vim.lsp.inline_completion ~= nil
+end
+
+--- Accept the current suggestion (kind: 'all', 'word' or 'line'); false if there is none.
+function M.accept(kind)
+  if builtin() then
+    return accept_builtin(kind or 'all')
+  end
+  return accept_own(kind or 'all')
+end
+
+--- Drop the current suggestion.
+function M.dismiss()
+  if builtin() then
+    return vim.lsp.inline_completion.get({ on_accept = function() end })
+  end
+  local bufnr = api.nvim_get_current_buf()
+  local had = state[bufnr] and state[bufnr].item ~= nil
+  clear(bufnr)
+  return had
+end
+
+--- The text of the suggestion shown now, or nil (used by tests and statuslines).
+function M.current(bufnr)
+  bufnr = bufnr or api.nvim_get_current_buf()
+  if builtin() then
+    local marks = api.nvim_buf_get_extmarks(bufnr, -1, 0, -1, { details = true })
+    for _, m in ipairs(marks) do
+      local d = m[4]
+      if d.ns_id == api.nvim_get_namespaces()['nvim.lsp.inline_completion'] and d.virt_text then
+        return d.virt_text[1][1]
+      end
+    end
+    return nil
+  end
+  local s = state[bufnr]
+  return s and s.item and s.item.text or nil
+end
+
+--- Start suggestions in a buffer the pied client attached to.
+function M.attach(bufnr, client)
+  if builtin() then
+    vim.lsp.inline_completion.enable(true, { bufnr = bufnr })
+  else
+    attach_own(bufnr, client)
+  end
+  local keys = config.options.keys
+  local function map(lhs, fn)
+    if lhs then
+      vim.keymap.set('i', lhs, function()
+        if not fn() then
+          return lhs
+        end
+      end, { buffer = bufnr, expr = true, replace_keycodes = true, desc = 'pied' })
+    end
+  end
+  map(keys.accept, function() return M.accept('all') end)
+  map(keys.accept_word, function() return M.accept('word') end)
+  map(keys.accept_line, function() return M.accept('line') end)
+  map(keys.dismiss, M.dismiss)
+end
+
+return M

@@ -1,0 +1,318 @@
+"""pied's language server: editors talk LSP over stdio, the daemon does the work.
+
+Inline completion (LSP 3.18) is the main path, with plain completion for clients
+without it. Document changes are forwarded as they happen so the daemon keeps the KV
+cache in step while the user types. The daemon is started on demand and, if it dies,
+restarted by the next request, with the open documents sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+import time
+from typing import Any
+
+from lsprotocol import types as t
+from pygls.lsp.server import LanguageServer
+
+from pied import __version__
+from pied import log as pied_log
+from pied.config import ConfigError, Settings, load_dict
+from pied.daemon import lifecycle
+from pied.daemon.client import DaemonClient, DaemonError
+
+log = logging.getLogger("pied.lsp")
+
+COMMANDS = {
+    "pied.translateToPython": ("translate", "Translate to Python (pied)"),
+    "pied.summarize": ("summarize", "Summarize (pied)"),
+}
+# Settings a client may change per request; the model and context size are the daemon's.
+REQUEST_SETTINGS = (
+    "prefix_tokens",
+    "suffix_tokens",
+    "context_tokens",
+    "max_tokens",
+    "time_budget_ms",
+    "multiline",
+    "sampling",
+    "temperature",
+    "top_p",
+)
+WORD = re.compile(r"[\w.]*$")
+
+
+class PiedServer(LanguageServer):
+    """The language server with its daemon link and the client's settings."""
+
+    def __init__(self) -> None:
+        super().__init__("pied", __version__)
+        self.settings = Settings()
+        self.daemon: DaemonClient | None = None
+        self._connecting = asyncio.Lock()
+        self._shown: set[str] = set()
+        self._latency_ms = 300.0  # moving average, for the debounce
+        self._generation: dict[str, int] = {}
+
+    # --- settings and messages ----------------------------------------------------------------
+
+    def apply_options(self, options: Any, source: str) -> None:
+        if not options:
+            return
+        if not isinstance(options, dict):
+            self.show_once(
+                f"pied: {source} must be an object; using defaults.", t.MessageType.Warning
+            )
+            return
+        try:
+            self.settings = load_dict(options, base=self.settings, source=source)
+        except ConfigError as e:
+            self.show_once(f"pied: {e} Using the previous settings.", t.MessageType.Warning)
+
+    def request_settings(self) -> dict[str, Any]:
+        return {k: getattr(self.settings, k) for k in REQUEST_SETTINGS}
+
+    def show_once(self, message: str, kind: t.MessageType = t.MessageType.Error) -> None:
+        """Tell the user, once per distinct message (never once per keystroke)."""
+        log.warning("%s", message)
+        if message not in self._shown:
+            self._shown.add(message)
+            self.window_show_message(t.ShowMessageParams(type=kind, message=message))
+
+    # --- the daemon ---------------------------------------------------------------------------
+
+    async def link(self) -> DaemonClient:
+        """The connection to the daemon, starting or restarting it if needed."""
+        async with self._connecting:
+            if self.daemon is not None and not self.daemon.closed.is_set():
+                return self.daemon
+            await asyncio.to_thread(lifecycle.start)
+            client = await DaemonClient.connect(lifecycle.socket_path(), "pied-lsp")
+            self.daemon = client  # from now on, document notifications go straight to it
+            for doc in list(self.workspace.text_documents.values()):
+                await client.notify(
+                    "open",
+                    {
+                        "uri": doc.uri,
+                        "text": doc.source,
+                        "version": doc.version or 0,
+                        "language": doc.language_id or "",
+                    },
+                )
+            folders = [f.uri for f in self.workspace.folders.values()]
+            roots = [p for p in (_path_of(u) for u in folders) if p]
+            if roots:
+                await client.notify("workspace", {"roots": roots})
+            return client
+
+    async def forward(self, method: str, params: dict[str, Any]) -> None:
+        """Send a document notification if the daemon is connected (else it replays later)."""
+        if self.daemon is None or self.daemon.closed.is_set():
+            return
+        try:
+            await self.daemon.notify(method, params)
+        except DaemonError as e:
+            log.warning("lost the daemon: %s", e)
+
+    async def start_daemon(self) -> None:
+        """Connect at start-up, showing progress while the model loads."""
+        token = "pied-loading"
+        try:
+            await self.work_done_progress.create_async(token)
+            self.work_done_progress.begin(
+                token, t.WorkDoneProgressBegin(title="pied", message="loading the model")
+            )
+        except Exception:  # the client may not support server-initiated progress
+            token = ""
+        try:
+            client = await self.link()
+            message = f"ready: {client.server.get('model')}"
+        except DaemonError as e:
+            message = "not available"
+            self.show_once(f"pied: {e}")
+        if token:
+            self.work_done_progress.end(token, t.WorkDoneProgressEnd(message=message))
+
+    async def complete(self, uri: str, position: t.Position) -> dict[str, Any] | None:
+        """A completion at ``position``, or None (superseded, stale, or an error shown once)."""
+        generation = self._generation.get(uri, 0) + 1
+        self._generation[uri] = generation
+        # Debounce adapted to the measured latency: slow completions wait a little longer
+        # for the user to pause, fast ones are asked for right away.
+        await asyncio.sleep(min(0.15, max(0.02, self._latency_ms / 2000)))
+        if self._generation.get(uri) != generation:
+            return None
+        params = {
+            "uri": uri,
+            "line": position.line,
+            "character": position.character,
+            "settings": self.request_settings(),
+        }
+        started = time.monotonic()
+        try:
+            client = await self.link()
+            result: dict[str, Any] = await client.request("complete", params)
+        except DaemonError as e:
+            if self.daemon is not None and self.daemon.closed.is_set():
+                self.daemon = None  # the next request restarts it
+            self.show_once(f"pied: {e}")
+            return None
+        self._latency_ms = 0.8 * self._latency_ms + 0.2 * (time.monotonic() - started) * 1000
+        if not result.get("text"):
+            return None
+        return result
+
+
+def _path_of(uri: str) -> str | None:
+    from pied.daemon.context import uri_to_path
+
+    path = uri_to_path(uri)
+    return str(path) if path else None
+
+
+def _range(result: dict[str, Any]) -> t.Range:
+    start, end = result["range"]["start"], result["range"]["end"]
+    return t.Range(t.Position(start[0], start[1]), t.Position(end[0], end[1]))
+
+
+def create_server() -> PiedServer:
+    server = PiedServer()
+
+    @server.feature(t.INITIALIZE)
+    def initialize(ls: PiedServer, params: t.InitializeParams) -> None:
+        ls.apply_options(params.initialization_options, "initializationOptions")
+
+    @server.feature(t.INITIALIZED)
+    async def initialized(ls: PiedServer, params: t.InitializedParams) -> None:
+        await ls.start_daemon()
+
+    @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(ls: PiedServer, params: t.DidChangeConfigurationParams) -> None:
+        settings = params.settings
+        if isinstance(settings, dict) and isinstance(settings.get("pied"), dict):
+            settings = settings["pied"]
+        ls.apply_options(settings, "workspace/didChangeConfiguration")
+
+    @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: PiedServer, params: t.DidOpenTextDocumentParams) -> None:
+        d = params.text_document
+        await ls.forward(
+            "open", {"uri": d.uri, "text": d.text, "version": d.version, "language": d.language_id}
+        )
+
+    @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
+    async def did_change(ls: PiedServer, params: t.DidChangeTextDocumentParams) -> None:
+        changes: list[dict[str, Any]] = []
+        for c in params.content_changes:
+            if isinstance(c, t.TextDocumentContentChangePartial):
+                r = c.range
+                changes.append(
+                    {
+                        "text": c.text,
+                        "start": [r.start.line, r.start.character],
+                        "end": [r.end.line, r.end.character],
+                    }
+                )
+            else:
+                changes.append({"text": c.text})
+        doc = params.text_document
+        await ls.forward("change", {"uri": doc.uri, "version": doc.version, "changes": changes})
+
+    @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
+    async def did_close(ls: PiedServer, params: t.DidCloseTextDocumentParams) -> None:
+        await ls.forward("close", {"uri": params.text_document.uri})
+
+    @server.feature(t.TEXT_DOCUMENT_INLINE_COMPLETION, t.InlineCompletionOptions())
+    async def inline_completion(
+        ls: PiedServer, params: t.InlineCompletionParams
+    ) -> t.InlineCompletionList | None:
+        result = await ls.complete(params.text_document.uri, params.position)
+        if result is None:
+            return t.InlineCompletionList(items=[])
+        item = t.InlineCompletionItem(insert_text=result["text"], range=_range(result))
+        return t.InlineCompletionList(items=[item])
+
+    @server.feature(
+        t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=[".", "(", " "])
+    )
+    async def completion(ls: PiedServer, params: t.CompletionParams) -> t.CompletionList:
+        result = await ls.complete(params.text_document.uri, params.position)
+        if result is None:
+            return t.CompletionList(is_incomplete=True, items=[])
+        doc = ls.workspace.get_text_document(params.text_document.uri)
+        line = doc.lines[params.position.line] if params.position.line < len(doc.lines) else ""
+        before = line[: params.position.character]
+        word = WORD.search(before)
+        typed = word.group(0) if word else ""
+        start = t.Position(params.position.line, params.position.character - len(typed))
+        text = result["text"]
+        item = t.CompletionItem(
+            label=(typed + text).split("\n")[0].strip() or text.strip()[:40],
+            kind=t.CompletionItemKind.Text,
+            detail="pied",
+            filter_text=typed + text,
+            text_edit=t.TextEdit(t.Range(start, params.position), typed + text),
+            insert_text_format=t.InsertTextFormat.PlainText,
+        )
+        return t.CompletionList(is_incomplete=True, items=[item])
+
+    @server.feature(t.TEXT_DOCUMENT_CODE_ACTION)
+    def code_action(ls: PiedServer, params: t.CodeActionParams) -> list[t.CodeAction]:
+        args = [params.text_document.uri, _range_dict(params.range)]
+        return [
+            t.CodeAction(
+                title=title,
+                kind=t.CodeActionKind.Refactor if method == "translate" else t.CodeActionKind.Empty,
+                command=t.Command(title=title, command=name, arguments=args),
+            )
+            for name, (method, title) in COMMANDS.items()
+        ]
+
+    @server.command("pied.translateToPython")
+    async def translate(ls: PiedServer, *args: Any) -> Any:
+        return await _job(ls, "translate", args)
+
+    @server.command("pied.summarize")
+    async def summarize(ls: PiedServer, *args: Any) -> Any:
+        return await _job(ls, "summarize", args)
+
+    @server.command("pied.status")
+    async def status(ls: PiedServer, *args: Any) -> Any:
+        try:
+            return await (await ls.link()).request("status", {})
+        except DaemonError as e:
+            ls.show_once(f"pied: {e}")
+            return None
+
+    return server
+
+
+def _range_dict(r: t.Range) -> dict[str, list[int]]:
+    return {"start": [r.start.line, r.start.character], "end": [r.end.line, r.end.character]}
+
+
+async def _job(ls: PiedServer, method: str, args: tuple[Any, ...]) -> Any:
+    params: dict[str, Any] = {}
+    if args and isinstance(args[0], str):
+        params["uri"] = args[0]
+    if len(args) > 1 and isinstance(args[1], dict):
+        params["range"] = args[1]
+    try:
+        return await (await ls.link()).request(method, params)
+    except DaemonError as e:
+        ls.show_once(f"pied: {e}", t.MessageType.Info if e.code == -32010 else t.MessageType.Error)
+        return None
+
+
+def main(verbosity: int = 0) -> int:
+    """Serve LSP on stdin/stdout (logs go to stderr)."""
+    pied_log.setup(verbosity)
+    create_server().start_io()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""``pied bench fim``: fill-in-the-middle quality by sampling mode (plain, healing, bytes).
+
+Data in the human-eval-infilling format (``prompt``, ``suffix``, ``canonical_solution``,
+``test``, ``entry_point``). Each problem is completed at the cursor between prompt and
+suffix; pass@1 runs the problem's tests on the joined program in a subprocess (time
+and memory limits, a temp dir); exact match compares the middle; ``parse_ok`` says the
+joined program parses. Splits:
+
+- ``boundary``: the data's own split points;
+- ``midtoken``: the split moved inside the first word of the middle, as when a user
+  asks for a completion in the middle of typing an identifier (tests still apply);
+- ``stdlib``: cursors inside identifiers of real standard-library code, the middle
+  being the rest of the line (exact match and parse of the joined file).
+"""
+
+from __future__ import annotations
+
+import ast
+import gzip
+import json
+import random
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pied.bench.corpus import default_corpus, machine, read_text, source_files
+from pied.bench.metrics import mean, percentile
+from pied.config import Settings
+from pied.daemon.completion import CompletionRequest
+from pied.daemon.engine import Engine, load_backend
+
+MODES = ("plain", "healing", "bytes")
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    task_id: str
+    prefix: str
+    suffix: str
+    middle: str
+    test: str = ""
+    entry_point: str = ""
+
+
+def load_problems(path: Path) -> list[Problem]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return [
+        Problem(
+            r["task_id"],
+            r["prompt"],
+            r["suffix"],
+            r["canonical_solution"],
+            r["test"],
+            r["entry_point"],
+        )
+        for r in rows
+    ]
+
+
+def move_split_into_word(problem: Problem, rng: random.Random) -> Problem | None:
+    """The same problem with the cursor inside the first word of the middle."""
+    m = WORD.search(problem.middle)
+    if m is None:
+        return None
+    k = rng.randint(m.start() + 1, m.end() - 1)
+    return Problem(
+        problem.task_id,
+        problem.prefix + problem.middle[:k],
+        problem.suffix,
+        problem.middle[k:],
+        problem.test,
+        problem.entry_point,
+    )
+
+
+def stdlib_problems(n: int, rng: random.Random, corpus: Path | None = None) -> list[Problem]:
+    """Cursors inside identifiers of real code; the middle is the rest of that line."""
+    files = list(source_files(corpus or default_corpus()))
+    rng.shuffle(files)
+    out: list[Problem] = []
+    for path in files:
+        if len(out) >= n:
+            break
+        text = read_text(path)
+        if not text or len(text) < 2000:
+            continue
+        try:
+            ast.parse(text)
+        except SyntaxError:
+            continue
+        lines = text.split("\n")
+        candidates = [
+            i
+            for i in range(20, len(lines))
+            if WORD.search(lines[i].strip()) and len(lines[i].strip()) > 15
+        ]
+        if not candidates:
+            continue
+        i = rng.choice(candidates)
+        words = list(WORD.finditer(lines[i]))
+        word = rng.choice(words)
+        k = rng.randint(word.start() + 1, word.end() - 1)
+        start = sum(len(line) + 1 for line in lines[:i])
+        cursor = start + k
+        end = start + len(lines[i])
+        out.append(Problem(f"{path.name}:{i + 1}", text[:cursor], text[end:], text[cursor:end]))
+    return out
+
+
+def run_tests(program: str, timeout: float = 10.0) -> bool:
+    """True if ``program`` exits 0 in a fresh interpreter (temp dir, limits)."""
+
+    def limits() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    with tempfile.TemporaryDirectory(prefix="pied-fim-") as tmp:
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-I", "-c", program],
+                cwd=tmp,
+                capture_output=True,
+                timeout=timeout,
+                preexec_fn=limits,
+            )
+        except subprocess.TimeoutExpired:
+            return False
+    return proc.returncode == 0
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def evaluate(
+    engine: Engine,
+    problems: list[Problem],
+    mode: str,
+    settings: Settings,
+    progress: Callable[[str], None] | None,
+) -> dict[str, Any]:
+    rows: list[dict[str, float]] = []
+    s = settings.replace(sampling=mode)
+    for i, pr in enumerate(problems):
+        text = pr.prefix + pr.suffix
+        out = engine.complete(
+            CompletionRequest(text, len(pr.prefix), path="solution.py", key="fim"), s
+        )
+        joined = pr.prefix + out.text + pr.suffix
+        row = {
+            "exact": float(out.text.rstrip() == pr.middle.rstrip()),
+            "parse": float(_parses(joined)),
+            "ms": out.latency_ms,
+        }
+        if pr.test:
+            row["pass"] = float(run_tests(f"{joined}\n\n{pr.test}\n\ncheck({pr.entry_point})\n"))
+        rows.append(row)
+        if progress and (i + 1) % 10 == 0:
+            progress(f"{mode}: {i + 1}/{len(problems)}")
+    ms = [r["ms"] for r in rows]
+    result = {
+        "exact_match": round(100 * mean([r["exact"] for r in rows]), 2),
+        "parse_ok": round(100 * mean([r["parse"] for r in rows]), 2),
+        "latency_ms_p50": round(percentile(ms, 50), 1),
+        "latency_ms_p90": round(percentile(ms, 90), 1),
+        "n": len(rows),
+    }
+    if rows and "pass" in rows[0]:
+        result["pass_at_1"] = round(100 * mean([r["pass"] for r in rows]), 2)
+    return result
+
+
+def run(
+    settings: Settings,
+    *,
+    data: Path | None,
+    modes: list[str],
+    split: str,
+    limit: int,
+    seed: int,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    rng = random.Random(seed)
+    if split == "stdlib":
+        problems = stdlib_problems(limit, rng)
+    else:
+        if data is None:
+            raise ValueError("--data is needed for the boundary and midtoken splits")
+        problems = load_problems(data)[:limit]
+        if split == "midtoken":
+            problems = [p for p in (move_split_into_word(p, rng) for p in problems) if p]
+    engine = Engine(load_backend(settings), settings)
+    report: dict[str, Any] = {
+        "bench": "fim",
+        "data": str(data) if data else "stdlib",
+        "split": split,
+        "settings": {
+            "model": engine.backend.info.description,
+            "multiline": settings.multiline,
+            "max_tokens": settings.max_tokens,
+            "time_budget_ms": settings.time_budget_ms,
+            "temperature": settings.temperature,
+            "limit": limit,
+            "seed": seed,
+        },
+        "machine": machine(),
+        "modes": {},
+    }
+    for mode in modes:
+        report["modes"][mode] = evaluate(engine, problems, mode, settings, progress)
+    return report
+
+
+def parse_modes(spec: str) -> list[str]:
+    modes = spec.split(",")
+    for m in modes:
+        if m not in MODES:
+            raise ValueError(f"unknown mode {m!r}; known: {', '.join(MODES)}")
+    return modes

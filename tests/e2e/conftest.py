@@ -1,0 +1,1 @@
+"""End-to-end tests share the session daemon defined in tests/conftest.py."""

@@ -1,0 +1,247 @@
+"""The daemon over its socket: protocol robustness, completions, cancellation, restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import stat
+import struct
+import time
+
+import msgpack
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pied.daemon import protocol as p
+from pied.daemon.client import DaemonClient, DaemonError
+from tests.conftest import pied, socket_path
+
+CODE = (
+    "import os\n\n\ndef list_files(root):\n    return sorted(os.listdir(root))\n\n\n"
+    "def count(root):\n    "
+)
+
+
+class Raw:
+    """A bare socket speaking frames, to send what a well-behaved client never would."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(60)
+        self.sock.connect(str(socket_path(env)))
+        self.reader = p.FrameReader()
+        self.queue: list[p.Message] = []
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def recv(self) -> p.Message:
+        while not self.queue:
+            data = self.sock.recv(1 << 16)
+            if not data:
+                raise ConnectionError("closed")
+            for body in self.reader.feed(data):
+                assert isinstance(body, bytes)
+                self.queue.append(p.parse(body))
+        return self.queue.pop(0)
+
+    def hello(self) -> p.Message:
+        self.send(p.request(1, "hello", {"version": p.PROTOCOL_VERSION}))
+        return self.recv()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_socket_and_directory_are_private(daemon):
+    path = socket_path(daemon)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_requests_before_hello_and_bad_versions_are_refused(daemon):
+    raw = Raw(daemon)
+    raw.send(p.request(5, "status"))
+    assert raw.recv().error["code"] == p.HANDSHAKE_REQUIRED
+    raw.send(p.request(6, "hello", {"version": 999}))
+    assert raw.recv().error["code"] == p.VERSION_MISMATCH
+    assert raw.hello().result["version"] == p.PROTOCOL_VERSION
+    raw.close()
+
+
+def test_malformed_unknown_and_oversized_messages_get_errors_and_the_daemon_goes_on(daemon):
+    raw = Raw(daemon)
+    raw.hello()
+    garbage = b"\xc1\xc1"
+    raw.send(struct.pack(">I", len(garbage)) + garbage)
+    assert raw.recv().error["code"] == p.PARSE_ERROR
+    raw.send(p.encode({"type": "request", "id": 3, "method": "frobnicate", "params": {}}))
+    assert raw.recv().error["code"] == p.METHOD_NOT_FOUND
+    raw.send(p.request(4, "complete", {"uri": "file:///nope.py", "line": 0, "character": 0}))
+    assert raw.recv().error["code"] == p.INVALID_PARAMS
+    raw.send(struct.pack(">I", p.MAX_MESSAGE + 1) + b"\0" * 1024)
+    assert raw.recv().error["code"] == p.TOO_LARGE
+    raw.send(b"\0" * (p.MAX_MESSAGE + 1 - 1024))  # the rest of the oversized frame, skipped
+    raw.send(p.encode({"type": "response", "id": 9, "result": 1}))
+    assert raw.recv().error["code"] == p.INVALID_REQUEST
+    raw.send(p.request(10, "status"))
+    assert raw.recv().result["model"]["name"]
+    raw.close()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.binary(max_size=40), min_size=1, max_size=5))
+def test_random_frames_never_take_the_daemon_down(daemon, bodies):
+    raw = Raw(daemon)
+    raw.hello()
+    for body in bodies:
+        raw.send(struct.pack(">I", len(body)) + body)
+    raw.send(p.request(99, "status"))
+    while (msg := raw.recv()).id != 99:
+        assert msg.error is not None  # everything else was refused with an error
+    assert msg.result["pid"] > 0
+    raw.close()
+
+
+async def connect(env):
+    return await DaemonClient.connect(socket_path(env), "test")
+
+
+async def open_doc(client, uri="file:///tmp/pied-e2e/a.py", text=CODE):
+    await client.notify("open", {"uri": uri, "text": text, "version": 1})
+    return uri
+
+
+def test_completion_of_an_open_document_and_pie_after_a_change(daemon):
+    async def go():
+        client = await connect(daemon)
+        uri = await open_doc(client)
+        end = CODE.count("\n"), 4
+        first = await client.request("complete", {"uri": uri, "line": end[0], "character": 4})
+        assert first["text"].strip(), first
+        assert first["range"]["start"] == [end[0], 4]
+        # Type a character before the cursor's line; the cache follows by PIE.
+        await client.notify(
+            "change",
+            {
+                "uri": uri,
+                "version": 2,
+                "changes": [{"text": "# x\n", "start": [0, 0], "end": [0, 0]}],
+            },
+        )
+        second = await client.request("complete", {"uri": uri, "line": end[0] + 1, "character": 4})
+        assert second["reused_tokens"] > second["encoded_tokens"]
+        await client.close()
+
+    asyncio.run(go())
+
+
+def test_cancel_and_supersede_always_answer(daemon):
+    async def go():
+        client = await connect(daemon)
+        uri = await open_doc(client, "file:///tmp/pied-e2e/b.py")
+        line = CODE.count("\n")
+        params = {"uri": uri, "line": line, "character": 4, "settings": {"max_tokens": 64}}
+        first = asyncio.ensure_future(client.request("complete", params))
+        second = asyncio.ensure_future(client.request("complete", params))
+        a, b = await asyncio.gather(first, second)
+        assert a.get("superseded") or a["text"] is not None
+        assert "text" in b
+        # An explicit cancel from the client side.
+        task = asyncio.ensure_future(client.request("complete", params))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        status = await client.request("status", {})
+        assert status["pid"] > 0
+        await client.close()
+
+    asyncio.run(go())
+
+
+def test_two_clients_at_once_and_a_client_that_leaves_mid_request(daemon):
+    async def go():
+        a, b, quitter = await connect(daemon), await connect(daemon), await connect(daemon)
+        ua = await open_doc(a, "file:///tmp/pied-e2e/c.py")
+        ub = await open_doc(b, "file:///tmp/pied-e2e/c.py")  # same file, another editor
+        uq = await open_doc(quitter, "file:///tmp/pied-e2e/q.py")
+        line = CODE.count("\n")
+        leaving = asyncio.ensure_future(
+            quitter.request("complete", {"uri": uq, "line": line, "character": 4})
+        )
+        await asyncio.sleep(0.02)
+        await quitter.close()
+        ra, rb = await asyncio.gather(
+            a.request("complete", {"uri": ua, "line": line, "character": 4}),
+            b.request("complete", {"uri": ub, "line": line, "character": 4}),
+        )
+        assert ra["text"] and rb["text"]
+        assert leaving.done()  # answered with an error when its connection closed
+        assert ra["model"] == rb["model"]
+        await a.close()
+        await b.close()
+
+    asyncio.run(go())
+
+
+def test_a_second_daemon_refuses_to_start(daemon):
+    proc = pied("daemon", "run", env=daemon, timeout=60)
+    assert proc.returncode == 1
+    assert "already running" in proc.stderr
+
+
+def test_status_command(daemon):
+    proc = pied("daemon", "status", env=daemon)
+    assert proc.returncode == 0, proc.stderr
+    assert "model" in proc.stdout and "latency" in proc.stdout
+    proc = pied("daemon", "status", "--json", env=daemon)
+    assert '"documents"' in proc.stdout
+
+
+def test_cli_complete_goes_through_the_daemon(daemon):
+    status_before = pied("daemon", "status", "--json", env=daemon).stdout
+    proc = pied("complete", "samples/stats.py:24:5", "--json", env=daemon)
+    assert proc.returncode == 0, proc.stderr
+    assert '"text"' in proc.stdout
+    assert status_before.count('"pid"') == 1
+
+
+def test_killed_daemon_is_restarted_by_the_next_client(daemon):
+    pid = int(
+        pied("daemon", "status", "--json", env=daemon).stdout.split('"pid": ')[1].split(",")[0]
+    )
+
+    async def in_flight():
+        client = await connect(daemon)
+        uri = await open_doc(client, "file:///tmp/pied-e2e/k.py")
+        task = asyncio.ensure_future(
+            client.request("complete", {"uri": uri, "line": CODE.count("\n"), "character": 4})
+        )
+        await asyncio.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(DaemonError):
+            await task
+
+    asyncio.run(in_flight())
+    proc = pied("complete", "samples/stats.py:24:5", "--json", env=daemon)
+    assert proc.returncode == 0, proc.stderr
+    new_pid = int(
+        pied("daemon", "status", "--json", env=daemon).stdout.split('"pid": ')[1].split(",")[0]
+    )
+    assert new_pid != pid
+    time.sleep(0.1)
+
+
+def test_response_shapes_are_msgpack_maps(daemon):
+    raw = Raw(daemon)
+    raw.hello()
+    raw.send(p.request(2, "status"))
+    msg = raw.recv()
+    assert isinstance(msgpack.packb(msg.result), bytes)
+    raw.close()

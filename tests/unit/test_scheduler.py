@@ -1,0 +1,105 @@
+import threading
+import time
+
+import pytest
+
+from pied.daemon.scheduler import BACKGROUND, INTERACTIVE, Cancelled, Scheduler
+from tests.fakes import FakeBackend
+
+
+@pytest.fixture
+def scheduler():
+    s = Scheduler(FakeBackend())
+    s.start()
+    yield s
+    s.stop()
+
+
+def test_jobs_run_one_at_a_time_most_urgent_first(scheduler):
+    order = []
+    gate = threading.Event()
+    first = scheduler.submit("block", "a", lambda ctx: gate.wait(5), BACKGROUND)
+    time.sleep(0.05)
+    futures = [
+        scheduler.submit("bg", "a", lambda ctx: order.append("bg"), BACKGROUND),
+        scheduler.submit("complete", "a", lambda ctx: order.append("c1"), INTERACTIVE),
+        scheduler.submit("complete", "b", lambda ctx: order.append("c2"), INTERACTIVE),
+    ]
+    gate.set()
+    first.result(5)
+    for f in futures:
+        f.result(5)
+    assert order == ["c1", "c2", "bg"]
+
+
+def test_a_long_job_yields_to_interactive_work_between_tokens(scheduler):
+    events = []
+    started = threading.Event()
+
+    def long_job(ctx):
+        started.set()
+        for i in range(50):
+            if ctx.yield_point():
+                events.append(f"resumed at {i}")
+            events.append("token")
+            time.sleep(0.01)
+        return "done"
+
+    f_long = scheduler.submit("translate", "a", long_job, BACKGROUND)
+    started.wait(5)
+    f_fast = scheduler.submit("complete", "b", lambda ctx: events.append("completion"), INTERACTIVE)
+    assert f_fast.result(5) is None
+    assert f_long.result(5) == "done"
+    i = events.index("completion")
+    assert 0 < i < len(events) - 1  # ran in the middle of the long job
+    assert events[i + 1].startswith("resumed at")
+
+
+def test_cancelling_a_running_job_stops_it_at_its_next_check(scheduler):
+    started = threading.Event()
+
+    def job(ctx):
+        started.set()
+        while True:
+            ctx.check()
+            time.sleep(0.005)
+
+    f = scheduler.submit("complete", "a", job, INTERACTIVE)
+    started.wait(5)
+    scheduler.cancel(f, "cancelled by the client")
+    with pytest.raises(Cancelled, match="cancelled by the client"):
+        f.result(5)
+
+
+def test_a_newer_request_supersedes_older_ones(scheduler):
+    gate = threading.Event()
+    scheduler.submit("block", "x", lambda ctx: gate.wait(5), BACKGROUND)
+    time.sleep(0.05)
+    old = scheduler.submit("complete", "doc", lambda ctx: "old", INTERACTIVE)
+    new = scheduler.submit("complete", "doc", lambda ctx: "new", INTERACTIVE)
+    scheduler.supersede("complete", "doc", keep=new)
+    gate.set()
+    with pytest.raises(Cancelled, match="superseded"):
+        old.result(5)
+    assert new.result(5) == "new"
+
+
+def test_a_failing_job_reports_its_error_and_the_worker_goes_on(scheduler):
+    def boom(ctx):
+        raise ValueError("bad")
+
+    f = scheduler.submit("complete", "a", boom, INTERACTIVE)
+    with pytest.raises(ValueError, match="bad"):
+        f.result(5)
+    assert scheduler.submit("complete", "a", lambda ctx: 42, INTERACTIVE).result(5) == 42
+
+
+def test_stop_answers_queued_jobs(scheduler):
+    gate = threading.Event()
+    scheduler.submit("block", "a", lambda ctx: gate.wait(1), BACKGROUND)
+    time.sleep(0.05)
+    queued = scheduler.submit("complete", "a", lambda ctx: 1, INTERACTIVE)
+    scheduler.stop()
+    gate.set()
+    with pytest.raises(Cancelled):
+        queued.result(5)
