@@ -211,7 +211,8 @@ def complete(
     text = ""
     if gen.stop_reason != "cancelled":
         unit = indent.detect_unit(window.prefix + window.suffix)
-        text = postprocess.finish(gen.text, scope, window.suffix, unit)
+        truncated = gen.stop_reason in ("max_tokens", "time")
+        text = postprocess.finish(gen.text, scope, window.suffix, unit, truncated=truncated)
     return Completion(
         text=text,
         prompt_tokens=len(prompt.tokens),

@@ -36,7 +36,11 @@ def load_backend(
     path = store.resolve(settings.model, models_dir or paths.models_dir())
     log.info("loading %s", path)
     return LlamaCppBackend(
-        path, n_ctx=settings.n_ctx, threads=settings.threads, flash_attn=flash_attn
+        path,
+        n_ctx=settings.n_ctx,
+        n_seq_max=settings.documents + 2,  # and two scratch sequences for PIE
+        threads=settings.threads,
+        flash_attn=flash_attn,
     )
 
 
@@ -54,6 +58,7 @@ class Engine:
         self.settings = settings
         name = model_name or Path(backend.info.path).name
         self.model = LoadedModel(backend, fim.detect(backend.special_token), name)
+        policy = policy or Policy(pie=settings.pie)
         self.cache = SequenceCache(
             backend, n_seq=backend.info.n_seq, policy=policy, ends_line=self._ends_line
         )

@@ -89,6 +89,8 @@ class SequenceCache:
         self.saved_budget = saved_budget
         self.evictions = 0
         self.restores = 0
+        self.encoded_total = 0  # tokens computed by sync and refresh
+        self.reused_total = 0  # tokens kept by sync
 
     def entry(self, key: Hashable) -> Entry:
         """The sequence of ``key``; an evicted one comes back from its saved state."""
@@ -167,6 +169,8 @@ class SequenceCache:
             raise
         self._account(e, p)
         e.tokens = list(tokens)
+        self.encoded_total += p.encoded
+        self.reused_total += p.reused
         refreshed = 0
         if e.unseen >= self.policy.refresh_unseen:
             refreshed = self.refresh(key)
@@ -200,4 +204,5 @@ class SequenceCache:
             e.tokens, e.first_stale, e.unseen = [], None, 0
             raise
         e.first_stale, e.unseen = None, 0
+        self.encoded_total += len(e.tokens) - start
         return len(e.tokens) - start

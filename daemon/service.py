@@ -22,13 +22,14 @@ from pied.daemon.completion import CompletionRequest
 from pied.daemon.context import ContextFiles
 from pied.daemon.engine import Engine
 from pied.daemon.scheduler import IDLE, INTERACTIVE, WARM, JobContext, Scheduler
-from pied.editing.document import Change, Document
+from pied.editing.document import Change, Document, Edit
 from pied.editing.errors import EditingError
 from pied.editing.positions import position_utf16
 
 log = logging.getLogger("pied.service")
 
 DocKey = tuple[int, str]  # (connection, uri)
+NEAR_CURSOR = 400  # characters: an edit this close to the last cursor is the user typing there
 
 
 class RequestError(Exception):
@@ -90,6 +91,7 @@ class Service:
         self.context = ContextFiles(roots or [])
         self.stats = Stats()
         self._last_activity = time.monotonic()
+        self._cursors: dict[DocKey, int] = {}  # where each document was last completed
 
     def start(self) -> None:
         self.scheduler.start()
@@ -132,13 +134,29 @@ class Service:
         self.context.opened(doc.uri, doc.text)
         self._touch()
         if edits:
-            # Keep the cache in step where the user types: a warm-up job, replaced by the next.
-            cursor = edits[-1].start + len(edits[-1].new)
-            self._submit_warm(key, doc, cursor)
+            # Keep the cache in step where the user works: a warm-up job, replaced by the next.
+            self._submit_warm(key, doc, self._warm_cursor(key, edits))
+
+    def _warm_cursor(self, key: DocKey, edits: list[Edit]) -> int:
+        """Where to warm the cache: where the user types, or, for an edit far from the last
+        completion's cursor (a change elsewhere), that cursor carried through the edits."""
+        last = edits[-1]
+        typed_at = last.start + len(last.new)
+        cursor = self._cursors.get(key)
+        if cursor is None:
+            return typed_at
+        for e in edits:
+            if e.end <= cursor:
+                cursor += e.delta
+            elif e.start < cursor:
+                cursor = e.start + len(e.new)
+        self._cursors[key] = cursor
+        return cursor if abs(typed_at - cursor) > NEAR_CURSOR else typed_at
 
     def close(self, conn: int, params: dict[str, Any]) -> None:
         key, doc = self._doc(conn, params)
         del self.documents[key]
+        self._cursors.pop(key, None)
         self.context.closed(doc.uri)
         self.scheduler.supersede("complete", key)
         self.scheduler.supersede("warm", key)
@@ -183,6 +201,7 @@ class Service:
             raise RequestError(-32602, str(e)) from None
         version = doc.version
         request = self._request(key, doc, offset)
+        self._cursors[key] = offset
         self._touch()
 
         def run(ctx: JobContext) -> dict[str, Any]:
@@ -267,6 +286,9 @@ class Service:
             },
             "cache": {
                 "reuse_rate": round(self.stats.reused / total, 3) if total else None,
+                "encoded_tokens": cache.encoded_total,
+                "reused_tokens": cache.reused_total,
+                "pie": cache.policy.pie,
                 "evictions": cache.evictions,
                 "restores": cache.restores,
             },

@@ -27,8 +27,16 @@ def suffix_overlap(completion: str, suffix: str) -> int:
     return 0
 
 
-def finish(completion: str, scope: Scope, suffix: str, indent_unit: str) -> str:
-    """Trailing whitespace off, no text that repeats the suffix, the file's indentation."""
+def finish(
+    completion: str, scope: Scope, suffix: str, indent_unit: str, *, truncated: bool = False
+) -> str:
+    """Trailing whitespace off, no text that repeats the suffix, the file's indentation.
+
+    ``truncated``: generation ran out of budget; a multi-line completion then loses its
+    unfinished last line (a half statement is worse than none).
+    """
+    if truncated and scope.mode is Mode.MULTI and "\n" in completion.strip("\n"):
+        completion = completion[: completion.rstrip("\n").rfind("\n")]
     # A whole new line inserted before the code after the cursor keeps its newline.
     new_line = (
         scope.mode is Mode.SINGLE

@@ -255,6 +255,7 @@ def cmd_bench_pie(args: argparse.Namespace) -> int:
         context=args.context,
         edits=args.edits.split(","),
         seed=args.seed,
+        near=args.near,
         progress=lambda line: print(line, file=sys.stderr),
     )
     return _write_report(report, args.json)
@@ -275,6 +276,18 @@ def cmd_bench_fim(args: argparse.Namespace) -> int:
         limit=args.limit,
         seed=args.seed,
         progress=lambda line: print(line, file=sys.stderr),
+    )
+    return _write_report(report, args.json)
+
+
+def cmd_bench_session(args: argparse.Namespace) -> int:
+    from pied.bench import session
+
+    report = session.run(
+        corpus=Path(args.corpus) if args.corpus else None,
+        keystrokes=args.keystrokes,
+        seed=args.seed,
+        file_tokens=args.file_tokens,
     )
     return _write_report(report, args.json)
 
@@ -359,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     bp.add_argument("--context", type=int, default=2000, help="tokens of code before the target")
     bp.add_argument("--edits", default="insert,delete,multi", help="comma-separated edit kinds")
     bp.add_argument("--seed", type=int, default=0)
+    bp.add_argument("--near", type=int, default=0, help="edit only the last N lines (0: anywhere)")
     bp.add_argument("--json", help="write the report here too")
     bp.set_defaults(func=cmd_bench_pie)
     bf = bsub.add_parser("fim", help="fill-in-the-middle quality: plain, healing, bytes")
@@ -372,6 +386,13 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--max-tokens", type=int)
     bf.add_argument("--json", help="write the report here too")
     bf.set_defaults(func=cmd_bench_fim)
+    bs = bsub.add_parser("session", help="typing sessions through the LSP, with and without PIE")
+    bs.add_argument("--corpus", help="a directory of source files (default: Python's stdlib)")
+    bs.add_argument("--keystrokes", type=int, default=300)
+    bs.add_argument("--file-tokens", type=int, default=3000, help="size of the file typed in")
+    bs.add_argument("--seed", type=int, default=0)
+    bs.add_argument("--json", help="write the report here too")
+    bs.set_defaults(func=cmd_bench_session)
     return p
 
 

@@ -52,6 +52,10 @@ class Settings:
     """0 for greedy completions; above 0 samples."""
     top_p: float = 1.0
     """Nucleus sampling mass when temperature is above 0."""
+    pie: bool = True
+    """Follow edits in the KV cache by PIE; false re-encodes from the first changed token."""
+    documents: int = 6
+    """Documents whose KV cache stays resident (others are saved and restored)."""
 
     def replace(self, **changes: Any) -> Settings:
         return load_dict(changes, base=self, source="overrides")
@@ -60,6 +64,7 @@ class Settings:
 _CHOICES: dict[str, tuple[str, ...]] = {"multiline": MODES, "sampling": SAMPLING}
 _POSITIVE = {"n_ctx", "max_tokens", "time_budget_ms"}
 _NON_NEGATIVE = {"threads", "prefix_tokens", "suffix_tokens", "context_tokens"}
+_POSITIVE.add("documents")
 
 
 def _camel_to_snake(name: str) -> str:
@@ -72,6 +77,10 @@ def _check(name: str, value: Any, expected: type[Any], source: str) -> Any:
         value = float(value)
     if expected is int and isinstance(value, float) and value.is_integer():
         value = int(value)
+    if expected is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"The {where} must be true or false, not {value!r}.")
+        return value
     if not isinstance(value, expected) or isinstance(value, bool):
         raise ConfigError(f"The {where} must be a {expected.__name__}, not {value!r}.")
     if name in _CHOICES and value not in _CHOICES[name]:

@@ -52,17 +52,20 @@ class Case:
     edit: str
 
 
-def _edit_lines(lines: list[str], kind: str, rng: random.Random, donors: list[str]) -> list[str]:
-    """Apply one random edit of ``kind`` to ``lines`` (never the last line)."""
+def _edit_lines(
+    lines: list[str], kind: str, rng: random.Random, donors: list[str], near: int = 0
+) -> list[str]:
+    """Apply one random edit of ``kind`` to ``lines``, within the last ``near`` lines if set."""
     out = list(lines)
-    limit = max(1, len(out) - 2)
+    limit = max(1, len(out) - 1)
+    low = max(0, limit - near) if near else 0
     if kind == "insert":
-        at = rng.randrange(limit)
+        at = rng.randrange(low, limit)
         k = rng.randint(1, 3)
         start = rng.randrange(max(1, len(donors) - k))
         out[at:at] = donors[start : start + k]
     elif kind == "delete":
-        at = rng.randrange(limit)
+        at = rng.randrange(low, limit)
         out[at : at + rng.randint(1, 3)] = []
     else:
         raise ValueError(kind)
@@ -77,6 +80,7 @@ def make_cases(
     context: int,
     kind: str,
     rng: random.Random,
+    near: int = 0,
 ) -> list[Case]:
     files = [p for p in source_files(corpus) if p.stat().st_size > context * 5]
     rng.shuffle(files)
@@ -103,9 +107,9 @@ def make_cases(
             if kind == "multi":
                 edited = before
                 for _ in range(rng.randint(2, 3)):
-                    edited = _edit_lines(edited, rng.choice(EDITS[:2]), rng, lines)
+                    edited = _edit_lines(edited, rng.choice(EDITS[:2]), rng, lines, near)
             else:
-                edited = _edit_lines(before, kind, rng, lines)
+                edited = _edit_lines(before, kind, rng, lines, near)
             old = "\n".join(before) + "\n"
             new = "\n".join(edited) + "\n"
             if old != new:
@@ -162,6 +166,7 @@ def run(
     context: int,
     edits: list[str],
     seed: int,
+    near: int = 0,
     max_line_tokens: int = 48,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
@@ -176,7 +181,13 @@ def run(
     for kind in edits:
         for i, case in enumerate(
             make_cases(
-                tokenize, corpus or default_corpus(), n=cases, context=context, kind=kind, rng=rng
+                tokenize,
+                corpus or default_corpus(),
+                n=cases,
+                context=context,
+                kind=kind,
+                rng=rng,
+                near=near,
             )
         ):
             old = tokenize(case.old.encode())
@@ -204,7 +215,9 @@ def run(
                 progress(
                     f"{kind} {i + 1}: {case.path} full {full['ms']:.0f} ms, pie {pie['ms']:.0f} ms"
                 )
-    return _report(rows, settings, context, seed, cases, edits, backend)
+    report = _report(rows, settings, context, seed, cases, edits, backend)
+    report["settings"]["near_lines"] = near
+    return report
 
 
 def _summarise(results: list[dict[str, float]], full_p50: float) -> dict[str, float]:

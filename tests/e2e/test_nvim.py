@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,21 +54,15 @@ def nvim(daemon: dict[str, str], tmp_path: Path) -> Iterator[pynvim.Nvim]:
         time.sleep(0.05)
     client = pynvim.attach("socket", path=str(listen))
     client.exec_lua(
-        "vim.opt.rtp:prepend(...); require('pied').setup({"
+        "vim.opt.rtp:prepend(...); vim.cmd('runtime! plugin/pied.lua'); require('pied').setup({"
         " cmd = { select(2, ...), '-m', 'pied', 'lsp' }, server = { maxTokens = 32 } })",
         str(PLUGIN),
         sys.executable,
     )
     yield client
-    with_timeout(lambda: client.command("qa!"))
+    with contextlib.suppress(OSError, EOFError, pynvim.NvimError):  # nvim exits while answering
+        client.command("qa!")
     proc.wait(timeout=30)
-
-
-def with_timeout(fn: Callable[[], Any]) -> None:
-    try:
-        fn()
-    except (OSError, EOFError, pynvim.NvimError):
-        pass  # nvim exits while answering
 
 
 def open_python(nvim: pynvim.Nvim, tmp_path: Path, text: str = CODE) -> Path:

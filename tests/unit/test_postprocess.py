@@ -49,3 +49,11 @@ def test_tabs_become_the_files_space_unit():
 def test_a_new_line_above_existing_code_keeps_its_newline():
     scope = scope_at("def f():\n", "    return 1\n")
     assert finish("    x = 2  \n", scope, "    return 1\n", "    ") == "    x = 2\n"
+
+
+def test_a_truncated_multi_line_completion_loses_its_unfinished_line():
+    scope = scope_at("def f(x):\n    ", "\n")
+    text = "y = g(x)\n    return h(y,"
+    assert finish(text, scope, "\n", "    ", truncated=True) == "y = g(x)"
+    assert finish(text, scope, "\n", "    ") == text
+    assert finish("return h(y,", scope, "\n", "    ", truncated=True) == "return h(y,"

@@ -1,23 +1,32 @@
 -- :checkhealth pied — the binary, the daemon, the model and recent latency.
 local M = {}
 
+-- The pied command line: the configured server command without its `lsp` argument.
+local function pied(...)
+  local cmd = vim.deepcopy(require('pied.config').options.cmd)
+  if cmd[#cmd] == 'lsp' then
+    table.remove(cmd)
+  end
+  return vim.list_extend(cmd, { ... })
+end
+
 function M.check()
   vim.health.start('pied')
-  local cmd = require('pied.config').options.cmd[1]
-  if vim.fn.executable(cmd) ~= 1 then
-    vim.health.error(('`%s` is not on PATH'):format(cmd), { 'Install pied, or set `cmd` in require("pied").setup{}' })
+  local exe = pied()[1]
+  if vim.fn.executable(exe) ~= 1 then
+    vim.health.error(('`%s` is not on PATH'):format(exe), { 'Install pied, or set `cmd` in require("pied").setup{}' })
     return
   end
-  vim.health.ok(('`%s` found: %s'):format(cmd, vim.fn.exepath(cmd)))
+  vim.health.ok(('`%s` found: %s'):format(exe, vim.fn.exepath(exe)))
   if vim.fn.has('nvim-0.12') == 1 then
     vim.health.ok('ghost text through vim.lsp.inline_completion')
   else
     vim.health.info('Neovim < 0.12: pied draws ghost text itself')
   end
-  local out = vim.system({ cmd, 'daemon', 'status', '--json' }, { text = true }):wait()
+  local out = vim.system(pied('daemon', 'status', '--json'), { text = true }):wait()
   if out.code ~= 0 then
     vim.health.warn('the pied daemon is not running; it starts on first use', { 'Or run `pied daemon start`' })
-    local models = vim.system({ cmd, 'model', 'list' }, { text = true }):wait()
+    local models = vim.system(pied('model', 'list'), { text = true }):wait()
     if models.code == 0 and models.stdout:find('installed') then
       vim.health.ok('a model is installed')
     else
