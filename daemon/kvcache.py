@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pied.editing.kvplan import KvPlan, plan
@@ -89,6 +90,7 @@ class SequenceCache:
         self.saved_budget = saved_budget
         self.evictions = 0
         self.restores = 0
+        self._pinned: set[Hashable] = set()
         self.encoded_total = 0  # tokens computed by sync and refresh
         self.reused_total = 0  # tokens kept by sync
 
@@ -107,7 +109,19 @@ class SequenceCache:
         return e
 
     def _lru(self, besides: Hashable | None = None) -> Hashable:
-        return min((k for k in self._entries if k != besides), key=lambda k: self._entries[k].used)
+        candidates = [k for k in self._entries if k != besides and k not in self._pinned]
+        if not candidates:
+            raise CacheFull("every KV sequence is in use; raise the `documents` setting.")
+        return min(candidates, key=lambda k: self._entries[k].used)
+
+    @contextmanager
+    def pinned(self, key: Hashable) -> Iterator[None]:
+        """Keep ``key``'s sequence resident (not evicted) while in this block."""
+        self._pinned.add(key)
+        try:
+            yield
+        finally:
+            self._pinned.discard(key)
 
     def _evict(self, key: Hashable) -> int:
         """Free ``key``'s sequence, keeping its cells' state in memory (within the budget)."""
@@ -160,7 +174,7 @@ class SequenceCache:
         except CacheFull:
             # Other documents hold the cells: save them away and encode from scratch.
             e.tokens, e.first_stale, e.unseen = [], None, 0
-            for other in [k for k in self._entries if k != key]:
+            for other in [k for k in self._entries if k != key and k not in self._pinned]:
                 self._free.append(self._evict(other))
             p = self.plan_for(key, tokens)
             apply_plan(self.backend, p, tokens, seq=e.seq, scratch=self.scratch)

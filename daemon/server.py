@@ -22,6 +22,7 @@ from pied.daemon import protocol as p
 from pied.daemon.scheduler import Cancelled
 from pied.daemon.service import RequestError, Service
 from pied.models.errors import ModelError
+from pied.sheets.errors import SheetError
 
 log = logging.getLogger("pied.server")
 
@@ -210,7 +211,9 @@ class Server:
             asyncio.get_running_loop().call_soon(self.stop)
         elif msg.method == "complete":
             self._track(conn, rid, self.service.complete(conn.id, msg.params))
-        elif msg.method in ("translate", "summarize"):
+        elif msg.method == "summarize":
+            self._track(conn, rid, self.service.summarize(conn.id, msg.params))
+        elif msg.method == "translate":
             conn.send(p.error(rid, p.NOT_AVAILABLE, f"{msg.method} is not available yet"))
         else:
             conn.send(p.error(rid, p.METHOD_NOT_FOUND, f"unknown method {msg.method!r}"))
@@ -237,5 +240,7 @@ class Server:
                 conn.send(p.error(rid, p.REQUEST_CANCELLED, exc.reason))
         elif isinstance(exc, ModelError):
             conn.send(p.error(rid, p.MODEL_ERROR, str(exc)))
+        elif isinstance(exc, SheetError | ValueError):
+            conn.send(p.error(rid, p.INVALID_PARAMS, str(exc)))
         else:
             conn.send(p.error(rid, p.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"))

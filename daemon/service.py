@@ -21,7 +21,8 @@ from pied.config import ConfigError, Settings, load_dict
 from pied.daemon.completion import CompletionRequest
 from pied.daemon.context import ContextFiles
 from pied.daemon.engine import Engine
-from pied.daemon.scheduler import IDLE, INTERACTIVE, WARM, JobContext, Scheduler
+from pied.daemon.scheduler import BACKGROUND, IDLE, INTERACTIVE, WARM, JobContext, Scheduler
+from pied.daemon.summarize import summarize
 from pied.editing.document import Change, Document, Edit
 from pied.editing.errors import EditingError
 from pied.editing.positions import position_utf16
@@ -232,6 +233,26 @@ class Service:
         future = self.scheduler.submit("complete", key, run, INTERACTIVE)
         self.scheduler.supersede("complete", key, keep=future)
         return future
+
+    def summarize(self, conn: int, params: dict[str, Any]) -> Future[Any]:
+        """A summary of a spreadsheet (``path``), an open document, or code sent along."""
+        job = dict(params)
+        if "uri" in params and "text" not in params and "path" not in params:
+            _, doc = self._doc(conn, params)
+            job["text"], job["name"] = doc.text, doc.uri.rsplit("/", 1)[-1]
+            rng = params.get("range")
+            if isinstance(rng, dict):
+                try:
+                    start, end = doc.offset(*rng["start"]), doc.offset(*rng["end"])
+                except (KeyError, TypeError, EditingError) as e:
+                    raise RequestError(-32602, f"bad range: {e}") from None
+                job["text"], job["selection"] = doc.text[start:end], True
+        self._touch()
+
+        def run(ctx: JobContext) -> dict[str, Any]:
+            return summarize(self.engine, job, ctx)
+
+        return self.scheduler.submit("summarize", (conn, "summarize"), run, BACKGROUND)
 
     def _submit_warm(self, key: DocKey, doc: Document, cursor: int) -> None:
         request = self._request(key, doc, min(cursor, len(doc.text)))

@@ -294,12 +294,21 @@ def _range_dict(r: t.Range) -> dict[str, list[int]]:
     return {"start": [r.start.line, r.start.character], "end": [r.end.line, r.end.character]}
 
 
+SHEETS = (".xlsx", ".xlsm", ".csv", ".tsv")
+
+
 async def _job(ls: PiedServer, method: str, args: tuple[Any, ...]) -> Any:
+    """Run a daemon job on a document (``uri``, optional ``range``) or a file (third argument)."""
     params: dict[str, Any] = {}
     if args and isinstance(args[0], str):
         params["uri"] = args[0]
     if len(args) > 1 and isinstance(args[1], dict):
         params["range"] = args[1]
+    path = args[2] if len(args) > 2 and isinstance(args[2], str) and args[2] else None
+    if path is None and "uri" in params and params["uri"].lower().endswith(SHEETS):
+        path = _path_of(params["uri"])
+    if path is not None:
+        params = {"path": path}
     try:
         return await (await ls.link()).request(method, params)
     except DaemonError as e:

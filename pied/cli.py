@@ -13,6 +13,7 @@ from pied import __version__, config, log, paths
 from pied.daemon.client import DaemonError
 from pied.editing.errors import EditingError
 from pied.models.errors import ModelError
+from pied.sheets.errors import SheetError
 
 
 class CliError(Exception):
@@ -179,6 +180,42 @@ def cmd_lsp(args: argparse.Namespace) -> int:
     return lsp_main(args.verbose)
 
 
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from pied.daemon.summarize import SHEET_SUFFIXES
+
+    path = Path(args.file)
+    params: dict[str, Any] = {"path": str(path.resolve())}
+    if path.suffix.lower() not in SHEET_SUFFIXES:
+        from pied.editing.source import read_source
+
+        params = {"text": read_source(path), "name": path.name}
+    elif args.sheet:
+        params["sheet"] = args.sheet
+    result = _job("summarize", params, args.no_daemon)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(result["summary"].rstrip("\n") + "\n")
+    return 0
+
+
+def _job(method: str, params: dict[str, Any], here: bool) -> Any:
+    """Run a daemon job (summarize, translate) in the daemon, or in this process."""
+    if here:
+        from pied.daemon.engine import Engine, load_backend
+        from pied.daemon.summarize import summarize
+
+        settings = config.load()
+        engine = Engine(load_backend(settings), settings, model_name=settings.model)
+        jobs = {"summarize": summarize}
+        return jobs[method](engine, params)
+    from pied.daemon import lifecycle
+    from pied.daemon.client import call
+
+    lifecycle.start()
+    return call(lifecycle.socket_path(), method, params)
+
+
 # --- pied daemon --------------------------------------------------------------------------------
 
 
@@ -292,6 +329,57 @@ def cmd_bench_session(args: argparse.Namespace) -> int:
     return _write_report(report, args.json)
 
 
+def _token_counter(settings: config.Settings) -> Any:
+    from pied.daemon.engine import load_backend
+
+    backend = load_backend(settings.replace(n_ctx=512, documents=1))
+    return lambda text: len(backend.tokenize(text.encode("utf-8")))
+
+
+def cmd_encode_sheet(args: argparse.Namespace) -> int:
+    from pied.bench.sheet import stage_tokens
+    from pied.sheets import compress, reader
+
+    sheets = reader.read(Path(args.file), args.sheet)
+    if not args.json:
+        for sheet in sheets:
+            if len(sheets) > 1:
+                print(f"## {sheet.name}")
+            print(compress.encode(sheet, args.stage))
+        return 0
+    count = _token_counter(_settings_from(args))
+    per_sheet = {s.name: stage_tokens(s, count) for s in sheets}
+    totals = {
+        stage: sum(int(v[stage]["tokens"]) for v in per_sheet.values()) for stage in compress.STAGES
+    }
+    vanilla = max(totals["vanilla"], 1)
+    out = {
+        "file": args.file,
+        "stage": args.stage,
+        "encoding": {s.name: compress.encode(s, args.stage) for s in sheets},
+        "stages": {
+            k: {"tokens": n, "ratio": round(vanilla / max(n, 1), 2)} for k, n in totals.items()
+        },
+        "sheets": per_sheet,
+    }
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_bench_sheet(args: argparse.Namespace) -> int:
+    from pied.bench import sheet as bench_sheet
+    from pied.bench import sheetgen
+
+    files = [Path(f) for f in args.files]
+    if args.generate:
+        files += sheetgen.generate(Path(args.generate), seed=args.seed)
+    if not files:
+        raise CliError("give --files, --generate DIR, or both")
+    count = _token_counter(_settings_from(args))
+    truth_dir = Path(args.truth_dir) if args.truth_dir else None
+    return _write_report(bench_sheet.run(files, count, truth_dir), args.json)
+
+
 def _write_report(report: dict[str, Any], out: str | None) -> int:
     text = json.dumps(report, indent=2)
     if out and out != "-":
@@ -333,6 +421,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-daemon", action="store_true", help="run the model in this process (so do --model)"
     )
     comp.set_defaults(func=cmd_complete)
+
+    summ = sub.add_parser("summarize", help="summarize a spreadsheet or a code file")
+    summ.add_argument("file")
+    summ.add_argument("--sheet", help="only this sheet")
+    summ.add_argument("--json", action="store_true", help="{summary, tables, facts, dropped}")
+    summ.add_argument("--no-daemon", action="store_true", help="run the model in this process")
+    summ.set_defaults(func=cmd_summarize)
+
+    enc = sub.add_parser("encode-sheet", help="a spreadsheet as SheetCompressor text")
+    enc.add_argument("file")
+    enc.add_argument("--sheet", help="only this sheet")
+    enc.add_argument(
+        "--stage", choices=("vanilla", "anchors", "inverted", "aggregated"), default="aggregated"
+    )
+    enc.add_argument("--json", action="store_true", help="the encoding and tokens per stage")
+    enc.add_argument("--model", help="the model whose tokenizer counts tokens")
+    enc.set_defaults(func=cmd_encode_sheet)
 
     lsp = sub.add_parser("lsp", help="the language server on stdio (starts the daemon if needed)")
     lsp.set_defaults(func=cmd_lsp)
@@ -393,6 +498,16 @@ def build_parser() -> argparse.ArgumentParser:
     bs.add_argument("--seed", type=int, default=0)
     bs.add_argument("--json", help="write the report here too")
     bs.set_defaults(func=cmd_bench_session)
+    bsh = bsub.add_parser("sheet", help="SheetCompressor ratios, timing, table detection")
+    bsh.add_argument("--files", nargs="*", default=[], help="spreadsheets (.xlsx, .csv)")
+    bsh.add_argument("--generate", help="also write the realistic test workbooks here and use them")
+    bsh.add_argument(
+        "--truth-dir", help="where name.tables.json files are (default: beside each file)"
+    )
+    bsh.add_argument("--seed", type=int, default=0)
+    bsh.add_argument("--model", help="the model whose tokenizer counts tokens")
+    bsh.add_argument("--json", help="write the report here too")
+    bsh.set_defaults(func=cmd_bench_sheet)
     return p
 
 
@@ -402,7 +517,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.setup(args.verbose)
     try:
         return int(args.func(args))
-    except (CliError, config.ConfigError, EditingError, ModelError, DaemonError) as e:
+    except (CliError, config.ConfigError, EditingError, ModelError, DaemonError, SheetError) as e:
         print(f"pied: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

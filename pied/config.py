@@ -29,7 +29,7 @@ class Settings:
     """Everything a user can configure."""
 
     model: str = "0.5b"
-    """A catalog model name (``pied model list``) or a path to any GGUF file."""
+    """A catalog model name (see `pied model list`) or a path to any GGUF file."""
     n_ctx: int = 8192
     """Context size of the loaded model, in tokens."""
     threads: int = 0

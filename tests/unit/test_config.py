@@ -47,3 +47,14 @@ def test_bad_toml_is_one_sentence(tmp_path):
 def test_every_setting_is_documented():
     for name, _default, doc in config.describe():
         assert doc, f"setting {name} has no docstring"
+
+
+def test_the_readme_table_lists_every_setting_with_its_default():
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[2].joinpath("README.md").read_text()
+    for name, default, doc in config.describe():
+        shown = f'"{default}"' if isinstance(default, str) else str(default)
+        if isinstance(default, bool):
+            shown = str(default).lower()
+        assert f"| `{name}` | `{shown}` | {doc.rstrip('.')} |" in readme, name

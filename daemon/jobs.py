@@ -1,0 +1,57 @@
+"""Background jobs on the model: chat-style generation that yields to completions.
+
+A job's prompt is brought into its KV sequence in chunks, with a yield point between
+chunks and between generated tokens, so a completion never waits for a long prefill.
+"""
+
+from __future__ import annotations
+
+from pied.daemon.engine import Engine
+from pied.daemon.scheduler import JobContext
+from pied.models.chat import Message, chatml, stop_tokens
+from pied.models.generate import generate
+
+JOB_KEY = "job"  # the KV sequence background jobs share (one job runs at a time)
+CHUNK = 128
+
+
+def chat(
+    engine: Engine,
+    messages: list[Message],
+    *,
+    max_tokens: int,
+    ctx: JobContext | None = None,
+    prime: str = "",
+) -> str:
+    """The assistant's reply to ``messages`` (``prime`` starts it), greedy."""
+    backend = engine.backend
+    tokens = backend.tokenize(chatml(messages, prime=prime).encode("utf-8"), special=True)
+    room = backend.info.n_ctx - max_tokens - 8
+    if len(tokens) > room:
+        raise ValueError(f"the prompt needs {len(tokens)} tokens; the context leaves {room}")
+    for k in range(CHUNK, len(tokens), CHUNK):
+        engine.cache.sync(JOB_KEY, tokens[:k])
+        if ctx is not None:
+            ctx.check()
+            ctx.yield_point()
+    with engine.cache.pinned(JOB_KEY):
+        gen = _generate(engine, tokens, max_tokens, ctx)
+    if ctx is not None:
+        ctx.check()
+    return prime + gen
+
+
+def _generate(engine: Engine, tokens: list[int], max_tokens: int, ctx: JobContext | None) -> str:
+    backend = engine.backend
+    seq = engine.cache.sync(JOB_KEY, tokens).seq
+    gen = generate(
+        backend,
+        n_past=len(tokens),
+        seq=seq,
+        max_tokens=max_tokens,
+        stop_tokens=stop_tokens(backend.special_token),
+        cancelled=ctx.cancelled if ctx is not None else (lambda: False),
+        yield_point=ctx.yield_point if ctx is not None else None,
+        prompt_last=tokens[-1],
+    )
+    return gen.text

@@ -1,0 +1,182 @@
+"""Summaries of spreadsheets (Chain of Spreadsheet) and of code, checked against the data.
+
+For a workbook: find the tables, compute each table's facts from its cells, have the
+model describe each table from its own lossless encoding plus the facts, then the
+workbook from the table summaries. Every number the model writes is checked: it must
+be in the sheet or among pied's facts; a sentence with a number that is not is dropped
+(and reported).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pied.daemon.engine import Engine
+from pied.daemon.jobs import chat
+from pied.daemon.scheduler import JobContext
+from pied.models.chat import Message
+from pied.sheets import compress, reader, tables
+from pied.sheets.cells import Sheet
+
+SHEET_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".tsv"}
+TABLE_TOKENS = 1500  # budget for one table's encoding in a prompt
+CODE_TOKENS = 3000
+SYSTEM = (
+    "You are a careful analyst. You describe data and code briefly and plainly. "
+    "You only state numbers that you were given, exactly as given."
+)
+NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?%?")
+SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _values(token: str) -> list[float]:
+    t = token.replace(",", "")
+    try:
+        if t.endswith("%"):
+            return [float(t[:-1]), float(t[:-1]) / 100]
+        return [float(t)]
+    except ValueError:
+        return []
+
+
+def allowed_numbers(sheets: list[Sheet], facts: list[tables.TableFacts]) -> set[float]:
+    """Every number a summary may state: in the cells (values and text) or in the facts."""
+    out: set[float] = {float(len(facts)), float(len(sheets))}
+    for s in sheets:
+        for cell in s.cells.values():
+            if cell.number is not None:
+                out.add(round(cell.number, 6))
+            for token in NUMBER.findall(cell.value):
+                out.update(round(v, 6) for v in _values(token))
+    for f in facts:
+        out.update(round(float(x), 6) for x in f.numbers())
+    return out
+
+
+def _known(x: float, allowed: set[float]) -> bool:
+    if round(x, 6) in allowed:
+        return True
+    return any(abs(x - a) <= 0.005 * max(1.0, abs(a)) for a in allowed)
+
+
+def check_numbers(text: str, allowed: set[float]) -> tuple[str, list[str]]:
+    """``text`` without the sentences that state a number pied cannot find; those sentences."""
+    kept, dropped = [], []
+    for sentence in SENTENCE.split(text.strip()):
+        claims = [v for token in NUMBER.findall(sentence) for v in _values(token)[:1]]
+        if all(_known(v, allowed) for v in claims):
+            kept.append(sentence)
+        else:
+            dropped.append(sentence)
+    return " ".join(kept).strip(), dropped
+
+
+def _table_encoding(engine: Engine, sheet: Sheet, rng: Any) -> str:
+    region = compress.region(sheet, rng)
+    text = compress.inverted(region)
+    if len(engine.backend.tokenize(text.encode("utf-8"))) > TABLE_TOKENS:
+        text = compress.encode(region, "aggregated")  # anchors + inverted + formats
+    while len(engine.backend.tokenize(text.encode("utf-8"))) > TABLE_TOKENS:
+        text = text[: len(text) * 3 // 4]
+        text = text[: text.rfind("\n")]
+    return text
+
+
+def _facts_text(f: tables.TableFacts) -> str:
+    lines = [f"range {f.range}: {f.rows} rows of data, {f.columns} columns"]
+    for c in f.columns_facts:
+        if c.kind == "number":
+            s = c.stats
+            lines.append(
+                f"- {c.header}: {c.count} numbers, sum {s['sum']:g}, min {s['min']:g}, "
+                f"max {s['max']:g}, mean {s['mean']:g}"
+            )
+        else:
+            examples = ", ".join(c.top)
+            distinct = int(c.stats["distinct"])
+            lines.append(f"- {c.header}: {c.count} values, {distinct} distinct, e.g. {examples}")
+    return "\n".join(lines)
+
+
+def summarize_sheets(
+    engine: Engine, path: Path, sheet: str | None = None, ctx: JobContext | None = None
+) -> dict[str, Any]:
+    sheets = reader.read(path, sheet)
+    found = [(s, t) for s in sheets for t in tables.detect(s)]
+    facts = [tables.facts(s, t) for s, t in found]
+    allowed = allowed_numbers(sheets, facts)
+    table_results = []
+    dropped: list[str] = []
+    for (s, t), f in zip(found, facts, strict=True):
+        prompt = (
+            f"A table from the sheet '{s.name}' of the workbook '{path.name}'. Its cells are "
+            "listed as `ranges|value` lines (A1-style addresses).\n\n"
+            f"{_table_encoding(engine, s, t)}\n\n"
+            f"Facts computed from the cells:\n{_facts_text(f)}\n\n"
+            "In two or three sentences, say what this table holds: its columns, what a row is, "
+            "and one or two notable figures from the facts."
+        )
+        text = chat(
+            engine, [Message("system", SYSTEM), Message("user", prompt)], max_tokens=140, ctx=ctx
+        )
+        kept, bad = check_numbers(text, allowed)
+        dropped += bad
+        table_results.append({"sheet": s.name, "range": str(t), "summary": kept})
+    listing = "\n".join(f"- {r['sheet']} {r['range']}: {r['summary']}" for r in table_results)
+    overview_prompt = (
+        f"The workbook '{path.name}' has {len(sheets)} sheet(s) and {len(found)} table(s):\n"
+        f"{listing or '(no tables found)'}\n\nIn two sentences, say what the workbook is about."
+    )
+    overview = chat(
+        engine,
+        [Message("system", SYSTEM), Message("user", overview_prompt)],
+        max_tokens=100,
+        ctx=ctx,
+    )
+    overview, bad = check_numbers(overview, allowed)
+    dropped += bad
+    parts = [f"# {path.name}", "", overview, ""]
+    for r in table_results:
+        parts += [f"## {r['sheet']} {r['range']}", "", r["summary"], ""]
+    return {
+        "summary": "\n".join(parts).strip() + "\n",
+        "tables": table_results,
+        "facts": [f.as_dict() for f in facts],
+        "dropped": dropped,
+    }
+
+
+def summarize_code(
+    engine: Engine, text: str, name: str, *, whole_file: bool, ctx: JobContext | None = None
+) -> dict[str, Any]:
+    tokens = engine.backend.tokenize(text.encode("utf-8"))
+    if len(tokens) > CODE_TOKENS:
+        text = engine.backend.detokenize(tokens[:CODE_TOKENS]).decode("utf-8", "ignore")
+    ask = (
+        "Give a short overview of this file: its purpose, then its main functions or classes, "
+        "one line each."
+        if whole_file
+        else "Write a docstring for this code: one summary line, then one or two sentences on "
+        "its inputs, result and side effects."
+    )
+    prompt = f"```\n{text}\n```\n\nFile: {name}. {ask} Plain text, no code."
+    summary = chat(
+        engine, [Message("system", SYSTEM), Message("user", prompt)], max_tokens=200, ctx=ctx
+    )
+    return {"summary": summary.strip(), "tables": [], "facts": [], "dropped": []}
+
+
+def summarize(
+    engine: Engine, params: dict[str, Any], ctx: JobContext | None = None
+) -> dict[str, Any]:
+    """A summary of a spreadsheet file (``path``) or of code (``text`` with ``name``)."""
+    path = params.get("path")
+    if isinstance(path, str) and Path(path).suffix.lower() in SHEET_SUFFIXES:
+        return summarize_sheets(engine, Path(path), params.get("sheet"), ctx)
+    text = params.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("nothing to summarize: give a spreadsheet path or some code")
+    name = str(params.get("name") or (Path(path).name if isinstance(path, str) else "code"))
+    return summarize_code(engine, text, name, whole_file=not params.get("selection"), ctx=ctx)

@@ -1,0 +1,281 @@
+"""SheetCompressor: vanilla encoding, structural anchors, inverted index, format aggregation.
+
+Each stage returns text a model reads. The inverted index is lossless
+(``decode_inverted`` gives the cells back); anchor extraction keeps the mapping from
+compressed to original coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from pied.sheets.cells import Cell, Range, Sheet, address, parse_address
+
+K = 4  # rows/columns kept on each side of an anchor (the paper's k)
+
+
+# --- vanilla -------------------------------------------------------------------------------------
+
+
+def vanilla(sheet: Sheet) -> str:
+    """Every cell of the used range, row by row: ``A1,Year|B1,Profit`` (empty: ``A2, ``)."""
+    if not sheet.cells:
+        return ""
+    r0 = min(r for r, _ in sheet.cells)
+    c0 = min(c for _, c in sheet.cells)
+    lines = []
+    for r in range(r0, sheet.n_rows):
+        parts = []
+        for c in range(c0, sheet.n_cols):
+            cell = sheet.cells.get((r, c))
+            parts.append(f"{address(r, c)},{_escape(cell.value) if cell else ' '}")
+        lines.append("|".join(parts))
+    return "\n".join(lines)
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace("|", "\\|")
+
+
+def _unescape(value: str) -> str:
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value):
+            nxt = value[i + 1]
+            out.append({"n": "\n", "|": "|", "\\": "\\"}.get(nxt, nxt))
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+# --- structural anchors --------------------------------------------------------------------------
+
+
+def _kind(cell: Cell | None) -> str:
+    if cell is None:
+        return ""
+    return "n" if cell.number is not None else "t"
+
+
+def _signature(cells: list[Cell | None]) -> tuple[str, ...]:
+    return tuple(_kind(c) for c in cells)
+
+
+def _style_signature(cells: list[Cell | None]) -> tuple[bool, ...]:
+    return tuple(
+        bool(c and (c.style.bold or c.style.fill or c.style.border_top or c.style.border_bottom))
+        for c in cells
+    )
+
+
+def _boundaries(lines: list[list[Cell | None]]) -> list[int]:
+    """Indexes of lines that differ from their neighbour in emptiness, types or style."""
+    out = []
+    previous: list[Cell | None] | None = None
+    for i, line in enumerate(lines):
+        if previous is None:
+            if any(line):
+                out.append(i)
+        else:
+            sig, prev_sig = _signature(line), _signature(previous)
+            if (
+                sig != prev_sig
+                and (sum(map(bool, sig)) != sum(map(bool, prev_sig)) or _type_change(sig, prev_sig))
+            ) or _style_signature(line) != _style_signature(previous):
+                out.append(i)
+                out.append(i - 1)
+        previous = line
+    if lines and any(lines[-1]):
+        out.append(len(lines) - 1)
+    return sorted(set(out))
+
+
+def _type_change(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    return any(x and y and x != y for x, y in zip(a, b, strict=True))
+
+
+@dataclass
+class Extracted:
+    """A compressed sheet and where its rows and columns came from."""
+
+    sheet: Sheet
+    rows: list[int]  # compressed row i is original row rows[i]
+    cols: list[int]
+
+    def original(self, r: int, c: int) -> tuple[int, int]:
+        return self.rows[r], self.cols[c]
+
+
+def anchors(sheet: Sheet, k: int = K) -> Extracted:
+    """Keep rows and columns within ``k`` of a structural anchor; re-map them contiguously."""
+    n_rows, n_cols = sheet.n_rows, sheet.n_cols
+    rows = [[sheet.cells.get((r, c)) for c in range(n_cols)] for r in range(n_rows)]
+    cols = [[sheet.cells.get((r, c)) for r in range(n_rows)] for c in range(n_cols)]
+    row_anchors = _boundaries(rows)
+    col_anchors = _boundaries(cols)
+    keep_rows = sorted({i for a in row_anchors for i in range(a - k, a + k + 1) if 0 <= i < n_rows})
+    keep_cols = sorted({j for a in col_anchors for j in range(a - k, a + k + 1) if 0 <= j < n_cols})
+    # Rows or columns with nothing in them carry no information once coordinates re-map.
+    keep_rows = [r for r in keep_rows if any(rows[r][c] for c in keep_cols)]
+    keep_cols = [c for c in keep_cols if any(cols[c][r] for r in keep_rows)]
+    out = Sheet(sheet.name)
+    for i, r in enumerate(keep_rows):
+        for j, c in enumerate(keep_cols):
+            cell = sheet.cells.get((r, c))
+            if cell is not None:
+                out.cells[(i, j)] = cell
+    return Extracted(out, keep_rows, keep_cols)
+
+
+# --- inverted index ------------------------------------------------------------------------------
+
+
+def rectangles(positions: set[tuple[int, int]]) -> list[Range]:
+    """Cover ``positions`` exactly with rectangles: row-major, widest run, then tallest."""
+    left = set(positions)
+    out = []
+    for r, c in sorted(positions):
+        if (r, c) not in left:
+            continue
+        c1 = c
+        while (r, c1 + 1) in left:
+            c1 += 1
+        r1 = r
+        while all((r1 + 1, x) in left for x in range(c, c1 + 1)):
+            r1 += 1
+        for rr in range(r, r1 + 1):
+            for cc in range(c, c1 + 1):
+                left.discard((rr, cc))
+        out.append(Range(r, c, r1, c1))
+    return out
+
+
+def inverted(sheet: Sheet, values: dict[tuple[int, int], str] | None = None) -> str:
+    """``ranges|value`` per distinct value, empty cells dropped (lossless)."""
+    by_value: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    source = values if values is not None else {p: cell.value for p, cell in sheet.cells.items()}
+    for pos, value in source.items():
+        if value != "":
+            by_value[value].add(pos)
+    first = {v: min(ps) for v, ps in by_value.items()}
+    lines = []
+    for value in sorted(by_value, key=lambda v: first[v]):
+        ranges = ",".join(str(rng) for rng in rectangles(by_value[value]))
+        lines.append(f"{ranges}|{_escape(value)}")
+    return "\n".join(lines)
+
+
+def decode_inverted(text: str) -> dict[tuple[int, int], str]:
+    """The cells an inverted encoding stands for."""
+    cells: dict[tuple[int, int], str] = {}
+    for line in text.split("\n"):
+        if not line:
+            continue
+        ranges, _, value = line.partition("|")
+        for part in ranges.split(","):
+            for pos in Range.parse(part).cells():
+                cells[pos] = _unescape(value)
+    return cells
+
+
+# --- data-format-aware aggregation ---------------------------------------------------------------
+
+_TYPES: list[tuple[str, re.Pattern[str]]] = [
+    ("EmailData", re.compile(r"^[\w.+-]+@[\w-]+\.[\w.-]+$")),
+    ("PercentageNum", re.compile(r"^[-+]?\d+(\.\d+)?\s?%$")),
+    ("CurrencyData", re.compile(r"^[-+]?[$€£¥]\s?[\d,]+(\.\d+)?$|^[-+]?[\d,]+(\.\d+)?\s?[$€£¥]$")),
+    ("ScientificNum", re.compile(r"^[-+]?\d+(\.\d+)?[eE][-+]?\d+$")),
+    ("TimeData", re.compile(r"^\d{1,2}:\d{2}(:\d{2})?(\s?[AaPp][Mm])?$")),
+    (
+        "DateData",
+        re.compile(
+            r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}-[A-Za-z]{3}(-\d{2,4})?"
+            r"|[A-Za-z]{3}-\d{2,4}|\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?)$"
+        ),
+    ),
+    ("YearData", re.compile(r"^(19|20)\d{2}$")),
+    ("IntNum", re.compile(r"^[-+]?\d{1,3}(,\d{3})+$|^[-+]?\d+$")),
+    ("FloatNum", re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)?\.\d+$")),
+]
+
+
+def cell_type(cell: Cell) -> str | None:
+    """The cell's format type (its number format string, or a recognised kind), None for text."""
+    nfs = cell.number_format
+    if nfs and nfs != "General" and (cell.number is not None or _looks_formatted(cell.value)):
+        return nfs
+    for name, pattern in _TYPES:
+        if pattern.match(cell.value.strip()):
+            return name
+    return None
+
+
+def _looks_formatted(value: str) -> bool:
+    return any(ch.isdigit() for ch in value)
+
+
+def aggregate(sheet: Sheet) -> dict[tuple[int, int], str]:
+    """Cell values with numbers and formatted cells replaced by their type (text kept).
+
+    Same-type neighbours form connected regions (Algorithm 1); every cell of a region
+    shows the type, so the inverted index writes the region as rectangles.
+    """
+    types = {pos: cell_type(cell) for pos, cell in sheet.cells.items()}
+    out = {pos: cell.value for pos, cell in sheet.cells.items()}
+    seen: set[tuple[int, int]] = set()
+    for start, kind in sorted(types.items()):
+        if kind is None or start in seen:
+            continue
+        stack = [start]
+        seen.add(start)
+        while stack:
+            r, c = stack.pop()
+            out[(r, c)] = kind
+            for nb in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+                if nb not in seen and types.get(nb) == kind:
+                    seen.add(nb)
+                    stack.append(nb)
+    return out
+
+
+# --- all stages ----------------------------------------------------------------------------------
+
+STAGES = ("vanilla", "anchors", "inverted", "aggregated")
+
+
+def encode(sheet: Sheet, stage: str, k: int = K) -> str:
+    """The encoding of ``sheet`` at a stage; each stage adds to the one before."""
+    if stage == "vanilla":
+        return vanilla(sheet)
+    extracted = anchors(sheet, k).sheet
+    if stage == "anchors":
+        return vanilla(extracted)
+    if stage == "inverted":
+        return inverted(extracted)
+    if stage == "aggregated":
+        return inverted(extracted, aggregate(extracted))
+    raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+
+
+def region(sheet: Sheet, rng: Range) -> Sheet:
+    """The cells of ``rng`` only, at their own addresses."""
+    out = Sheet(sheet.name, merged=[m for m in sheet.merged if rng.contains(m.r0, m.c0)])
+    for (r, c), cell in sheet.cells.items():
+        if rng.contains(r, c):
+            out.cells[(r, c)] = cell
+    return out
+
+
+__all__ = [
+    "STAGES",
+    "aggregate",
+    "anchors",
+    "decode_inverted",
+    "encode",
+    "inverted",
+    "parse_address",
+]
