@@ -22,8 +22,10 @@ def chat(
     max_tokens: int,
     ctx: JobContext | None = None,
     prime: str = "",
+    stop_at: str | None = None,
 ) -> str:
-    """The assistant's reply to ``messages`` (``prime`` starts it), greedy."""
+    """The assistant's reply to ``messages`` (``prime`` starts it), greedy, ending before
+    ``stop_at`` if the reply contains it."""
     backend = engine.backend
     tokens = backend.tokenize(chatml(messages, prime=prime).encode("utf-8"), special=True)
     room = backend.info.n_ctx - max_tokens - 8
@@ -35,14 +37,21 @@ def chat(
             ctx.check()
             ctx.yield_point()
     with engine.cache.pinned(JOB_KEY):
-        gen = _generate(engine, tokens, max_tokens, ctx)
+        gen = _generate(engine, tokens, max_tokens, ctx, stop_at)
     if ctx is not None:
         ctx.check()
     return prime + gen
 
 
-def _generate(engine: Engine, tokens: list[int], max_tokens: int, ctx: JobContext | None) -> str:
+def _generate(
+    engine: Engine, tokens: list[int], max_tokens: int, ctx: JobContext | None, stop_at: str | None
+) -> str:
     backend = engine.backend
+
+    def check(text: str, final: bool) -> int | None:
+        i = text.find(stop_at) if stop_at else -1
+        return i if i >= 0 else None
+
     seq = engine.cache.sync(JOB_KEY, tokens).seq
     gen = generate(
         backend,
@@ -53,5 +62,6 @@ def _generate(engine: Engine, tokens: list[int], max_tokens: int, ctx: JobContex
         cancelled=ctx.cancelled if ctx is not None else (lambda: False),
         yield_point=ctx.yield_point if ctx is not None else None,
         prompt_last=tokens[-1],
+        check=check,
     )
     return gen.text

@@ -214,7 +214,7 @@ class Server:
         elif msg.method == "summarize":
             self._track(conn, rid, self.service.summarize(conn.id, msg.params))
         elif msg.method == "translate":
-            conn.send(p.error(rid, p.NOT_AVAILABLE, f"{msg.method} is not available yet"))
+            self._track(conn, rid, self.service.translate(conn.id, msg.params))
         else:
             conn.send(p.error(rid, p.METHOD_NOT_FOUND, f"unknown method {msg.method!r}"))
 

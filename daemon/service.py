@@ -23,6 +23,7 @@ from pied.daemon.context import ContextFiles
 from pied.daemon.engine import Engine
 from pied.daemon.scheduler import BACKGROUND, IDLE, INTERACTIVE, WARM, JobContext, Scheduler
 from pied.daemon.summarize import summarize
+from pied.daemon.translate import translate
 from pied.editing.document import Change, Document, Edit
 from pied.editing.errors import EditingError
 from pied.editing.positions import position_utf16
@@ -234,8 +235,8 @@ class Service:
         self.scheduler.supersede("complete", key, keep=future)
         return future
 
-    def summarize(self, conn: int, params: dict[str, Any]) -> Future[Any]:
-        """A summary of a spreadsheet (``path``), an open document, or code sent along."""
+    def _job_params(self, conn: int, params: dict[str, Any]) -> dict[str, Any]:
+        """A job's input: an open document (or its ``range``) becomes ``text`` and ``name``."""
         job = dict(params)
         if "uri" in params and "text" not in params and "path" not in params:
             _, doc = self._doc(conn, params)
@@ -248,11 +249,36 @@ class Service:
                     raise RequestError(-32602, f"bad range: {e}") from None
                 job["text"], job["selection"] = doc.text[start:end], True
         self._touch()
+        return job
+
+    def summarize(self, conn: int, params: dict[str, Any]) -> Future[Any]:
+        """A summary of a spreadsheet (``path``), an open document, or code sent along."""
+        job = self._job_params(conn, params)
+        return self.scheduler.submit(
+            "summarize",
+            (conn, "summarize"),
+            lambda ctx: summarize(self.engine, job, ctx),
+            BACKGROUND,
+        )
+
+    def translate(self, conn: int, params: dict[str, Any]) -> Future[Any]:
+        """Python for an open document (or a range of it), or for ``text`` sent along."""
+        job = self._job_params(conn, params)
+        text = job.get("text")
+        if not isinstance(text, str):
+            raise RequestError(-32602, "translate needs a uri of an open document, or a text")
 
         def run(ctx: JobContext) -> dict[str, Any]:
-            return summarize(self.engine, job, ctx)
+            return translate(
+                self.engine,
+                text,
+                language=job.get("language"),
+                filename=job.get("name"),
+                check=bool(job.get("check")),
+                ctx=ctx,
+            )
 
-        return self.scheduler.submit("summarize", (conn, "summarize"), run, BACKGROUND)
+        return self.scheduler.submit("translate", (conn, "translate"), run, BACKGROUND)
 
     def _submit_warm(self, key: DocKey, doc: Document, cursor: int) -> None:
         request = self._request(key, doc, min(cursor, len(doc.text)))

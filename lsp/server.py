@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 
 from pied import __version__
 from pied import log as pied_log
-from pied.config import ConfigError, Settings, load_dict
+from pied.config import REQUEST_SETTINGS, ConfigError, Settings, load_dict
 from pied.daemon import lifecycle
 from pied.daemon.client import DaemonClient, DaemonError
 
@@ -30,18 +30,6 @@ COMMANDS = {
     "pied.translateToPython": ("translate", "Translate to Python (pied)"),
     "pied.summarize": ("summarize", "Summarize (pied)"),
 }
-# Settings a client may change per request; the model and context size are the daemon's.
-REQUEST_SETTINGS = (
-    "prefix_tokens",
-    "suffix_tokens",
-    "context_tokens",
-    "max_tokens",
-    "time_budget_ms",
-    "multiline",
-    "sampling",
-    "temperature",
-    "top_p",
-)
 WORD = re.compile(r"[\w.]*$")
 
 

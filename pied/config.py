@@ -61,6 +61,19 @@ class Settings:
         return load_dict(changes, base=self, source="overrides")
 
 
+# Settings a single request may change; the model and the context belong to the daemon.
+REQUEST_SETTINGS = (
+    "prefix_tokens",
+    "suffix_tokens",
+    "context_tokens",
+    "max_tokens",
+    "time_budget_ms",
+    "multiline",
+    "sampling",
+    "temperature",
+    "top_p",
+)
+
 _CHOICES: dict[str, tuple[str, ...]] = {"multiline": MODES, "sampling": SAMPLING}
 _POSITIVE = {"n_ctx", "max_tokens", "time_budget_ms"}
 _NON_NEGATIVE = {"threads", "prefix_tokens", "suffix_tokens", "context_tokens"}

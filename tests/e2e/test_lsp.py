@@ -110,12 +110,30 @@ async def test_completion_fallback_for_clients_without_inline_completion(client)
     assert item.text_edit.range.end == END
 
 
-async def test_commands_not_built_yet_say_so_once(client):
-    for _ in range(2):
-        await client.workspace_execute_command_async(
+CPP_URI = "file:///tmp/pied-lsp/twice.cpp"
+CPP = "#include <vector>\n\nint twice(int x) {\n    return 2 * x;\n}\n"
+
+
+@pytest.mark.parametrize("client", ["visual_studio_code"], indirect=True)
+async def test_translate_command_returns_python(client):
+    client.text_document_did_open(
+        t.DidOpenTextDocumentParams(t.TextDocumentItem(CPP_URI, "cpp", 1, CPP))
+    )
+    result = await client.workspace_execute_command_async(
+        t.ExecuteCommandParams(command="pied.translateToPython", arguments=[CPP_URI])
+    )
+    assert result["source_language"] == "cpp"
+    assert "def twice" in result["python"]
+
+
+@pytest.mark.parametrize("client", ["neovim"], indirect=True)
+async def test_job_errors_are_shown_once(client):
+    for _ in range(2):  # a Python document is already Python
+        result = await client.workspace_execute_command_async(
             t.ExecuteCommandParams(command="pied.translateToPython", arguments=[URI])
         )
-    notes = [m.message for m in client.messages if "not available" in m.message]
+        assert result is None
+    notes = [m.message for m in client.messages if "already Python" in m.message]
     assert len(notes) == 1
 
 

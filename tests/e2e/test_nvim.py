@@ -148,3 +148,31 @@ def test_nvim_on_path_is_the_pypi_build():
     out = subprocess.run([str(NVIM), "--version"], capture_output=True, text=True).stdout
     assert out.startswith("NVIM v0.12")
     assert os.access(NVIM, os.X_OK)
+
+
+def test_pied_translate_opens_python_in_a_new_buffer(nvim, tmp_path):
+    path = tmp_path / "twice.js"
+    path.write_text("function twice(x) {\n  return 2 * x;\n}\nconsole.log(twice(21));\n")
+    nvim.command(f"edit {path}")
+    nvim.command("set filetype=javascript")
+    wait(nvim, "require('pied').client(0) ~= nil")
+    nvim.command("PiedTranslate")
+    text = wait(
+        nvim,
+        "vim.bo.filetype == 'python' and "
+        "table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\\n')",
+        timeout=300,
+    )
+    assert "def twice" in text
+
+
+def test_pied_summarize_shows_a_float(nvim, tmp_path):
+    open_python(nvim, tmp_path)
+    nvim.command("PiedSummarize")
+    text = wait(
+        nvim,
+        "vim.api.nvim_win_get_config(0).relative ~= '' and "
+        "table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\\n')",
+        timeout=300,
+    )
+    assert len(text.split()) >= 5

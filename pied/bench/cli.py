@@ -1,0 +1,111 @@
+"""What the ``pied bench`` commands do: run a benchmark, print and save its JSON report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pied.commands import CliError, settings_from, token_counter
+
+
+def cmd_bench_backend(args: argparse.Namespace) -> int:
+    from pied.bench import backend as bench_backend
+
+    settings = settings_from(args)
+    report = bench_backend.run(
+        settings,
+        contexts=args.contexts,
+        gen_tokens=args.gen_tokens,
+        repeats=args.repeats,
+        flash_attn=args.flash_attn,
+    )
+    return _write_report(report, args.json)
+
+
+def cmd_bench_pie(args: argparse.Namespace) -> int:
+    from pied.bench import pie
+
+    report = pie.run(
+        settings_from(args),
+        corpus=Path(args.corpus) if args.corpus else None,
+        cases=args.cases,
+        context=args.context,
+        edits=args.edits.split(","),
+        seed=args.seed,
+        near=args.near,
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    return _write_report(report, args.json)
+
+
+def cmd_bench_fim(args: argparse.Namespace) -> int:
+    from pied.bench import fim
+
+    try:
+        modes = fim.parse_modes(args.mode)
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    report = fim.run(
+        settings_from(args),
+        data=Path(args.data) if args.data else None,
+        modes=modes,
+        split=args.split,
+        limit=args.limit,
+        seed=args.seed,
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    return _write_report(report, args.json)
+
+
+def cmd_bench_session(args: argparse.Namespace) -> int:
+    from pied.bench import session
+
+    report = session.run(
+        corpus=Path(args.corpus) if args.corpus else None,
+        keystrokes=args.keystrokes,
+        seed=args.seed,
+        file_tokens=args.file_tokens,
+    )
+    return _write_report(report, args.json)
+
+
+def cmd_bench_sheet(args: argparse.Namespace) -> int:
+    from pied.bench import sheet as bench_sheet
+    from pied.bench import sheetgen
+
+    files = [Path(f) for f in args.files]
+    if args.generate:
+        files += sheetgen.generate(Path(args.generate), seed=args.seed)
+    if not files:
+        raise CliError("give --files, --generate DIR, or both")
+    count = token_counter(settings_from(args))
+    truth_dir = Path(args.truth_dir) if args.truth_dir else None
+    return _write_report(bench_sheet.run(files, count, truth_dir), args.json)
+
+
+def cmd_bench_translate(args: argparse.Namespace) -> int:
+    from pied.bench import translate as bench_translate
+
+    checks = {"both": [False, True], "on": [True], "off": [False]}[args.checks]
+    report = bench_translate.run(
+        settings_from(args),
+        data=Path(args.data),
+        langs=args.langs.split(","),
+        limit=args.limit,
+        checks=checks,
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    return _write_report(report, args.json)
+
+
+def _write_report(report: dict[str, Any], out: str | None) -> int:
+    text = json.dumps(report, indent=2)
+    if out and out != "-":
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n")
+        print(f"wrote {out}", file=sys.stderr)
+    print(text)
+    return 0

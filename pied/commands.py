@@ -1,0 +1,311 @@
+"""What the ``pied`` commands do (the parser is in ``pied.cli``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pied import config, paths
+
+
+class CliError(Exception):
+    """A command-line mistake, reported as one line."""
+
+
+def _progress_printer(label: str) -> Any:
+    tty = sys.stderr.isatty()
+    state = {"last": -1}
+
+    def show(done: int, total: int) -> None:
+        pct = done * 100 // max(total, 1)
+        if tty:
+            bar = "#" * (pct * 30 // 100)
+            sys.stderr.write(f"\r{label} [{bar:<30}] {pct:3d}% {done >> 20}/{total >> 20} MiB")
+            if done >= total:
+                sys.stderr.write("\n")
+        elif pct // 10 != state["last"]:
+            state["last"] = pct // 10
+            sys.stderr.write(f"{label}: {pct}% ({done >> 20}/{total >> 20} MiB)\n")
+        sys.stderr.flush()
+
+    return show
+
+
+# --- pied model ---------------------------------------------------------------------------------
+
+
+def cmd_model_install(args: argparse.Namespace) -> int:
+    from pied.models import store
+
+    spec = store.spec_for(args.name)
+    target = paths.models_dir() / spec.filename
+    if not args.force and target.is_file() and store.verify(target, spec):
+        print(f"{spec.name}: already installed at {target}")
+        return 0
+    print(f"Installing {spec.title} ({spec.size >> 20} MiB) into {target.parent}", file=sys.stderr)
+    path = store.install(
+        spec,
+        paths.models_dir(),
+        wheels=Path(args.wheels) if args.wheels else None,
+        force=args.force,
+        progress=_progress_printer(spec.name),
+    )
+    print(f"{spec.name}: installed at {path}")
+    return 0
+
+
+def cmd_model_list(args: argparse.Namespace) -> int:
+    from pied.models import store
+
+    installed = {m.name: m for m in store.list_installed(paths.models_dir())}
+    settings = config.load()
+    for spec in store.CATALOG.values():
+        m = installed.get(spec.name)
+        state = "not installed"
+        if m is not None:
+            state = f"installed, {m.size >> 20} MiB" + ("" if m.verified else " (unverified)")
+        default = " (configured)" if settings.model == spec.name else ""
+        print(f"{spec.name:6} {spec.title:38} {state}{default}")
+        if m is not None:
+            print(f"       {m.path}")
+    if settings.model.lower() not in store.CATALOG:
+        print(f"configured: {settings.model}")
+    return 0
+
+
+# --- pied complete ------------------------------------------------------------------------------
+
+
+def parse_location(location: str) -> tuple[Path, int, int]:
+    """FILE:LINE:COL (1-based) into (path, 0-based line, 0-based column)."""
+    parts = location.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        raise CliError(f"expected FILE:LINE:COL (1-based), got {location!r}")
+    line, col = int(parts[1]), int(parts[2])
+    if line < 1 or col < 1:
+        raise CliError(f"LINE and COL start at 1, got {line}:{col}")
+    return Path(parts[0]), line - 1, col - 1
+
+
+def settings_from(args: argparse.Namespace) -> config.Settings:
+    overrides = {
+        "model": getattr(args, "model", None),
+        "multiline": getattr(args, "multiline", None),
+        "max_tokens": getattr(args, "max_tokens", None),
+        "sampling": getattr(args, "sampling", None),
+    }
+    return config.load(overrides)
+
+
+def cmd_complete(args: argparse.Namespace) -> int:
+    from pied.editing.positions import offset_at, position_utf16
+    from pied.editing.source import read_source
+
+    path, line, col = parse_location(args.location)
+    text = read_source(path)
+    offset = offset_at(text, line, col)
+    settings = settings_from(args)
+    if args.model or args.context or args.no_daemon:
+        result = _complete_here(settings, text, offset, path, args.context)
+    else:
+        from pied.daemon import lifecycle
+        from pied.daemon.client import call
+
+        lifecycle.start()
+        lsp_line, lsp_char = position_utf16(text, offset)
+        overrides = {k: v for k, v in vars(settings).items() if k in config.REQUEST_SETTINGS}
+        params = {
+            "text": text,
+            "uri": path.resolve().as_uri(),
+            "line": lsp_line,
+            "character": lsp_char,
+            "settings": overrides,
+        }
+        result = call(lifecycle.socket_path(), "complete", params)
+    if args.json:
+        keys = ("text", "prompt_tokens", "generated_tokens", "latency_ms", "model")
+        print(json.dumps({k: result[k] for k in keys}, ensure_ascii=False))
+    else:
+        text_out = result["text"]
+        sys.stdout.write(text_out + ("\n" if not text_out.endswith("\n") else ""))
+    return 0
+
+
+def _complete_here(
+    settings: config.Settings, text: str, offset: int, path: Path, context: list[str]
+) -> dict[str, Any]:
+    """Complete in this process, without the daemon."""
+    from pied.daemon.completion import CompletionRequest
+    from pied.daemon.engine import Engine, load_backend
+    from pied.editing.source import read_source
+    from pied.models.fim import ContextFile
+
+    files = [ContextFile(Path(p).name, read_source(Path(p))) for p in context]
+    engine = Engine(load_backend(settings), settings, model_name=settings.model)
+    r = engine.complete(CompletionRequest(text, offset, path=path.name, context=files))
+    return {
+        "text": r.text,
+        "prompt_tokens": r.prompt_tokens,
+        "generated_tokens": r.generated_tokens,
+        "latency_ms": round(r.latency_ms, 1),
+        "model": r.model,
+    }
+
+
+def cmd_lsp(args: argparse.Namespace) -> int:
+    from pied.lsp.server import main as lsp_main
+
+    return lsp_main(args.verbose)
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    from pied.daemon.summarize import SHEET_SUFFIXES
+
+    path = Path(args.file)
+    params: dict[str, Any] = {"path": str(path.resolve())}
+    if path.suffix.lower() not in SHEET_SUFFIXES:
+        from pied.editing.source import read_source
+
+        params = {"text": read_source(path), "name": path.name}
+    elif args.sheet:
+        params["sheet"] = args.sheet
+    result = _job("summarize", params, args.no_daemon)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(result["summary"].rstrip("\n") + "\n")
+    return 0
+
+
+def _job(method: str, params: dict[str, Any], here: bool) -> Any:
+    """Run a daemon job (summarize, translate) in the daemon, or in this process."""
+    if here:
+        from pied.daemon.engine import Engine, load_backend
+        from pied.daemon.summarize import summarize
+
+        settings = config.load()
+        engine = Engine(load_backend(settings), settings, model_name=settings.model)
+        if method == "summarize":
+            return summarize(engine, params)
+        from pied.daemon.translate import translate
+
+        return translate(
+            engine,
+            params["text"],
+            language=params.get("language"),
+            filename=params.get("name"),
+            check=bool(params.get("check")),
+        )
+    from pied.daemon import lifecycle
+    from pied.daemon.client import call
+
+    lifecycle.start()
+    return call(lifecycle.socket_path(), method, params)
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from pied.editing.source import read_source
+
+    path = Path(args.file)
+    params: dict[str, Any] = {"text": read_source(path), "name": path.name, "check": args.check}
+    if args.from_language:
+        params["language"] = args.from_language
+    result = _job("translate", params, args.no_daemon)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        sys.stdout.write(result["python"])
+        checks = result["checks"]
+        if checks.get("syntax") != "ok" or "execution" in checks:
+            print(f"pied: checks: {json.dumps(checks)}", file=sys.stderr)
+    return 0
+
+
+# --- pied daemon --------------------------------------------------------------------------------
+
+
+def cmd_daemon(args: argparse.Namespace) -> int:
+    from pied.daemon import lifecycle
+    from pied.daemon.client import call
+
+    action = args.daemon_command
+    if action == "run":
+        return lifecycle.run(config.load(), tcp_port=args.tcp, verbosity=max(1, args.verbose))
+    if action in ("stop", "restart"):
+        stopped = lifecycle.stop()
+        if action == "stop":
+            print("stopped" if stopped else "no daemon was running")
+            return 0
+    if action in ("start", "restart"):
+        pid = lifecycle.start()
+        print(f"pied daemon running (pid {pid}), socket {lifecycle.socket_path()}")
+        return 0
+    # status
+    if lifecycle.running_pid() is None:
+        print("no daemon is running")
+        return 3
+    status = call(lifecycle.socket_path(), "status")
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        _print_status(status)
+    return 0
+
+
+def _print_status(s: dict[str, Any]) -> None:
+    lat = s["latency_ms"]
+    cache = s["cache"]
+    print(f"pied {s['version']} daemon, pid {s['pid']}, up {s['uptime_s']} s")
+    print(f"model      {s['model']['name']} ({s['model']['desc']}), context {s['n_ctx']} tokens")
+    mem = s["memory"]
+    print(f"memory     {mem['rss_mib']} MiB resident, {mem['saved_kv_mib']} MiB saved KV")
+    print(f"documents  {s['documents']} open, {s['cached_documents']} in the KV cache")
+    print(
+        f"queue      {len(s['queue'])} waiting; {s['completions']} done, {s['cancelled']} cancelled"
+    )
+    print(f"latency    p50 {lat['p50']} ms, p90 {lat['p90']} ms, last {lat['last']} ms")
+    print(
+        f"cache      reuse rate {cache['reuse_rate']}, "
+        f"{cache['evictions']} evictions, {cache['restores']} restores"
+    )
+
+
+def token_counter(settings: config.Settings) -> Any:
+    """Count tokens with the configured model's own tokenizer."""
+    from pied.daemon.engine import load_backend
+
+    backend = load_backend(settings.replace(n_ctx=512, documents=1))
+    return lambda text: len(backend.tokenize(text.encode("utf-8")))
+
+
+def cmd_encode_sheet(args: argparse.Namespace) -> int:
+    from pied.bench.sheet import stage_tokens
+    from pied.sheets import compress, reader
+
+    sheets = reader.read(Path(args.file), args.sheet)
+    if not args.json:
+        for sheet in sheets:
+            if len(sheets) > 1:
+                print(f"## {sheet.name}")
+            print(compress.encode(sheet, args.stage))
+        return 0
+    count = token_counter(settings_from(args))
+    per_sheet = {s.name: stage_tokens(s, count) for s in sheets}
+    totals = {
+        stage: sum(int(v[stage]["tokens"]) for v in per_sheet.values()) for stage in compress.STAGES
+    }
+    vanilla = max(totals["vanilla"], 1)
+    out = {
+        "file": args.file,
+        "stage": args.stage,
+        "encoding": {s.name: compress.encode(s, args.stage) for s in sheets},
+        "stages": {
+            k: {"tokens": n, "ratio": round(vanilla / max(n, 1), 2)} for k, n in totals.items()
+        },
+        "sheets": per_sheet,
+    }
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+    return 0

@@ -1,0 +1,168 @@
+"""Running programs for the execution check: a temp dir, time and memory limits, no network
+where the system lets us take it away, never the user's working directory."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+TIMEOUT = 10.0
+MEMORY = 1 << 30
+
+
+@dataclass(frozen=True)
+class Run:
+    ok: bool  # built and exited 0
+    stdout: str
+    error: str  # why it failed, one line
+
+
+@functools.cache
+def _no_network() -> list[str]:
+    """A prefix that runs a command without network (``unshare -n``), if it works here."""
+    if shutil.which("unshare"):
+        try:
+            proc = subprocess.run(["unshare", "-rn", "true"], capture_output=True, timeout=5)
+            if proc.returncode == 0:
+                return ["unshare", "-rn"]
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return []
+
+
+def _limits() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+    resource.setrlimit(resource.RLIMIT_CPU, (int(TIMEOUT) + 1, int(TIMEOUT) + 1))
+
+
+def _run(cmd: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LANG": "C.UTF-8"}
+    return subprocess.run(
+        [*_no_network(), *cmd],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=env,
+        preexec_fn=_limits,
+    )
+
+
+JAVA_CLASS = re.compile(r"public\s+(?:final\s+)?class\s+(\w+)")
+
+# language -> (file name, build command or None, run command); {f} is the file, {x} an output.
+TOOLCHAINS: dict[str, tuple[str, list[str] | None, list[str]]] = {
+    "cpp": ("main.cpp", ["g++", "-std=c++17", "-O1", "-o", "main", "main.cpp"], ["./main"]),
+    "c": ("main.c", ["gcc", "-O1", "-o", "main", "main.c", "-lm"], ["./main"]),
+    "java": ("Main.java", ["javac", "Main.java"], ["java", "-Xmx256m", "Main"]),
+    "javascript": ("main.js", None, ["node", "main.js"]),
+    "typescript": ("main.ts", None, ["node", "--experimental-strip-types", "main.ts"]),
+    "php": ("main.php", None, ["php", "main.php"]),
+    "go": ("main.go", None, ["go", "run", "main.go"]),
+    "rust": ("main.rs", ["rustc", "-O", "-o", "main", "main.rs"], ["./main"]),
+    "ruby": ("main.rb", None, ["ruby", "main.rb"]),
+    "csharp": ("main.cs", ["mcs", "-out:main.exe", "main.cs"], ["mono", "main.exe"]),
+}
+ENTRY = {
+    "cpp": r"\bint\s+main\s*\(",
+    "c": r"\bint\s+main\s*\(",
+    "java": r"static\s+void\s+main\s*\(",
+    "go": r"\bfunc\s+main\s*\(",
+    "rust": r"\bfn\s+main\s*\(",
+    "csharp": r"static\s+\w*\s*void\s+Main\s*\(",
+    "javascript": r"^(?!\s*(function|const|let|var|class)\b).*\bconsole\.log\s*\(",
+    "typescript": r"^(?!\s*(function|const|let|var|class)\b).*\bconsole\.log\s*\(",
+    "php": r"^\s*(echo|print)\b",
+    "ruby": r"^puts\b|^p\b",
+}
+
+
+def available(language: str) -> bool:
+    """Whether this machine can build and run ``language``."""
+    spec = TOOLCHAINS.get(language)
+    if spec is None:
+        return False
+    _file, build, run = spec
+    tools = [cmd[0] for cmd in ([build] if build else []) + [run] if not cmd[0].startswith("./")]
+    return all(shutil.which(tool) for tool in tools)
+
+
+def runnable(source: str, language: str) -> bool:
+    pattern = ENTRY.get(language)
+    return bool(pattern and re.search(pattern, source, re.MULTILINE))
+
+
+def run_source(source: str, language: str) -> Run:
+    """Build and run a program in a fresh temp dir; its stdout."""
+    file, build, run = TOOLCHAINS[language]
+    if language == "java":
+        m = JAVA_CLASS.search(source)
+        name = m.group(1) if m else "Main"
+        file = f"{name}.java"
+        build = ["javac", file]
+        run = ["java", "-Xmx256m", name]
+    with tempfile.TemporaryDirectory(prefix="pied-run-") as tmp:
+        d = Path(tmp)
+        (d / file).write_text(source)
+        try:
+            if build:
+                b = _run(build, d)
+                if b.returncode != 0:
+                    return Run(False, "", "does not build: " + _last(b.stderr))
+            r = _run(run, d)
+        except subprocess.TimeoutExpired:
+            return Run(False, "", f"timed out after {TIMEOUT:.0f} s")
+        if r.returncode != 0:
+            return Run(False, r.stdout, f"exit code {r.returncode}: " + _last(r.stderr))
+        return Run(True, r.stdout, "")
+
+
+def run_python(code: str) -> Run:
+    with tempfile.TemporaryDirectory(prefix="pied-run-") as tmp:
+        d = Path(tmp)
+        (d / "main.py").write_text(code)
+        try:
+            r = _run([sys.executable, "-I", "main.py"], d)
+        except subprocess.TimeoutExpired:
+            return Run(False, "", f"timed out after {TIMEOUT:.0f} s")
+        if r.returncode != 0:
+            return Run(False, r.stdout, _last(r.stderr))
+        return Run(True, r.stdout, "")
+
+
+def _last(stderr: str) -> str:
+    lines = [line for line in stderr.strip().split("\n") if line.strip()]
+    return lines[-1][:300] if lines else "no message"
+
+
+def same_output(a: str, b: str) -> bool:
+    """Equal stdout, ignoring trailing spaces and comparing numbers to 1e-6."""
+    la = [line.rstrip() for line in a.strip().split("\n")]
+    lb = [line.rstrip() for line in b.strip().split("\n")]
+    if len(la) != len(lb):
+        return False
+    for x, y in zip(la, lb, strict=True):
+        if x == y:
+            continue
+        tx, ty = x.split(), y.split()
+        if len(tx) != len(ty):
+            return False
+        for u, v in zip(tx, ty, strict=True):
+            if u == v or (u.lower() == v.lower() and u.lower() in ("true", "false")):
+                continue
+            try:
+                if abs(float(u) - float(v)) > 1e-6 * max(1.0, abs(float(u))):
+                    return False
+            except ValueError:
+                return False
+    return True
