@@ -295,7 +295,8 @@ def cmd_encode_sheet(args: argparse.Namespace) -> int:
     count = token_counter(settings_from(args))
     per_sheet = {s.name: stage_tokens(s, count) for s in sheets}
     totals = {
-        stage: sum(int(v[stage]["tokens"]) for v in per_sheet.values()) for stage in compress.STAGES
+        stage: sum(int(v[stage]["tokens"]) for v in per_sheet.values() if stage in v)
+        for stage in compress.STAGES
     }
     vanilla = max(totals["vanilla"], 1)
     out = {

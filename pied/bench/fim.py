@@ -66,16 +66,24 @@ def load_problems(path: Path) -> list[Problem]:
 
 
 def move_split_into_word(problem: Problem, rng: random.Random) -> Problem | None:
-    """The same problem with the cursor inside the first word of the middle."""
+    """The same problem with the cursor inside the first word of the middle.
+
+    As in an editor, the line being typed keeps its newline: a middle that ends with one
+    gives it to the suffix (the user types ``dist|`` on its own line, not glued to the
+    next statement).
+    """
     m = WORD.search(problem.middle)
     if m is None:
         return None
     k = rng.randint(m.start() + 1, m.end() - 1)
+    middle, suffix = problem.middle[k:], problem.suffix
+    if middle.endswith("\n") and not suffix.startswith("\n"):
+        middle, suffix = middle[:-1], "\n" + suffix
     return Problem(
         problem.task_id,
         problem.prefix + problem.middle[:k],
-        problem.suffix,
-        problem.middle[k:],
+        suffix,
+        middle,
         problem.test,
         problem.entry_point,
     )
@@ -210,6 +218,8 @@ def run(
         "settings": {
             "model": engine.backend.info.description,
             "multiline": settings.multiline,
+            "prefix_tokens": settings.prefix_tokens,
+            "suffix_tokens": settings.suffix_tokens,
             "max_tokens": settings.max_tokens,
             "time_budget_ms": settings.time_budget_ms,
             "temperature": settings.temperature,

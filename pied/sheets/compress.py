@@ -12,8 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from pied.sheets.cells import Cell, Range, Sheet, address, parse_address
+from pied.sheets.errors import SheetError
 
 K = 4  # rows/columns kept on each side of an anchor (the paper's k)
+MAX_VANILLA_CELLS = 5_000_000
 
 
 # --- vanilla -------------------------------------------------------------------------------------
@@ -25,10 +27,16 @@ def vanilla(sheet: Sheet) -> str:
         return ""
     r0 = min(r for r, _ in sheet.cells)
     c0 = min(c for _, c in sheet.cells)
+    n_rows, n_cols = sheet.n_rows, sheet.n_cols
+    if (n_rows - r0) * (n_cols - c0) > MAX_VANILLA_CELLS:
+        raise SheetError(
+            f"The used range of {sheet.name!r} spans {(n_rows - r0) * (n_cols - c0):,} cells; "
+            f"the vanilla encoding stops at {MAX_VANILLA_CELLS:,} (the compressed ones do not)."
+        )
     lines = []
-    for r in range(r0, sheet.n_rows):
+    for r in range(r0, n_rows):
         parts = []
-        for c in range(c0, sheet.n_cols):
+        for c in range(c0, n_cols):
             cell = sheet.cells.get((r, c))
             parts.append(f"{address(r, c)},{_escape(cell.value) if cell else ' '}")
         lines.append("|".join(parts))
@@ -55,47 +63,44 @@ def _unescape(value: str) -> str:
 # --- structural anchors --------------------------------------------------------------------------
 
 
-def _kind(cell: Cell | None) -> str:
-    if cell is None:
-        return ""
+def _kind(cell: Cell) -> str:
     return "n" if cell.number is not None else "t"
 
 
-def _signature(cells: list[Cell | None]) -> tuple[str, ...]:
-    return tuple(_kind(c) for c in cells)
+def _styled(cell: Cell) -> bool:
+    st = cell.style
+    return st.bold or st.fill or st.border_top or st.border_bottom
 
 
-def _style_signature(cells: list[Cell | None]) -> tuple[bool, ...]:
-    return tuple(
-        bool(c and (c.style.bold or c.style.fill or c.style.border_top or c.style.border_bottom))
-        for c in cells
-    )
+def _lines(sheet: Sheet, axis: int) -> dict[int, dict[int, Cell]]:
+    """Rows (axis 0) or columns (axis 1) as sparse maps: line -> position -> cell."""
+    out: dict[int, dict[int, Cell]] = {}
+    for pos, cell in sheet.cells.items():
+        out.setdefault(pos[axis], {})[pos[1 - axis]] = cell
+    return out
 
 
-def _boundaries(lines: list[list[Cell | None]]) -> list[int]:
-    """Indexes of lines that differ from their neighbour in emptiness, types or style."""
-    out = []
-    previous: list[Cell | None] | None = None
-    for i, line in enumerate(lines):
-        if previous is None:
-            if any(line):
-                out.append(i)
-        else:
-            sig, prev_sig = _signature(line), _signature(previous)
-            if (
-                sig != prev_sig
-                and (sum(map(bool, sig)) != sum(map(bool, prev_sig)) or _type_change(sig, prev_sig))
-            ) or _style_signature(line) != _style_signature(previous):
-                out.append(i)
-                out.append(i - 1)
-        previous = line
-    if lines and any(lines[-1]):
-        out.append(len(lines) - 1)
-    return sorted(set(out))
+def _differ(a: dict[int, Cell], b: dict[int, Cell]) -> bool:
+    """Two neighbouring lines differ in how many cells they hold, in a cell's type, or in style."""
+    if len(a) != len(b) and (set(a) != set(b)):
+        return True
+    if any(_kind(a[k]) != _kind(b[k]) for k in a.keys() & b.keys()):
+        return True
+    return {k for k, c in a.items() if _styled(c)} != {k for k, c in b.items() if _styled(c)}
 
 
-def _type_change(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    return any(x and y and x != y for x, y in zip(a, b, strict=True))
+def _boundaries(lines: dict[int, dict[int, Cell]]) -> list[int]:
+    """Lines that differ from the line before or after them (empty lines included)."""
+    out: set[int] = set()
+    empty: dict[int, Cell] = {}
+    for i, line in lines.items():
+        for j in (i - 1, i + 1):
+            neighbour = lines.get(j, empty)
+            if j >= 0 and _differ(line, neighbour):
+                out.add(i)
+                if neighbour:
+                    out.add(j)
+    return sorted(out)
 
 
 @dataclass
@@ -110,25 +115,33 @@ class Extracted:
         return self.rows[r], self.cols[c]
 
 
+def _near(anchors: list[int], k: int, occupied: set[int]) -> list[int]:
+    """Occupied lines within ``k`` of an anchor (empty lines carry nothing once re-mapped)."""
+    return sorted({i for a in anchors for i in range(a - k, a + k + 1) if i in occupied})
+
+
 def anchors(sheet: Sheet, k: int = K) -> Extracted:
-    """Keep rows and columns within ``k`` of a structural anchor; re-map them contiguously."""
-    n_rows, n_cols = sheet.n_rows, sheet.n_cols
-    rows = [[sheet.cells.get((r, c)) for c in range(n_cols)] for r in range(n_rows)]
-    cols = [[sheet.cells.get((r, c)) for r in range(n_rows)] for c in range(n_cols)]
-    row_anchors = _boundaries(rows)
-    col_anchors = _boundaries(cols)
-    keep_rows = sorted({i for a in row_anchors for i in range(a - k, a + k + 1) if 0 <= i < n_rows})
-    keep_cols = sorted({j for a in col_anchors for j in range(a - k, a + k + 1) if 0 <= j < n_cols})
-    # Rows or columns with nothing in them carry no information once coordinates re-map.
-    keep_rows = [r for r in keep_rows if any(rows[r][c] for c in keep_cols)]
-    keep_cols = [c for c in keep_cols if any(cols[c][r] for r in keep_rows)]
+    """Keep rows and columns within ``k`` of a structural anchor; re-map them contiguously.
+
+    Works on sparse rows and columns, so memory follows the number of cells, not the
+    sheet's extent.
+    """
+    rows, cols = _lines(sheet, 0), _lines(sheet, 1)
+    keep_rows = _near(_boundaries(rows), k, set(rows))
+    keep_cols = _near(_boundaries(cols), k, set(cols))
+    row_at = {r: i for i, r in enumerate(keep_rows)}
+    col_at = {c: j for j, c in enumerate(keep_cols)}
     out = Sheet(sheet.name)
-    for i, r in enumerate(keep_rows):
-        for j, c in enumerate(keep_cols):
-            cell = sheet.cells.get((r, c))
-            if cell is not None:
-                out.cells[(i, j)] = cell
-    return Extracted(out, keep_rows, keep_cols)
+    for (r, c), cell in sheet.cells.items():
+        if r in row_at and c in col_at:
+            out.cells[(row_at[r], col_at[c])] = cell
+    # A kept row may hold cells only in dropped columns (and the other way round): squeeze.
+    used_rows = sorted({r for r, _ in out.cells})
+    used_cols = sorted({c for _, c in out.cells})
+    rr = {r: i for i, r in enumerate(used_rows)}
+    cc = {c: j for j, c in enumerate(used_cols)}
+    squeezed = Sheet(sheet.name, {(rr[r], cc[c]): cell for (r, c), cell in out.cells.items()})
+    return Extracted(squeezed, [keep_rows[r] for r in used_rows], [keep_cols[c] for c in used_cols])
 
 
 # --- inverted index ------------------------------------------------------------------------------

@@ -245,3 +245,43 @@ def test_response_shapes_are_msgpack_maps(daemon):
     msg = raw.recv()
     assert isinstance(msgpack.packb(msg.result), bytes)
     raw.close()
+
+
+def test_tcp_only_on_loopback_and_only_with_the_token(tmp_path):
+    import subprocess as sp
+    import sys
+
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "XDG_STATE_HOME": str(tmp_path / "state")}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = sp.Popen([sys.executable, "-m", "pied", "daemon", "run", "--tcp", str(port)], env=env)
+    try:
+        token_file = runtime / "pied" / "daemon.token"
+        for _ in range(600):
+            if token_file.exists() and token_file.read_text():
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    pass
+            time.sleep(0.1)
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+        def hello(token):
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+                s.sendall(p.request(1, "hello", {"version": p.PROTOCOL_VERSION, "token": token}))
+                reader = p.FrameReader()
+                while True:
+                    for body in reader.feed(s.recv(65536)):
+                        return p.parse(body)
+
+        assert hello("wrong").error["code"] == p.INVALID_REQUEST
+        assert hello(token_file.read_text()).result["version"] == p.PROTOCOL_VERSION
+        with pytest.raises(OSError):  # bound to 127.0.0.1 only
+            socket.create_connection(("127.0.0.2", port), timeout=1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

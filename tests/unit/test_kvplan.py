@@ -127,3 +127,26 @@ def test_a_long_random_edit_session_keeps_cache_and_text_in_step(seed):
         first, unseen = cache.staleness("doc")
         assert unseen < 40 + 12
         assert first is None or 0 <= first < len(text)
+
+
+def test_eviction_saves_a_document_and_restores_it_without_recomputing():
+    backend = FakeBackend(n_seq=3)  # one document sequence and two scratch ones
+    cache = SequenceCache(backend, n_seq=3)
+    a, b = list(range(40)), list(range(100, 130))
+    cache.sync("a", a)
+    cache.sync("b", b)  # evicts a (saved)
+    assert cache.evictions == 1 and cache.saved_bytes() > 0
+    decoded_before = len(backend.decoded)
+    stats = cache.sync("a", a)  # restored from its saved state: only the last token re-encoded
+    assert cache.restores == 1
+    assert stats.encoded == 1 and stats.reused == len(a) - 1
+    assert backend.seq_tokens(stats.seq) == a
+    assert len(backend.decoded) == decoded_before + 1
+
+
+def test_saved_states_stay_within_their_budget():
+    backend = FakeBackend(n_seq=3)
+    cache = SequenceCache(backend, n_seq=3, saved_budget=200)
+    for i in range(5):
+        cache.sync(f"doc{i}", [i] * 30)
+    assert cache.saved_bytes() <= 200

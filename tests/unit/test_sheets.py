@@ -207,3 +207,13 @@ def test_a_workbook_without_values_is_refused(tmp_path):
     with pytest.raises(SheetError, match="no cells"):
         reader.read(path)
     assert zipfile.is_zipfile(path)
+
+
+def test_memory_follows_cells_not_the_sheet_extent():
+    s = sheet_of([["Name", "Value"], ["a", 1], ["b", 2]])
+    s.cells[(1_000_000, 16_000)] = Cell("stray")  # a cell at the far corner of a sheet
+    ex = compress.anchors(s)
+    assert len(ex.sheet.cells) == 7 and ex.original(3, 2) == (1_000_000, 16_000)
+    assert "stray" in compress.encode(s, "inverted")
+    with pytest.raises(SheetError, match="vanilla encoding stops"):
+        compress.vanilla(s)
