@@ -118,10 +118,16 @@ async def open_doc(client, uri="file:///tmp/pied-e2e/a.py", text=CODE):
 
 
 def test_completion_of_an_open_document_and_pie_after_a_change(daemon):
+    # Long enough that the edit at the top is far from the cursor (not "typing there").
+    helpers = "".join(
+        f"def helper_{i}(path):\n    return os.path.join(path, {str(i)!r})\n\n\n" for i in range(12)
+    )
+    text = CODE.replace("def count", helpers + "def count")
+
     async def go():
         client = await connect(daemon)
-        uri = await open_doc(client)
-        end = CODE.count("\n"), 4
+        uri = await open_doc(client, text=text)
+        end = text.count("\n"), 4
         first = await client.request("complete", {"uri": uri, "line": end[0], "character": 4})
         assert first["text"].strip(), first
         assert first["range"]["start"] == [end[0], 4]

@@ -34,6 +34,8 @@ def full(backend, tokens, seq=0):
     return distribution(backend.logits().astype(np.float64))
 
 
+NOISE = 1e-3  # KL from batch-shape rounding alone stays well under this
+
 INSERTED = "    x = 1\n    y = 2\n    z = 3\n    w = x + y + z\n    print(w, x, y, z)"
 
 
@@ -79,7 +81,10 @@ def test_pure_relocation_through_a_plan_keeps_the_distribution(backend):
     cache.sync("doc", tokens)
     cache.sync("doc", tokens[:300])
     got = distribution(backend.logits().astype(np.float64))
-    assert kl(reference, got) < 1e-4
+    # Not bit-exact: the reference decodes 300 tokens in one batch, the cache re-decodes the
+    # last one alone, and CPU kernels round differently by batch shape (~1e-4 on some CPUs;
+    # a wrong position or a stale cell shows as ~1e-1).
+    assert kl(reference, got) < NOISE
 
 
 def test_refresh_makes_the_cache_exact_again(backend, text_pair):
@@ -93,7 +98,7 @@ def test_refresh_makes_the_cache_exact_again(backend, text_pair):
     assert cache.refresh("doc") == len(new) - first
     assert cache.staleness("doc") == (None, 0)
     cache.sync("doc", new)  # re-decodes the last token for logits
-    assert kl(reference, distribution(backend.logits().astype(np.float64))) < 1e-4
+    assert kl(reference, distribution(backend.logits().astype(np.float64))) < NOISE
 
 
 CODE = '''import os
