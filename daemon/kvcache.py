@@ -17,9 +17,9 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from pied.editing.kvplan import KvPlan, plan
-from pied.models.backend import Backend, CacheFull
-from pied.models.kvedit import Scratch, apply_plan, refresh
+from pied.editing.kvplan import Encode, KvPlan, plan
+from pied.models.backend import Backend, CacheFull, DecodeAborted
+from pied.models.kvedit import PlanInterrupted, Scratch, apply_plan, refresh
 
 log = logging.getLogger("pied.kvcache")
 
@@ -178,6 +178,9 @@ class SequenceCache:
                 self._free.append(self._evict(other))
             p = self.plan_for(key, tokens)
             apply_plan(self.backend, p, tokens, seq=e.seq, scratch=self.scratch)
+        except PlanInterrupted as stop:
+            self._account_interrupted(e, p, stop)
+            raise
         except BaseException:
             e.tokens, e.first_stale, e.unseen = [], None, 0
             raise
@@ -206,6 +209,26 @@ class SequenceCache:
         if first is None:
             e.unseen = 0
 
+    def _account_interrupted(self, e: Entry, p: KvPlan, stop: PlanInterrupted) -> None:
+        """Keep what an interrupted plan left: the next sync goes on from there."""
+        held = stop.held
+        first = e.first_stale
+        mapped = p.map_position(first) if first is not None else None
+        first = mapped if mapped is not None and mapped < len(held) else None
+        if stop.stale_from is not None:
+            first = stop.stale_from if first is None else min(first, stop.stale_from)
+            e.unseen += p.encoded
+        rebuilt = len(held) if stop.stale_from is None else stop.stale_from
+        self.encoded_total += sum(
+            min(op.b1, rebuilt) - op.b0
+            for op in p.ops
+            if isinstance(op, Encode) and op.b0 < rebuilt
+        )
+        e.tokens = held
+        e.first_stale = first if first is not None and first < len(held) - 1 else None
+        if e.first_stale is None:
+            e.unseen = 0
+
     def refresh(self, key: Hashable) -> int:
         """Re-encode ``key``'s sequence from its first stale position; returns tokens encoded."""
         e = self._entries.get(key)
@@ -214,6 +237,9 @@ class SequenceCache:
         start = e.first_stale
         try:
             refresh(self.backend, e.tokens, start, seq=e.seq)
+        except DecodeAborted as stop:  # the prefix and what was re-encoded are exact
+            e.tokens, e.first_stale, e.unseen = e.tokens[: start + stop.done], None, 0
+            raise
         except BaseException:
             e.tokens, e.first_stale, e.unseen = [], None, 0
             raise

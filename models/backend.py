@@ -20,7 +20,14 @@ Logits = npt.NDArray[np.float32]
 
 
 class DecodeAborted(ModelError):
-    """A decode was stopped by the abort flag; cells it finished stay in the cache."""
+    """A decode was stopped by the abort flag.
+
+    The sequence then holds the call's first ``done`` tokens (finished batches stay).
+    """
+
+    def __init__(self, message: str = "decode aborted", done: int = 0) -> None:
+        super().__init__(message)
+        self.done = done
 
 
 class CacheFull(ModelError):
@@ -72,7 +79,8 @@ class Backend(Protocol):
         """Decode ``tokens`` at positions ``start..`` into ``seq``.
 
         ``logits`` is "last", "all" or "none"; returns the number of logit rows.
-        Raises DecodeAborted when the abort flag was raised during the decode.
+        Raises DecodeAborted when the abort flag was raised; ``seq`` then holds the first
+        ``done`` tokens of this call.
         """
 
     def logits(self, row: int = -1) -> Logits:

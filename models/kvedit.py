@@ -16,7 +16,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pied.editing.kvplan import Encode, Keep, KvPlan
-from pied.models.backend import Backend
+from pied.models.backend import Backend, DecodeAborted
+
+
+class PlanInterrupted(DecodeAborted):
+    """A plan stopped by the abort flag, its work kept: the sequence now holds ``held``.
+
+    ``held`` is the rebuilt part of the new tokens followed by the kept runs that were
+    still parked, moved up to follow it (their keys missed the runs not yet encoded, so
+    they are stale from ``stale_from``). The next plan starts from ``held``.
+    """
+
+    def __init__(self, held: list[int], stale_from: int | None) -> None:
+        super().__init__("plan interrupted", done=len(held))
+        self.held = held
+        self.stale_from = stale_from
 
 
 @dataclass(frozen=True)
@@ -57,14 +71,41 @@ def apply_plan(
                 # Without position adjustment, old runs keep old positions; new tokens
                 # then continue after whatever is there (positions are inconsistent).
                 at = op.b0 if adjust_positions else backend.kv_pos_max(seq) + 1
-                backend.decode(new[op.b0 : op.b1], at, seq=seq, logits=logits)
+                try:
+                    backend.decode(new[op.b0 : op.b1], at, seq=seq, logits=logits)
+                except DecodeAborted as e:
+                    if not adjust_positions:
+                        raise
+                    raise _salvage(backend, plan, i, op.b0 + e.done, new, seq, scratch) from None
             elif op.b0 >= keep_from or op.a0 >= keep_from:
                 _adopt(backend, op, seq, scratch, adjust_positions)
         backend.kv_remove(scratch.park, -1, -1)
+    except PlanInterrupted:
+        raise
     except BaseException:
         for s in (seq, scratch.park, scratch.move):
             backend.kv_remove(s, -1, -1)
         raise
+
+
+def _salvage(
+    backend: Backend,
+    plan: KvPlan,
+    stopped_at: int,
+    rebuilt: int,
+    new: Sequence[int],
+    seq: int,
+    scratch: Scratch,
+) -> PlanInterrupted:
+    """After an abort in op ``stopped_at``: append the still-parked runs to what is rebuilt."""
+    held = list(new[:rebuilt])
+    for op in plan.ops[stopped_at + 1 :]:
+        if isinstance(op, Keep):
+            at = len(held)
+            _adopt(backend, Keep(op.a0, op.a1, at), seq, scratch, True)
+            held.extend(new[op.b0 : op.b1])
+    backend.kv_remove(scratch.park, -1, -1)
+    return PlanInterrupted(held, rebuilt if len(held) > rebuilt else None)
 
 
 def _adopt(backend: Backend, op: Keep, seq: int, scratch: Scratch, adjust: bool) -> None:

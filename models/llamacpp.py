@@ -237,7 +237,13 @@ class LlamaCppBackend:
             for i in range(0, n, self._n_batch):
                 chunk = tokens[i : i + self._n_batch]
                 last_chunk = i + self._n_batch >= n
-                rows = self._decode_chunk(chunk, start + i, seq, logits, last_chunk)
+                try:
+                    rows = self._decode_chunk(chunk, start + i, seq, logits, last_chunk)
+                except DecodeAborted as e:
+                    # Finished chunks stay; whatever the aborted one wrote goes.
+                    ll.llama_memory_seq_rm(self._mem, seq, start + i, -1)
+                    self._n_out = 0
+                    raise DecodeAborted(str(e), done=i) from None
         finally:
             if n > 1:
                 ll.llama_set_abort_callback(self._ctx, ll.ggml_abort_callback(0), None)

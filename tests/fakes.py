@@ -23,6 +23,7 @@ class FakeBackend:
         self.decoded: list[tuple[int, int, int]] = []  # (seq, start, n) per decode call
         self.last_seq = 0
         self.aborted = False
+        self.abort_after: int | None = None  # tokens decoded before an abort hits mid-call
 
     def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
         return list(text)
@@ -50,6 +51,11 @@ class FakeBackend:
         cells = self.cells.setdefault(seq, {})
         if cells and start != max(cells) + 1:
             raise AssertionError(f"non-consecutive decode at {start} after {max(cells)}")
+        if self.abort_after is not None and len(tokens) > self.abort_after:
+            done, self.abort_after = self.abort_after, None
+            for i, t in enumerate(tokens[:done]):
+                cells[start + i] = t
+            raise DecodeAborted("aborted", done=done)
         for i, t in enumerate(tokens):
             cells[start + i] = t
         self.decoded.append((seq, start, len(tokens)))

@@ -87,6 +87,27 @@ def test_pure_relocation_through_a_plan_keeps_the_distribution(backend):
     assert kl(reference, got) < NOISE
 
 
+def test_a_cancelled_update_keeps_the_cells_and_the_next_one_finishes_it(backend, text_pair):
+    from pied.models.backend import DecodeAborted
+
+    old, new = text_pair
+    reference = full(backend, new)
+    cache = SequenceCache(backend, n_seq=4)
+    cache.sync("doc", old)
+    backend.request_abort()  # as if the user typed on: the first encode of the plan stops
+    try:
+        with pytest.raises(DecodeAborted):
+            cache.sync("doc", new)
+    finally:
+        backend.clear_abort()
+    held = cache.tokens("doc")
+    assert len(held) > 850 and backend.kv_pos_max(0) == len(held) - 1
+    stats = cache.sync("doc", new)
+    assert stats.encoded < 60
+    got = distribution(backend.logits().astype(np.float64))
+    assert np.argmax(got) == np.argmax(reference) and kl(reference, got) < 1e-2
+
+
 def test_refresh_makes_the_cache_exact_again(backend, text_pair):
     old, new = text_pair
     reference = full(backend, new)

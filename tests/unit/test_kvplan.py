@@ -1,10 +1,12 @@
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pied.daemon.kvcache import Policy, SequenceCache
 from pied.editing.kvplan import Encode, Keep, plan
+from pied.models.backend import DecodeAborted
 from pied.models.kvedit import Scratch, apply_plan
 from tests.fakes import FakeBackend
 
@@ -150,3 +152,55 @@ def test_saved_states_stay_within_their_budget():
     for i in range(5):
         cache.sync(f"doc{i}", [i] * 30)
     assert cache.saved_bytes() <= 200
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_an_interrupted_sync_keeps_its_work_and_the_next_one_finishes_it(seed):
+    """A sync cancelled mid-encode leaves a coherent sequence, not an empty one."""
+    rng = random.Random(seed)
+    backend = FakeBackend(n_seq=4)
+    cache = SequenceCache(backend, n_seq=4, policy=Policy(guard_tokens=0, guard_to_line_end=False))
+    old = [rng.randrange(50) for _ in range(120)]
+    cache.sync("doc", old)
+    new = list(old)
+    at = rng.randrange(10, 100)
+    new[at:at] = [50 + rng.randrange(50) for _ in range(rng.randrange(8, 30))]
+    backend.abort_after = rng.randrange(0, 8)
+    with pytest.raises(DecodeAborted):
+        cache.sync("doc", new)
+    held = cache.tokens("doc")
+    assert backend.seq_tokens(0) == held  # what the cache says is what the cells hold
+    assert held[:at] == new[:at] and len(held) > len(old) // 2  # the kept tail came along
+    first, _ = cache.staleness("doc")
+    assert first is not None and first <= len(held)
+    stats = cache.sync("doc", new)
+    assert backend.seq_tokens(0) == new
+    assert stats.encoded < len(new) - at  # not a re-encode of everything after the edit
+
+
+def test_an_interrupted_first_encode_goes_on_from_where_it_stopped():
+    backend = FakeBackend(n_seq=4)
+    cache = SequenceCache(backend, n_seq=4)
+    tokens = list(range(100))
+    backend.abort_after = 60
+    with pytest.raises(DecodeAborted):
+        cache.sync("doc", tokens)
+    assert cache.tokens("doc") == tokens[:60] == backend.seq_tokens(0)
+    stats = cache.sync("doc", tokens)
+    assert stats.encoded == 40 and backend.seq_tokens(0) == tokens
+
+
+def test_an_interrupted_refresh_keeps_the_exact_prefix():
+    backend = FakeBackend(n_seq=4)
+    cache = SequenceCache(backend, n_seq=4, policy=Policy(guard_tokens=0, guard_to_line_end=False))
+    old = list(range(100))
+    cache.sync("doc", old)
+    new = [*old[:30], 200, 201, *old[30:]]
+    cache.sync("doc", new)
+    assert cache.staleness("doc")[0] is not None
+    backend.abort_after = 20
+    with pytest.raises(DecodeAborted):
+        cache.refresh("doc")
+    assert cache.tokens("doc") == backend.seq_tokens(0) == new[: len(cache.tokens("doc"))]
+    assert cache.staleness("doc") == (None, 0)
