@@ -58,7 +58,8 @@ class Engine:
         self.settings = settings
         name = model_name or Path(backend.info.path).name
         self.model = LoadedModel(backend, fim.detect(backend.special_token), name)
-        policy = policy or Policy(pie=settings.pie)
+        # Refreshes are jobs of their own (the daemon schedules them), not part of a sync.
+        policy = policy or Policy(pie=settings.pie, refresh_inline=False)
         self.cache = SequenceCache(
             backend, n_seq=backend.info.n_seq, policy=policy, ends_line=self._ends_line
         )

@@ -31,7 +31,8 @@ class Policy:
     pie: bool = True  # False: keep only the common prefix and recompute the rest
     guard_tokens: int = 8  # re-encode this many tokens after each edit...
     guard_to_line_end: bool = True  # ...and on to the end of that line
-    refresh_unseen: int = 256  # re-encode when this many edited tokens went unseen
+    refresh_unseen: int = 256  # re-encode when this many edited tokens went unseen...
+    refresh_inline: bool = True  # ...within sync; False: the caller schedules ``refresh``
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ class SequenceCache:
         self.encoded_total += p.encoded
         self.reused_total += p.reused
         refreshed = 0
-        if e.unseen >= self.policy.refresh_unseen:
+        if self.policy.refresh_inline and self.needs_refresh(key):
             refreshed = self.refresh(key)
         ms = (time.monotonic() - t0) * 1000
         return SyncStats(e.seq, p.reused, p.encoded, p.removed, refreshed, ms)
@@ -229,6 +230,11 @@ class SequenceCache:
         if e.first_stale is None:
             e.unseen = 0
 
+    def needs_refresh(self, key: Hashable) -> bool:
+        """Too many edits went unseen by ``key``'s later tokens."""
+        e = self._entries.get(key)
+        return e is not None and e.unseen >= self.policy.refresh_unseen
+
     def refresh(self, key: Hashable) -> int:
         """Re-encode ``key``'s sequence from its first stale position; returns tokens encoded."""
         e = self._entries.get(key)
@@ -236,9 +242,13 @@ class SequenceCache:
             return 0
         start = e.first_stale
         try:
-            refresh(self.backend, e.tokens, start, seq=e.seq)
-        except DecodeAborted as stop:  # the prefix and what was re-encoded are exact
-            e.tokens, e.first_stale, e.unseen = e.tokens[: start + stop.done], None, 0
+            refresh(self.backend, e.tokens, start, seq=e.seq, scratch=self.scratch)
+        except DecodeAborted as stop:  # what was re-encoded is exact; the rest stays as it was
+            self.encoded_total += stop.done
+            first = start + stop.done
+            e.first_stale = first if first < len(e.tokens) - 1 else None
+            if e.first_stale is None:
+                e.unseen = 0
             raise
         except BaseException:
             e.tokens, e.first_stale, e.unseen = [], None, 0

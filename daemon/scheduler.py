@@ -46,6 +46,7 @@ class Job:
     run: Callable[[JobContext], Any] = field(compare=False)
     future: Future[Any] = field(compare=False, default_factory=Future)
     cancel_reason: str | None = field(compare=False, default=None)
+    abortable: bool = field(compare=False, default=False)  # more urgent work aborts it
     submitted: float = field(compare=False, default_factory=time.monotonic)
 
 
@@ -99,15 +100,26 @@ class Scheduler:
             self._thread.join(timeout=10)
 
     def submit(
-        self, kind: str, key: Hashable, run: Callable[[JobContext], Any], priority: int
+        self,
+        kind: str,
+        key: Hashable,
+        run: Callable[[JobContext], Any],
+        priority: int,
+        *,
+        abortable: bool = False,
     ) -> Future[Any]:
-        job = Job(priority, next(self._order), kind, key, run)
+        """Queue a job. An ``abortable`` one (work that keeps its progress and can be
+        redone, like warming or refreshing a cache) is aborted when more urgent work comes."""
+        job = Job(priority, next(self._order), kind, key, run, abortable=abortable)
         with self._lock:
             if self._stopped:
                 job.future.set_exception(Cancelled("the daemon is shutting down"))
                 return job.future
             heapq.heappush(self._queue, job)
             self._lock.notify()
+            current = self._running[-1] if self._running else None
+        if current is not None and current.abortable and current.priority > priority:
+            self._cancel_job(current, "preempted")
         return job.future
 
     def cancel(self, future: Future[Any], reason: str = "cancelled") -> None:

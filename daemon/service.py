@@ -12,6 +12,7 @@ import os
 import statistics
 import time
 from collections import deque
+from collections.abc import Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -215,6 +216,8 @@ class Service:
             self.stats.latencies.append(result.latency_ms)
             self.stats.reused += result.reused_tokens
             self.stats.encoded += result.encoded_tokens
+            if self.engine.cache.needs_refresh(key):
+                self._submit_refresh(key)
             pos = position_utf16(doc.text, offset, starts=doc.starts)
             return {
                 "text": result.text,
@@ -285,9 +288,11 @@ class Service:
 
         def run(ctx: JobContext) -> None:
             self.engine.warm(request, self.settings)
+            if self.engine.cache.needs_refresh(key):
+                self._submit_refresh(key)
 
         self.scheduler.supersede("warm", key)
-        self.scheduler.submit("warm", key, run, WARM)
+        self.scheduler.submit("warm", key, run, WARM, abortable=True)
 
     def idle(self, after: float = 2.0) -> bool:
         """If nothing happened for ``after`` seconds, refresh the stalest cache. True if queued."""
@@ -296,10 +301,15 @@ class Service:
         stalest = self.engine.stalest()
         if stalest is None:
             return False
-        self.scheduler.submit(
-            "refresh", stalest, lambda ctx: self.engine.cache.refresh(stalest), IDLE
-        )
+        self._submit_refresh(stalest)
         return True
+
+    def _submit_refresh(self, key: Hashable) -> None:
+        """Re-encode ``key``'s stale tokens in the background (aborted by any other work)."""
+        self.scheduler.supersede("refresh", key)
+        self.scheduler.submit(
+            "refresh", key, lambda ctx: self.engine.cache.refresh(key), IDLE, abortable=True
+        )
 
     def _touch(self) -> None:
         self._last_activity = time.monotonic()

@@ -107,13 +107,15 @@ class PiedServer(LanguageServer):
 
     async def start_daemon(self) -> None:
         """Connect at start-up, showing progress while the model loads."""
-        token = "pied-loading"
+        window = self.client_capabilities.window
+        token = "pied-loading" if window is not None and window.work_done_progress else ""
         try:
-            await self.work_done_progress.create_async(token)
-            self.work_done_progress.begin(
-                token, t.WorkDoneProgressBegin(title="pied", message="loading the model")
-            )
-        except Exception:  # the client may not support server-initiated progress
+            if token:
+                await self.work_done_progress.create_async(token)
+                self.work_done_progress.begin(
+                    token, t.WorkDoneProgressBegin(title="pied", message="loading the model")
+                )
+        except Exception:  # the client refused the progress token
             token = ""
         try:
             client = await self.link()

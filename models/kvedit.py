@@ -120,8 +120,34 @@ def _adopt(backend: Backend, op: Keep, seq: int, scratch: Scratch, adjust: bool)
     backend.kv_remove(scratch.move, -1, -1)
 
 
-def refresh(backend: Backend, tokens: Sequence[int], start: int, *, seq: int) -> None:
-    """Re-encode ``tokens[start:]`` from scratch (exact again from ``start`` on)."""
+def refresh(
+    backend: Backend,
+    tokens: Sequence[int],
+    start: int,
+    *,
+    seq: int,
+    scratch: Scratch,
+    chunk: int = 128,
+) -> None:
+    """Re-encode ``tokens[start:]`` from scratch (exact again from ``start`` on).
+
+    Interruptible without loss: on an abort the old cells after the re-encoded part come
+    back, and DecodeAborted's ``done`` says how many tokens are exact again.
+    """
     start = max(0, min(start, len(tokens) - 1))
+    backend.kv_copy(seq, scratch.park, start, -1)
     backend.kv_remove(seq, start, -1)
-    backend.decode(tokens[start:], start, seq=seq)
+    done = start
+    try:
+        for done in range(start, len(tokens), chunk):
+            piece = tokens[done : done + chunk]
+            last = done + chunk >= len(tokens)
+            backend.decode(piece, done, seq=seq, logits="last" if last else "none")
+    except DecodeAborted as e:
+        backend.kv_copy(scratch.park, seq, done + e.done, -1)
+        raise DecodeAborted("refresh interrupted", done=done + e.done - start) from None
+    except BaseException:
+        backend.kv_remove(seq, start, -1)
+        raise
+    finally:
+        backend.kv_remove(scratch.park, -1, -1)

@@ -4,6 +4,7 @@ import time
 import pytest
 
 from pied.daemon.scheduler import BACKGROUND, INTERACTIVE, Cancelled, Scheduler
+from pied.models.backend import DecodeAborted
 from tests.fakes import FakeBackend
 
 
@@ -103,3 +104,31 @@ def test_stop_answers_queued_jobs(scheduler):
     gate.set()
     with pytest.raises(Cancelled):
         queued.result(5)
+
+
+def test_urgent_work_aborts_an_abortable_job_but_not_a_plain_one(scheduler):
+    from pied.daemon.scheduler import IDLE
+
+    backend = scheduler.backend
+    started = threading.Event()
+
+    def prefill(ctx):  # like a refresh: a decode the abort flag stops
+        started.set()
+        while not backend.aborted:
+            time.sleep(0.005)
+        raise DecodeAborted("aborted", done=3)
+
+    refresh = scheduler.submit("refresh", "a", prefill, IDLE, abortable=True)
+    started.wait(5)
+    assert scheduler.submit("complete", "a", lambda ctx: "ok", INTERACTIVE).result(5) == "ok"
+    with pytest.raises(Cancelled, match="preempted"):
+        refresh.result(5)
+
+    gate = threading.Event()
+    plain = scheduler.submit("translate", "b", lambda ctx: gate.wait(5), BACKGROUND)
+    time.sleep(0.05)
+    scheduler.submit("complete", "b", lambda ctx: None, INTERACTIVE)
+    time.sleep(0.05)
+    assert not backend.aborted  # only abortable jobs are interrupted
+    gate.set()
+    assert plain.result(5) is True
