@@ -134,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     btr.add_argument("--langs", default="cpp,java,js,go")
     btr.add_argument("--limit", type=int, default=40)
     btr.add_argument("--checks", choices=("both", "on", "off"), default="both")
+    btr.add_argument(
+        "--examples",
+        action="store_true",
+        help="append the prompt's examples as a test in the source language (runnable source)",
+    )
     btr.add_argument("--model", help="a catalog model name or a GGUF path")
     btr.add_argument("--json", help="write the report here too")
     btr.set_defaults(func=bench_cli.cmd_bench_translate)

@@ -96,6 +96,7 @@ def cmd_bench_translate(args: argparse.Namespace) -> int:
         langs=args.langs.split(","),
         limit=args.limit,
         checks=checks,
+        examples=args.examples,
         progress=lambda line: print(line, file=sys.stderr),
     )
     return _write_report(report, args.json)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,9 +28,22 @@ def _load(directory: Path, lang: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f]
 
 
-def _source(row: dict[str, Any], lang: str) -> str:
+def _source(row: dict[str, Any], lang: str, examples: bool) -> str:
+    """The canonical solution; with ``examples``, followed by the prompt's own examples as
+    a runnable test in that language (what the execution check can run)."""
     head = row.get("import", "") if lang == "go" else ""
-    return f"{head}{row['declaration']}{row['canonical_solution']}"
+    tail = f"\n{row['example_test']}" if examples and row.get("example_test") else ""
+    return f"{head}{row['declaration']}{row['canonical_solution']}{tail}"
+
+
+def _entry_point(row: dict[str, Any]) -> str:
+    """The function the tests call (HumanEval-X's Python rows name it only in the prompt)."""
+    if "entry_point" in row:
+        return str(row["entry_point"])
+    names = re.findall(r"^def (\w+)\(", row["prompt"], flags=re.M)
+    if not names:
+        raise ValueError(f"no function in the prompt of {row['task_id']}")
+    return names[-1]
 
 
 def run(
@@ -39,6 +53,7 @@ def run(
     langs: list[str],
     limit: int,
     checks: list[bool],
+    examples: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     engine = Engine(load_backend(settings), settings)
@@ -47,7 +62,7 @@ def run(
         "bench": "translate",
         "model": engine.backend.info.description,
         "data": str(data),
-        "settings": {"limit": limit, "langs": langs},
+        "settings": {"limit": limit, "langs": langs, "examples": examples},
         "machine": machine(),
         "runs": {},
     }
@@ -59,8 +74,8 @@ def run(
             results = []
             for i, row in enumerate(rows):
                 ref = python[row["task_id"].split("/")[-1]]
-                entry = ref["entry_point"]
-                source = _source(row, lang)
+                entry = _entry_point(ref)
+                source = _source(row, lang, examples)
                 t0 = time.monotonic()
                 try:
                     out = translate(
@@ -71,8 +86,9 @@ def run(
                         repair=with_checks,
                     )
                     code = out["python"]
+                    execution = out["checks"].get("execution", {}).get("status", "off")
                 except TranslateError:
-                    code = ""
+                    code, execution = "", "error"
                 seconds = time.monotonic() - t0
                 ok = clean.syntax_error(code) is None and bool(code.strip())
                 passed = ok and run_tests(f"{code}\n\n{ref['test']}\n\ncheck({entry})\n")
@@ -82,6 +98,7 @@ def run(
                         "syntax": ok,
                         "lang_id": detect.detect(source).language == LANG_FILES[lang],
                         "seconds": seconds,
+                        "verified": execution == "passed",
                     }
                 )
                 if progress and (i + 1) % 10 == 0:
@@ -93,6 +110,7 @@ def run(
                 "syntax_ok": round(100 * sum(r["syntax"] for r in results) / n, 2),
                 "lang_id_acc": round(100 * sum(r["lang_id"] for r in results) / n, 2),
                 "latency_s_p50": round(percentile([r["seconds"] for r in results], 50), 2),
+                "verified": round(100 * sum(r["verified"] for r in results) / n, 2),
                 "n": n,
             }
     first = next(iter(report["runs"].values()))

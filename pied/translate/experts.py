@@ -18,7 +18,9 @@ EXPERTS: dict[str, str] = {
         "signs (Python `//` floors); `%` on negatives differs (use math.fmod for C semantics). "
         "Fixed-width ints overflow; Python ints do not. vector -> list, map -> dict, "
         "unordered_map -> dict, set -> set, pair -> tuple, string methods -> str methods, "
-        "`cout << x << endl` -> print(x). Chars are numbers in arithmetic: use ord()/chr()."
+        "`cout << x << endl` -> print(x). Chars are numbers in arithmetic: use ord()/chr(). "
+        "A braced list passed as a vector, `f({1, 2, 3})`, is a Python list `f([1, 2, 3])`, "
+        "never a set; `assert (cond);` -> `assert cond`."
     ),
     "c": (
         "C notes: integer division truncates toward zero (Python `//` floors); `%` on negatives "
@@ -35,7 +37,10 @@ EXPERTS: dict[str, str] = {
         "(static methods need no class). int division truncates toward zero (Python `//` floors "
         "on negatives); int overflow wraps in Java. List/ArrayList -> list, HashMap -> dict, "
         "String.charAt(i) -> s[i], s.length() -> len(s), System.out.println -> print, "
-        "Math.abs -> abs, Collections.sort -> list.sort, Optional.empty() -> None."
+        "Math.abs -> abs, Collections.sort -> list.sort, Optional.empty() -> None. "
+        "`Arrays.asList(a, b)` and `new ArrayList<>(Arrays.asList(a, b))` -> `[a, b]`; "
+        "`throw new AssertionError()` -> `raise AssertionError()`; a class `Main` with "
+        "`main(String[] args)` becomes a function `main()`."
     ),
     "javascript": (
         "JavaScript notes: arrays -> lists, objects -> dicts, `===` -> `==`, `null`/`undefined` "
@@ -58,7 +63,9 @@ EXPERTS: dict[str, str] = {
         "Go notes: slices -> lists, maps -> dicts, `fmt.Println` -> print, `fmt.Sprintf` -> "
         "f-strings, integer division truncates toward zero (Python `//` floors on negatives), "
         "multiple return values -> tuples, `nil` -> None, exported CamelCase names -> snake_case, "
-        "`len()` stays len()."
+        "`len()` stays len(). A test `func TestX(t *testing.T)` using "
+        "`assert.Equal(t, want, got)` becomes a function `test_x()` with `assert got == want`, "
+        'called under `if __name__ == "__main__":`; `[]int{1, 2}` -> `[1, 2]`.'
     ),
     "rust": (
         "Rust notes: Vec -> list, HashMap -> dict, Option -> value or None, Result -> value or "

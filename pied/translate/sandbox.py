@@ -37,14 +37,28 @@ def _no_network() -> list[str]:
     return []
 
 
-def _limits() -> None:
+# The JVM reserves address space far beyond what it uses: cap its heap and reservations
+# with flags, and its address space more loosely.
+JVM_FLAGS = [
+    "-Xmx256m",
+    "-XX:CompressedClassSpaceSize=64m",
+    "-XX:ReservedCodeCacheSize=64m",
+    "-XX:+UseSerialGC",
+    "-XX:TieredStopAtLevel=1",
+]
+JVM_MEMORY = 4 << 30
+
+
+def _limits(memory: int) -> None:
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (int(TIMEOUT) + 1, int(TIMEOUT) + 1))
 
 
-def _run(cmd: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def _run(
+    cmd: list[str], cwd: Path, stdin: str = "", memory: int = MEMORY
+) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LANG": "C.UTF-8"}
     return subprocess.run(
         [*_no_network(), *cmd],
@@ -54,7 +68,7 @@ def _run(cmd: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProc
         text=True,
         timeout=TIMEOUT,
         env=env,
-        preexec_fn=_limits,
+        preexec_fn=functools.partial(_limits, memory),
     )
 
 
@@ -64,7 +78,7 @@ JAVA_CLASS = re.compile(r"public\s+(?:final\s+)?class\s+(\w+)")
 TOOLCHAINS: dict[str, tuple[str, list[str] | None, list[str]]] = {
     "cpp": ("main.cpp", ["g++", "-std=c++17", "-O1", "-o", "main", "main.cpp"], ["./main"]),
     "c": ("main.c", ["gcc", "-O1", "-o", "main", "main.c", "-lm"], ["./main"]),
-    "java": ("Main.java", ["javac", "Main.java"], ["java", "-Xmx256m", "Main"]),
+    "java": ("Main.java", ["javac", "Main.java"], ["java", "Main"]),
     "javascript": ("main.js", None, ["node", "main.js"]),
     "typescript": ("main.ts", None, ["node", "--experimental-strip-types", "main.ts"]),
     "php": ("main.php", None, ["php", "main.php"]),
@@ -73,6 +87,10 @@ TOOLCHAINS: dict[str, tuple[str, list[str] | None, list[str]]] = {
     "ruby": ("main.rb", None, ["ruby", "main.rb"]),
     "csharp": ("main.cs", ["mcs", "-out:main.exe", "main.cs"], ["mono", "main.exe"]),
 }
+# A top-level statement that calls something (``main()``, ``console.log(...)``, ``test()``).
+JS_ENTRY = (
+    r"^(?!(function|const|let|var|class|if|for|while|return|export|import)\b)[A-Za-z_$][\w$.]*\s*\("
+)
 ENTRY = {
     "cpp": r"\bint\s+main\s*\(",
     "c": r"\bint\s+main\s*\(",
@@ -80,8 +98,8 @@ ENTRY = {
     "go": r"\bfunc\s+main\s*\(",
     "rust": r"\bfn\s+main\s*\(",
     "csharp": r"static\s+\w*\s*void\s+Main\s*\(",
-    "javascript": r"^(?!\s*(function|const|let|var|class)\b).*\bconsole\.log\s*\(",
-    "typescript": r"^(?!\s*(function|const|let|var|class)\b).*\bconsole\.log\s*\(",
+    "javascript": JS_ENTRY,
+    "typescript": JS_ENTRY,
     "php": r"^\s*(echo|print)\b",
     "ruby": r"^puts\b|^p\b",
 }
@@ -105,21 +123,23 @@ def runnable(source: str, language: str) -> bool:
 def run_source(source: str, language: str) -> Run:
     """Build and run a program in a fresh temp dir; its stdout."""
     file, build, run = TOOLCHAINS[language]
+    memory = MEMORY
     if language == "java":
         m = JAVA_CLASS.search(source)
         name = m.group(1) if m else "Main"
         file = f"{name}.java"
-        build = ["javac", file]
-        run = ["java", "-Xmx256m", name]
+        build = ["javac", *(f"-J{flag}" for flag in JVM_FLAGS), file]
+        run = ["java", *JVM_FLAGS, name]
+        memory = JVM_MEMORY
     with tempfile.TemporaryDirectory(prefix="pied-run-") as tmp:
         d = Path(tmp)
         (d / file).write_text(source)
         try:
             if build:
-                b = _run(build, d)
+                b = _run(build, d, memory=memory)
                 if b.returncode != 0:
                     return Run(False, "", "does not build: " + _last(b.stderr))
-            r = _run(run, d)
+            r = _run(run, d, memory=memory)
         except subprocess.TimeoutExpired:
             return Run(False, "", f"timed out after {TIMEOUT:.0f} s")
         if r.returncode != 0:

@@ -187,3 +187,26 @@ def test_entry_points():
     assert sandbox.runnable(SAMPLES["c"], "c")
     assert sandbox.runnable(SAMPLES["rust"], "rust")
     assert not sandbox.runnable("int f() { return 1; }", "cpp")
+    js_test = "const check = () => {\n  console.assert(f(1) === 2)\n}\ncheck()\n"
+    assert sandbox.runnable(js_test, "javascript")
+    assert sandbox.runnable("function f() {}\nconsole.log(f())\n", "javascript")
+    assert not sandbox.runnable("function f(a) {\n  return g(a)\n}\n", "javascript")
+
+
+@pytest.mark.parametrize(
+    "lang, source",
+    [
+        (
+            "java",
+            "public class Main {\n  public static void main(String[] a) {\n"
+            "    System.out.println(7 / 2);\n  }\n}\n",
+        ),
+        ("cpp", '#include <cstdio>\nint main() { printf("%d\\n", 7 / 2); }\n'),
+        ("javascript", "console.log(Math.trunc(7 / 2))\n"),
+    ],
+)
+def test_the_toolchains_on_this_machine_build_and_run_a_program(lang, source):
+    """The JVM reserves far more address space than it uses: it must start under our limits."""
+    run = sandbox.run_source(source, lang)
+    assert run.ok, run.error
+    assert run.stdout.strip() == "3"
