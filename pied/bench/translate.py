@@ -43,7 +43,7 @@ def _entry_point(row: dict[str, Any]) -> str:
     names = re.findall(r"^def (\w+)\(", row["prompt"], flags=re.M)
     if not names:
         raise ValueError(f"no function in the prompt of {row['task_id']}")
-    return names[-1]
+    return str(names[-1])
 
 
 def run(
