@@ -251,6 +251,7 @@ class SequenceCache:
                 e.unseen = 0
             raise
         except BaseException:
+            self.backend.kv_remove(e.seq, -1, -1)  # the cells and the token list stay in step
             e.tokens, e.first_stale, e.unseen = [], None, 0
             raise
         e.first_stale, e.unseen = None, 0

@@ -206,3 +206,19 @@ def test_an_interrupted_refresh_loses_nothing_and_goes_on_later():
     assert cache.staleness("doc")[0] == 50  # the first 20 are exact now
     assert cache.refresh("doc") == len(new) - 50
     assert cache.staleness("doc") == (None, 0) and backend.seq_tokens(0) == new
+
+
+def test_a_failed_refresh_leaves_an_empty_sequence_not_a_mismatched_one(monkeypatch):
+    backend = FakeBackend(n_seq=4)
+    cache = SequenceCache(backend, n_seq=4, policy=Policy(guard_tokens=0, guard_to_line_end=False))
+    old = list(range(60))
+    cache.sync("doc", old)
+    cache.sync("doc", [*old[:10], 99, *old[10:]])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the backend failed")
+
+    monkeypatch.setattr(backend, "decode", broken)
+    with pytest.raises(RuntimeError):
+        cache.refresh("doc")
+    assert cache.tokens("doc") == backend.seq_tokens(0) == []
