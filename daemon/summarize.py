@@ -9,6 +9,7 @@ be in the sheet or among pied's facts; a sentence with a number that is not is d
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,42 @@ def check_numbers(text: str, allowed: set[float]) -> tuple[str, list[str]]:
     return " ".join(kept).strip(), dropped
 
 
+def drop_repeats(text: str) -> str:
+    """``text`` without sentences that (nearly) repeat an earlier one (small models loop),
+    and without a last sentence cut off by the token budget."""
+    seen: list[str] = []
+    kept = []
+    for sentence in SENTENCE.split(text.strip()):
+        key = re.sub(r"[\W_]+", " ", sentence).strip().lower()
+        if not key or any(difflib.SequenceMatcher(None, key, k).ratio() > 0.8 for k in seen):
+            continue
+        seen.append(key)
+        kept.append(sentence)
+    if len(kept) > 1 and not kept[-1].rstrip().endswith((".", "!", "?", ")")):
+        kept.pop()
+    return " ".join(kept).strip()
+
+
+def facts_markdown(f: tables.TableFacts) -> str:
+    """A table's facts as a short list, written by pied from the cells (no model involved)."""
+    lines = [f"- {f.rows:,} rows of data, {f.columns} columns ({f.range})"]
+    for c in f.columns_facts:
+        if c.kind == "number":
+            s = c.stats
+            lines.append(
+                f"- {c.header}: {c.count:,} numbers, sum {s['sum']:,g}, "
+                f"min {s['min']:,g}, max {s['max']:,g}, mean {s['mean']:,g}"
+            )
+        elif not any(c.top):
+            lines.append(f"- {c.header}: {c.count:,} cells without a shown value")
+        else:
+            distinct = int(c.stats["distinct"])
+            examples = ", ".join(v for v in c.top if v)
+            plural = "value" if distinct == 1 else "values"
+            lines.append(f"- {c.header}: {distinct:,} distinct {plural} (e.g. {examples})")
+    return "\n".join(lines)
+
+
 def _table_encoding(engine: Engine, sheet: Sheet, rng: Any) -> str:
     region = compress.region(sheet, rng)
     text = compress.inverted(region)
@@ -115,15 +152,17 @@ def summarize_sheets(
             "listed as `ranges|value` lines (A1-style addresses).\n\n"
             f"{_table_encoding(engine, s, t)}\n\n"
             f"Facts computed from the cells:\n{_facts_text(f)}\n\n"
-            "In two or three sentences, say what this table holds: its columns, what a row is, "
-            "and one or two notable figures from the facts."
+            "In one or two sentences, say what this table is about and what one row records. "
+            "Do not list the columns or repeat the facts: they are shown next to your text."
         )
         text = chat(
-            engine, [Message("system", SYSTEM), Message("user", prompt)], max_tokens=140, ctx=ctx
+            engine, [Message("system", SYSTEM), Message("user", prompt)], max_tokens=90, ctx=ctx
         )
-        kept, bad = check_numbers(text, allowed)
+        kept, bad = check_numbers(drop_repeats(text), allowed)
         dropped += bad
-        table_results.append({"sheet": s.name, "range": str(t), "summary": kept})
+        table_results.append(
+            {"sheet": s.name, "range": str(t), "summary": kept, "facts": facts_markdown(f)}
+        )
     listing = "\n".join(f"- {r['sheet']} {r['range']}: {r['summary']}" for r in table_results)
     overview_prompt = (
         f"The workbook '{path.name}' has {len(sheets)} sheet(s) and {len(found)} table(s):\n"
@@ -135,11 +174,11 @@ def summarize_sheets(
         max_tokens=100,
         ctx=ctx,
     )
-    overview, bad = check_numbers(overview, allowed)
+    overview, bad = check_numbers(drop_repeats(overview), allowed)
     dropped += bad
     parts = [f"# {path.name}", "", overview, ""]
     for r in table_results:
-        parts += [f"## {r['sheet']} {r['range']}", "", r["summary"], ""]
+        parts += [f"## {r['sheet']} {r['range']}", "", r["summary"], "", r["facts"], ""]
     return {
         "summary": "\n".join(parts).strip() + "\n",
         "tables": table_results,

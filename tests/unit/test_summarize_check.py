@@ -1,4 +1,4 @@
-from pied.daemon.summarize import allowed_numbers, check_numbers
+from pied.daemon.summarize import allowed_numbers, check_numbers, drop_repeats, facts_markdown
 from pied.sheets import reader
 from pied.sheets.cells import Cell, Range, Sheet
 from pied.sheets.tables import facts
@@ -33,3 +33,24 @@ def test_counts_are_facts_and_separators_are_read():
     kept, dropped = check_numbers(text, allowed)
     assert kept == "It has 2 rows of data and 3 columns."
     assert dropped == ["Units add up to 2,000."]
+
+
+def test_repeated_sentences_are_said_once_and_a_cut_off_one_goes():
+    text = (
+        "The table lists employees. Each row is one employee. "
+        "The table also lists employees! Each row is one employee. It also has"
+    )
+    assert drop_repeats(text) == "The table lists employees. Each row is one employee."
+    assert drop_repeats("Only one sentence without an end") == "Only one sentence without an end"
+
+
+def test_the_facts_section_is_written_from_the_cells():
+    s = Sheet("S")
+    rows = [["Region", "Units"], ["East", "3"], ["West", "1200"], ["East", "5"]]
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            s.cells[(r, c)] = Cell(v, number=reader._number(v))
+    text = facts_markdown(facts(s, Range.parse("A1:B4")))
+    assert "- 3 rows of data, 2 columns (A1:B4)" in text
+    assert "- Region: 2 distinct values (e.g. East, West)" in text
+    assert "- Units: 3 numbers, sum 1,208, min 3, max 1,200" in text
