@@ -121,22 +121,6 @@ def _table_encoding(engine: Engine, sheet: Sheet, rng: Any) -> str:
     return text
 
 
-def _facts_text(f: tables.TableFacts) -> str:
-    lines = [f"range {f.range}: {f.rows} rows of data, {f.columns} columns"]
-    for c in f.columns_facts:
-        if c.kind == "number":
-            s = c.stats
-            lines.append(
-                f"- {c.header}: {c.count} numbers, sum {s['sum']:g}, min {s['min']:g}, "
-                f"max {s['max']:g}, mean {s['mean']:g}"
-            )
-        else:
-            examples = ", ".join(c.top)
-            distinct = int(c.stats["distinct"])
-            lines.append(f"- {c.header}: {c.count} values, {distinct} distinct, e.g. {examples}")
-    return "\n".join(lines)
-
-
 def summarize_sheets(
     engine: Engine, path: Path, sheet: str | None = None, ctx: JobContext | None = None
 ) -> dict[str, Any]:
@@ -151,7 +135,7 @@ def summarize_sheets(
             f"A table from the sheet '{s.name}' of the workbook '{path.name}'. Its cells are "
             "listed as `ranges|value` lines (A1-style addresses).\n\n"
             f"{_table_encoding(engine, s, t)}\n\n"
-            f"Facts computed from the cells:\n{_facts_text(f)}\n\n"
+            f"Facts computed from the cells:\n{facts_markdown(f)}\n\n"
             "In one or two sentences, say what this table is about and what one row records. "
             "Do not list the columns or repeat the facts: they are shown next to your text."
         )
