@@ -3,13 +3,11 @@
 import ast
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-PIED = [sys.executable, "-m", "pied"]
+from tests.conftest import pied
 
 
 @pytest.fixture
@@ -17,12 +15,8 @@ def env(daemon_env):
     return daemon_env
 
 
-def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*PIED, *args], capture_output=True, text=True, env=env, timeout=300)
-
-
 def test_complete_json_on_the_sample_file(env):
-    proc = run("complete", "samples/stats.py:24:5", "--json", env=env)
+    proc = pied("complete", "samples/stats.py:24:5", "--json", env=env)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert set(out) == {"text", "prompt_tokens", "generated_tokens", "latency_ms", "model"}
@@ -33,7 +27,7 @@ def test_complete_json_on_the_sample_file(env):
 
 
 def test_complete_plain_prints_only_the_completion(env):
-    proc = run("complete", "samples/stats.py:24:5", "--no-daemon", env=env)
+    proc = pied("complete", "samples/stats.py:24:5", "--no-daemon", env=env)
     assert proc.returncode == 0
     assert proc.stdout.strip() and "{" not in proc.stdout.split("\n")[0][:1]
     assert "Traceback" not in proc.stderr
@@ -48,7 +42,7 @@ def test_missing_model_is_one_sentence(tmp_path, daemon):
         "XDG_STATE_HOME": str(tmp_path / "state"),
     }
     args = ["complete", "samples/stats.py:24:5"] + ([] if daemon else ["--no-daemon"])
-    proc = run(*args, env=env)
+    proc = pied(*args, env=env)
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
         "pied: error: The 0.5b model is not installed yet: run `pied model install 0.5b`."
@@ -56,24 +50,24 @@ def test_missing_model_is_one_sentence(tmp_path, daemon):
 
 
 def test_bad_locations_and_files(tmp_path, env):
-    assert "expected FILE:LINE:COL" in run("complete", "samples/stats.py", env=env).stderr
-    assert "line 999 is out of range" in run("complete", "samples/stats.py:999:1", env=env).stderr
+    assert "expected FILE:LINE:COL" in pied("complete", "samples/stats.py", env=env).stderr
+    assert "line 999 is out of range" in pied("complete", "samples/stats.py:999:1", env=env).stderr
     binary = tmp_path / "x.bin"
     binary.write_bytes(b"\x00\x01\x02")
-    proc = run("complete", f"{binary}:1:1", env=env)
+    proc = pied("complete", f"{binary}:1:1", env=env)
     assert proc.returncode == 2 and "binary" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_any_gguf_path_works_and_a_non_gguf_is_refused(model_path, tmp_path, env):
-    proc = run("complete", "samples/stats.py:24:5", "--model", model_path, "--json", env=env)
+    proc = pied("complete", "samples/stats.py:24:5", "--model", model_path, "--json", env=env)
     assert proc.returncode == 0, proc.stderr
     bogus = tmp_path / "model.gguf"
     bogus.write_text("hello")
-    proc = run("complete", "samples/stats.py:24:5", "--model", str(bogus), env=env)
+    proc = pied("complete", "samples/stats.py:24:5", "--model", str(bogus), env=env)
     assert proc.returncode == 2 and "not a GGUF model file" in proc.stderr
 
 
 def test_model_list_shows_the_installed_default(env):
-    proc = run("model", "list", env=env)
+    proc = pied("model", "list", env=env)
     assert proc.returncode == 0
     assert "0.5b" in proc.stdout and "installed" in proc.stdout

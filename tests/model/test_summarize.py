@@ -2,8 +2,6 @@
 
 import inspect
 import json
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -13,6 +11,7 @@ from pied.config import Settings
 from pied.daemon.engine import Engine
 from pied.daemon.summarize import NUMBER, allowed_numbers, summarize
 from pied.sheets import reader, tables
+from tests.conftest import pied
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +52,7 @@ def test_code_is_summarized_as_a_docstring(engine):
 def test_encode_sheet_cli_reports_tokens_and_ratios(workbooks, daemon_env):
     paths = workbooks
     path = next(p for p in paths if p.name == "sales_multi.xlsx")
-    proc = subprocess.run(
-        [sys.executable, "-m", "pied", "encode-sheet", str(path), "--json"],
-        capture_output=True,
-        text=True,
-        env=daemon_env,
-        timeout=120,
-    )
+    proc = pied("encode-sheet", str(path), "--json", env=daemon_env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     stages = out["stages"]
@@ -74,13 +67,7 @@ def test_encode_sheet_cli_reports_tokens_and_ratios(workbooks, daemon_env):
 def test_bad_spreadsheets_are_one_sentence_from_the_cli(tmp_path, daemon_env):
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"PK\x03\x04garbage")
-    proc = subprocess.run(
-        [sys.executable, "-m", "pied", "summarize", str(bad), "--no-daemon"],
-        capture_output=True,
-        text=True,
-        env=daemon_env,
-        timeout=120,
-    )
+    proc = pied("summarize", str(bad), "--no-daemon", env=daemon_env, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.startswith("pied: error: ") and "damaged" in proc.stderr
     assert "Traceback" not in proc.stderr
