@@ -38,10 +38,15 @@ class Keep:
 
 @dataclass(frozen=True)
 class Encode:
-    """New tokens ``new[b0:b1]`` are computed against everything before ``b0``."""
+    """New tokens ``new[b0:b1]`` are computed against everything before ``b0``.
+
+    ``reencoded``: parts of the run that are cached tokens encoded again (the guard
+    after an edit, the last token), as Keeps; an interrupted plan can keep those cells.
+    """
 
     b0: int
     b1: int
+    reencoded: tuple[Keep, ...] = ()
 
     def __len__(self) -> int:
         return self.b1 - self.b0
@@ -197,7 +202,7 @@ def plan(
         assert isinstance(last, Keep)
         if len(last) > 1:
             ops.append(Keep(last.a0, last.a1 - 1, last.b0))
-        ops.append(Encode(last.b1 - 1, last.b1))
+        ops.append(Encode(last.b1 - 1, last.b1, (Keep(last.a1 - 1, last.a1, last.b1 - 1),)))
     return KvPlan(tuple(_merge_encodes(ops)), len(old), len(new))
 
 
@@ -219,7 +224,7 @@ def _apply_guard(
                 while n < len(op) and (n == 0 or not guard_until(new[op.b0 + n - 1])):
                     n += 1
             if n:
-                out.append(Encode(op.b0, op.b0 + n))
+                out.append(Encode(op.b0, op.b0 + n, (Keep(op.a0, op.a0 + n, op.b0),)))
                 if n < len(op):
                     out.append(Keep(op.a0 + n, op.a1, op.b0 + n))
                 continue
@@ -232,7 +237,7 @@ def _merge_encodes(ops: list[Op]) -> list[Op]:
     for op in ops:
         prev = out[-1] if out else None
         if isinstance(op, Encode) and isinstance(prev, Encode) and prev.b1 == op.b0:
-            out[-1] = Encode(prev.b0, op.b1)
+            out[-1] = Encode(prev.b0, op.b1, prev.reencoded + op.reencoded)
         elif len(op):
             out.append(op)
     return out

@@ -97,13 +97,21 @@ def _salvage(
     seq: int,
     scratch: Scratch,
 ) -> PlanInterrupted:
-    """After an abort in op ``stopped_at``: append the still-parked runs to what is rebuilt."""
+    """After an abort in op ``stopped_at``: append the still-parked runs to what is rebuilt.
+
+    Kept runs come along, and so do cached tokens that were to be encoded again (the
+    guard after an edit): their old cells are still parked. Only new text is dropped.
+    """
     held = list(new[:rebuilt])
-    for op in plan.ops[stopped_at + 1 :]:
-        if isinstance(op, Keep):
-            at = len(held)
-            _adopt(backend, Keep(op.a0, op.a1, at), seq, scratch, True)
-            held.extend(new[op.b0 : op.b1])
+    for i, op in enumerate(plan.ops[stopped_at:]):
+        runs = op.reencoded if isinstance(op, Encode) else (op,) if i else ()
+        for run in runs:
+            skip = max(0, rebuilt - run.b0)
+            if skip >= len(run):
+                continue
+            part = Keep(run.a0 + skip, run.a1, len(held))
+            _adopt(backend, part, seq, scratch, True)
+            held.extend(new[run.b0 + skip : run.b1])
     backend.kv_remove(scratch.park, -1, -1)
     return PlanInterrupted(held, rebuilt if len(held) > rebuilt else None)
 

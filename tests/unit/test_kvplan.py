@@ -28,7 +28,7 @@ def check_covers(p, old, new):
 def test_identical_sequences_reencode_only_the_last_token():
     old = list(range(100))
     p = plan(old, old)
-    assert p.ops == (Keep(0, 99, 0), Encode(99, 100))
+    assert p.ops == (Keep(0, 99, 0), Encode(99, 100, (Keep(99, 100, 99),)))
     assert (p.encoded, p.reused, p.removed, p.stale) == (1, 99, 1, 0)
 
 
@@ -74,7 +74,8 @@ def test_guard_reencodes_tokens_after_an_edit_up_to_a_line_end():
     new = [1, 2, 3, 4, 77, 5, 6, 7, 10, 8, 9, 11, 12, 13, 14]
     p = plan(old, new, guard=2, guard_until=lambda t: t == 10)
     check_covers(p, old, new)
-    assert p.ops[1] == Encode(4, 9)  # 77 plus 5 6 7 10 (guard to the end of the line)
+    assert p.ops[1] == Encode(4, 9, (Keep(4, 8, 5),))  # 77, then 5 6 7 10 re-encoded
+    # (the guard goes on to the end of the line)
 
 
 def apply_and_read(backend, old, new, **kw):
@@ -177,6 +178,26 @@ def test_an_interrupted_sync_keeps_its_work_and_the_next_one_finishes_it(seed):
     stats = cache.sync("doc", new)
     assert backend.seq_tokens(0) == new
     assert stats.encoded < len(new) - at  # not a re-encode of everything after the edit
+
+
+def test_interruptions_while_typing_lose_only_the_new_text_not_the_guard():
+    """Each keystroke's sync aborted before it encodes anything: the cache keeps every
+    cached token (the guard's old cells included), so the work does not snowball."""
+    backend = FakeBackend(n_seq=4)
+    cache = SequenceCache(backend, n_seq=4, policy=Policy(guard_tokens=8))
+    text = list(range(200))
+    cache.sync("doc", text)
+    for k in range(10):
+        text = [*text[: 100 + k], 1000 + k, *text[100 + k :]]
+        backend.abort_after = 0
+        with pytest.raises(DecodeAborted):
+            cache.sync("doc", text)
+        held = cache.tokens("doc")
+        assert backend.seq_tokens(0) == held
+        assert len(held) == len(text) - (k + 1)  # only the typed tokens are missing
+    stats = cache.sync("doc", text)
+    assert backend.seq_tokens(0) == text
+    assert stats.encoded <= 10 + 8 + 1  # the typed tokens, one guard, the last token
 
 
 def test_an_interrupted_first_encode_goes_on_from_where_it_stopped():
