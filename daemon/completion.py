@@ -47,6 +47,7 @@ class Completion:
     stop_reason: str
     mode: str
     sampling: str = "plain"
+    phases_ms: dict[str, float] | None = None  # prompt, sync, prelude, generate
 
 
 def context_files(
@@ -99,24 +100,38 @@ def cut_prefix(model: LoadedModel, prefix: str, sampling: str) -> Cut:
 
     ``bytes`` cuts at the last stable token boundary before the cursor
     (``models.bytesampling.stable_anchor``); ``healing`` backs off the last token;
-    ``plain`` keeps everything. ``auto`` is ``bytes`` when the cursor is mid-token
-    (the stable boundary is not at the cursor), else ``plain``.
+    ``plain`` keeps everything. ``auto`` is ``bytes`` when the cursor is inside or at
+    the end of a word, or after a line's indentation (one constrained token there would
+    happily indent deeper), and the text is not settled (the stable boundary is not at
+    the cursor); ``healing`` after a newline or punctuation (``foo(``: one constrained
+    token does as well there, at a fraction of the cost); else ``plain``.
     """
     if sampling == "plain" or not prefix:
         return Cut("plain", prefix, b"")
     data = prefix.encode("utf-8")
     tail_start = max(0, len(data) - 512)
     tail = data[tail_start:]
-    if sampling == "healing":
+    mode = sampling
+    if sampling == "auto":
+        last = prefix[-1]
+        line = prefix[prefix.rfind("\n") + 1 :]
+        indented = bool(line) and not line.strip()
+        mode = "bytes" if last.isalnum() or last == "_" or indented else "healing"
+    if mode == "healing":
         tokens = model.backend.tokenize(tail)
         cut = len(data) - len(model.vocab.piece(tokens[-1])) if tokens else len(data)
+        if sampling == "auto":
+            anchor = tail_start + bytesampling.stable_anchor(
+                model.backend.tokenize, model.vocab, tail
+            )
+            if anchor >= len(data):
+                cut = len(data)  # the text ends on a settled boundary: nothing to heal
     else:
         cut = tail_start + bytesampling.stable_anchor(model.backend.tokenize, model.vocab, tail)
     while 0 < cut < len(data) and data[cut] & 0xC0 == 0x80:
         cut -= 1  # never inside a UTF-8 character
     if cut >= len(data):
         return Cut("plain", prefix, b"")
-    mode = "bytes" if sampling in ("auto", "bytes") else "healing"
     return Cut(mode, data[:cut].decode("utf-8"), data[cut:])
 
 
@@ -167,7 +182,9 @@ def complete(
     backend = model.backend
     prompt = build_prompt(model, settings, request)
     window, scope, cut = prompt.window, prompt.scope, prompt.cut
+    t1 = time.monotonic()
     sync = prepare(prompt.tokens)
+    t2 = time.monotonic()
     rules = stops.StopRules(scope)
     sampler = Sampler(settings.temperature, settings.top_p)
     rng = sampler.rng()
@@ -185,6 +202,7 @@ def complete(
         cancelled=cancelled,
     )
     n_past = len(prompt.tokens)
+    t3 = t2
     if cut.mode == "bytes":
         prelude = bytesampling.sample_bytes(
             backend,
@@ -195,6 +213,7 @@ def complete(
             pick=lambda probs: sampler.pick_from_probs(probs, rng),
             keep_going=lambda out: rules.check(out.decode("utf-8", "ignore")) is None,
         )
+        t3 = time.monotonic()
         if prelude.stopped:
             gen = Generation(prelude.text.decode("utf-8", "replace"), stop_reason="end")
         else:
@@ -208,6 +227,7 @@ def complete(
         gen = run(n_past=n_past, first_allowed=allowed, skip=len(cut.stub))
     else:
         gen = run(n_past=n_past)
+    t4 = time.monotonic()
     text = ""
     if gen.stop_reason != "cancelled":
         unit = indent.detect_unit(window.prefix + window.suffix)
@@ -224,4 +244,10 @@ def complete(
         stop_reason=gen.stop_reason,
         mode=scope.mode.value,
         sampling=cut.mode,
+        phases_ms={
+            "prompt": (t1 - t0) * 1000,
+            "sync": (t2 - t1) * 1000,
+            "prelude": (t3 - t2) * 1000,
+            "generate": (t4 - t3) * 1000,
+        },
     )

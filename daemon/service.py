@@ -12,7 +12,7 @@ import os
 import statistics
 import time
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +32,8 @@ from pied.editing.positions import position_utf16
 log = logging.getLogger("pied.service")
 
 DocKey = tuple[int, str]  # (connection, uri)
+Progress = Callable[[str], None]
+"""Hears a job's progress messages (sent to the requester as ``progress`` notifications)."""
 NEAR_CURSOR = 400  # characters: an edit this close to the last cursor is the user typing there
 
 
@@ -46,6 +48,7 @@ class RequestError(Exception):
 @dataclass
 class Stats:
     latencies: deque[float] = field(default_factory=lambda: deque(maxlen=200))
+    phases: deque[dict[str, float]] = field(default_factory=lambda: deque(maxlen=200))
     reused: int = 0
     encoded: int = 0
     completions: int = 0
@@ -207,13 +210,24 @@ class Service:
         self._cursors[key] = offset
         self._touch()
 
+        submitted = time.monotonic()
+
         def run(ctx: JobContext) -> dict[str, Any]:
             if doc.version != version:
                 return {"text": "", "stale": True}
+            waited_ms = (time.monotonic() - submitted) * 1000
             result = self.engine.complete(request, settings, cancelled=ctx.cancelled)
             ctx.check()
             self.stats.completions += 1
             self.stats.latencies.append(result.latency_ms)
+            self.stats.phases.append(
+                {f"{k}_ms": v for k, v in (result.phases_ms or {}).items()}
+                | {
+                    "wait_ms": waited_ms,
+                    "encoded_tokens": result.encoded_tokens,
+                    "generated_tokens": result.generated_tokens,
+                }
+            )
             self.stats.reused += result.reused_tokens
             self.stats.encoded += result.encoded_tokens
             if self.engine.cache.needs_refresh(key):
@@ -254,7 +268,9 @@ class Service:
         self._touch()
         return job
 
-    def summarize(self, conn: int, params: dict[str, Any]) -> Future[Any]:
+    def summarize(
+        self, conn: int, params: dict[str, Any], progress: Progress | None = None
+    ) -> Future[Any]:
         """A summary of a spreadsheet (``path``), an open document, or code sent along."""
         job = self._job_params(conn, params)
         return self.scheduler.submit(
@@ -262,9 +278,12 @@ class Service:
             (conn, "summarize"),
             lambda ctx: summarize(self.engine, job, ctx),
             BACKGROUND,
+            progress=progress,
         )
 
-    def translate(self, conn: int, params: dict[str, Any]) -> Future[Any]:
+    def translate(
+        self, conn: int, params: dict[str, Any], progress: Progress | None = None
+    ) -> Future[Any]:
         """Python for an open document (or a range of it), or for ``text`` sent along."""
         job = self._job_params(conn, params)
         text = job.get("text")
@@ -281,7 +300,9 @@ class Service:
                 ctx=ctx,
             )
 
-        return self.scheduler.submit("translate", (conn, "translate"), run, BACKGROUND)
+        return self.scheduler.submit(
+            "translate", (conn, "translate"), run, BACKGROUND, progress=progress
+        )
 
     def _submit_warm(self, key: DocKey, doc: Document, cursor: int) -> None:
         request = self._request(key, doc, min(cursor, len(doc.text)))
@@ -340,6 +361,8 @@ class Service:
                 "p50": round(statistics.median(lat), 1) if lat else None,
                 "p90": round(lat[int(len(lat) * 0.9)], 1) if lat else None,
                 "last": round(self.stats.latencies[-1], 1) if lat else None,
+                "mean": _means(self.stats.phases),
+                "recent": [{k: round(v, 1) for k, v in p.items()} for p in self.stats.phases],
             },
             "cache": {
                 "reuse_rate": round(self.stats.reused / total, 3) if total else None,
@@ -350,6 +373,12 @@ class Service:
                 "restores": cache.restores,
             },
         }
+
+
+def _means(phases: deque[dict[str, float]]) -> dict[str, float]:
+    """The mean time of each phase and tokens generated, over the recent completions."""
+    names = {name for p in phases for name in p}
+    return {n: round(statistics.fmean(p.get(n, 0.0) for p in phases), 1) for n in sorted(names)}
 
 
 def _rss_mib() -> float | None:

@@ -33,10 +33,14 @@ def finish(
     """Trailing whitespace off, no text that repeats the suffix, the file's indentation.
 
     ``truncated``: generation ran out of budget; a multi-line completion then loses its
-    unfinished last line (a half statement is worse than none).
+    unfinished last line (a half statement is worse than none) and any block it opened
+    last whose body never came (``if x:``, ``{``).
     """
     if truncated and scope.mode is Mode.MULTI and "\n" in completion.strip("\n"):
-        completion = completion[: completion.rstrip("\n").rfind("\n")]
+        kept = completion.rstrip("\n").split("\n")[:-1]
+        while len(kept) > 1 and kept[-1].rstrip().endswith((":", "{")):
+            kept.pop()
+        completion = "\n".join(kept)
     # A whole new line inserted before the code after the cursor keeps its newline.
     new_line = (
         scope.mode is Mode.SINGLE

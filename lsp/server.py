@@ -44,6 +44,7 @@ class PiedServer(LanguageServer):
         self._shown: set[str] = set()
         self._latency_ms = 300.0  # moving average, for the debounce
         self._generation: dict[str, int] = {}
+        self._progress_ids = 0
 
     # --- settings and messages ----------------------------------------------------------------
 
@@ -69,6 +70,26 @@ class PiedServer(LanguageServer):
         if message not in self._shown:
             self._shown.add(message)
             self.window_show_message(t.ShowMessageParams(type=kind, message=message))
+
+    async def begin_progress(self, title: str, message: str | None = None) -> str:
+        """A new work-done progress token with ``title`` begun, or "" if the client has none."""
+        window = self.client_capabilities.window
+        if window is None or not window.work_done_progress:
+            return ""
+        self._progress_ids += 1
+        token = f"pied-{self._progress_ids}"
+        try:
+            await self.work_done_progress.create_async(token)
+            self.work_done_progress.begin(
+                token, t.WorkDoneProgressBegin(title=title, message=message)
+            )
+        except Exception:  # the client refused the token
+            return ""
+        return token
+
+    def report_progress(self, token: str, message: str) -> None:
+        if token:
+            self.work_done_progress.report(token, t.WorkDoneProgressReport(message=message))
 
     # --- the daemon ---------------------------------------------------------------------------
 
@@ -107,16 +128,7 @@ class PiedServer(LanguageServer):
 
     async def start_daemon(self) -> None:
         """Connect at start-up, showing progress while the model loads."""
-        window = self.client_capabilities.window
-        token = "pied-loading" if window is not None and window.work_done_progress else ""
-        try:
-            if token:
-                await self.work_done_progress.create_async(token)
-                self.work_done_progress.begin(
-                    token, t.WorkDoneProgressBegin(title="pied", message="loading the model")
-                )
-        except Exception:  # the client refused the progress token
-            token = ""
+        token = await self.begin_progress("pied", "loading the model")
         try:
             client = await self.link()
             message = f"ready: {client.server.get('model')}"
@@ -130,9 +142,9 @@ class PiedServer(LanguageServer):
         """A completion at ``position``, or None (superseded, stale, or an error shown once)."""
         generation = self._generation.get(uri, 0) + 1
         self._generation[uri] = generation
-        # Debounce adapted to the measured latency: slow completions wait a little longer
-        # for the user to pause, fast ones are asked for right away.
-        await asyncio.sleep(min(0.15, max(0.02, self._latency_ms / 2000)))
+        # A short debounce adapted to the measured latency: the daemon drops a superseded
+        # request within one token, so waiting long only delays the answer.
+        await asyncio.sleep(min(0.05, max(0.01, self._latency_ms / 8000)))
         if self._generation.get(uri) != generation:
             return None
         params = {
@@ -285,6 +297,7 @@ def _range_dict(r: t.Range) -> dict[str, list[int]]:
 
 
 SHEETS = (".xlsx", ".xlsm", ".csv", ".tsv")
+TITLES = {"translate": "pied: translating to Python", "summarize": "pied: summarizing"}
 
 
 async def _job(ls: PiedServer, method: str, args: tuple[Any, ...]) -> Any:
@@ -299,11 +312,17 @@ async def _job(ls: PiedServer, method: str, args: tuple[Any, ...]) -> Any:
         path = _path_of(params["uri"])
     if path is not None:
         params = {"path": path}
+    token = await ls.begin_progress(TITLES[method])
     try:
-        return await (await ls.link()).request(method, params)
+        return await (await ls.link()).request(
+            method, params, progress=lambda message: ls.report_progress(token, message)
+        )
     except DaemonError as e:
         ls.show_once(f"pied: {e}", t.MessageType.Info if e.code == -32010 else t.MessageType.Error)
         return None
+    finally:
+        if token:
+            ls.work_done_progress.end(token, t.WorkDoneProgressEnd())
 
 
 def main(verbosity: int = 0) -> int:

@@ -264,19 +264,29 @@ def sample_bytes(
     pick: Callable[[FloatArray], int],
     settle: float = 1e-3,
     max_bytes: int = 16,
+    max_word_bytes: int = 48,
     keep_going: Callable[[bytes], bool] = lambda _: True,
 ) -> Prelude:
     """Sample bytes after ``stub`` until the text settles on its canonical tokens.
 
     The prompt must end at position ``base - 1`` of ``seq`` with fresh logits. Sampling
     stops when the covers running past the text hold less than ``settle`` of its
-    probability, after ``max_bytes``, when ``keep_going`` says no, or at a special token.
+    probability, when ``keep_going`` says no, at a special token, or after ``max_bytes``
+    (but never inside a word, where token decoding would start from a tokenization the
+    model never saw, unless the word runs past ``max_word_bytes``).
     """
     scorer = KvScorer(backend, seq=seq, base=base, prompt_logits=backend.logits())
     cond = ByteConditional(scorer, backend.tokenize, vocab, stub)
     out = b""
     stopped = False
-    while len(out) < max_bytes and keep_going(out) and cond.remainder_share() > settle:
+
+    def more(out: bytes) -> bool:
+        if len(out) < max_bytes:
+            return True
+        last = (stub + out)[-1:]
+        return len(out) < max_word_bytes and (last.isalnum() or last == b"_")
+
+    while more(out) and keep_going(out) and cond.remainder_share() > settle:
         byte = pick(cond.distribution())
         if byte == STOP:
             stopped = True

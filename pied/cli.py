@@ -127,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     bs.add_argument("--keystrokes", type=int, default=300)
     bs.add_argument("--file-tokens", type=int, default=3000, help="size of the file typed in")
     bs.add_argument("--seed", type=int, default=0)
+    bs.add_argument(
+        "--runs", default="pie,no_pie", help="which runs: pie, no_pie (comma-separated)"
+    )
     bs.add_argument("--json", help="write the report here too")
     bs.set_defaults(func=bench_cli.cmd_bench_session)
     btr = bsub.add_parser("translate", help="HumanEval-X to Python: computational accuracy")

@@ -47,7 +47,7 @@ class Settings:
     multiline: str = "auto"
     """"auto" (decided from the cursor's line), "single" or "multi"."""
     sampling: str = "auto"
-    """"auto" (byte-level mid-token, plain otherwise), "plain", "healing" or "bytes"."""
+    """"auto" (bytes mid-word, healing after punctuation), "plain", "healing" or "bytes"."""
     temperature: float = 0.0
     """0 for greedy completions; above 0 samples."""
     top_p: float = 1.0

@@ -68,6 +68,7 @@ def cmd_bench_session(args: argparse.Namespace) -> int:
         keystrokes=args.keystrokes,
         seed=args.seed,
         file_tokens=args.file_tokens,
+        runs=tuple(r for r in args.runs.split(",") if r in ("pie", "no_pie")) or ("pie",),
     )
     return _write_report(report, args.json)
 

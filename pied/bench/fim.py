@@ -1,4 +1,4 @@
-"""``pied bench fim``: fill-in-the-middle quality by sampling mode (plain, healing, bytes).
+"""``pied bench fim``: fill-in-the-middle quality by sampling mode (plain, healing, bytes, auto).
 
 Data in the human-eval-infilling format (``prompt``, ``suffix``, ``canonical_solution``,
 ``test``, ``entry_point``). Each problem is completed at the cursor between prompt and
@@ -34,7 +34,7 @@ from pied.config import Settings
 from pied.daemon.completion import CompletionRequest
 from pied.daemon.engine import Engine, load_backend
 
-MODES = ("plain", "healing", "bytes")
+MODES = ("plain", "healing", "bytes", "auto")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 
 

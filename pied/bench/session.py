@@ -160,13 +160,19 @@ def _daemon_env(root: Path, pie: bool) -> dict[str, str]:
 
 
 def run(
-    *, corpus: Path | None, keystrokes: int, seed: int, file_tokens: int = 3000
+    *,
+    corpus: Path | None,
+    keystrokes: int,
+    seed: int,
+    file_tokens: int = 3000,
+    runs: tuple[str, ...] = ("pie", "no_pie"),
 ) -> dict[str, Any]:
     rng = random.Random(seed)
     path, text = pick_file(corpus or default_corpus(), file_tokens, rng)
     removed, offset, typed = plan_session(text, keystrokes, rng)
     results: dict[str, Any] = {}
-    for name, pie in (("pie", True), ("no_pie", False)):
+    for name in runs:
+        pie = name == "pie"
         with tempfile.TemporaryDirectory(prefix=f"pied-session-{name}-") as tmp:
             env = _daemon_env(Path(tmp), pie)
             try:
@@ -189,6 +195,8 @@ def run(
                 status["cache"]["encoded_tokens"] / max(1, len(typed)), 1
             ),
             "daemon_rss_mib": status["memory"]["rss_mib"],
+            "daemon_mean": status["latency_ms"]["mean"],
+            "daemon_recent": status["latency_ms"]["recent"],
         }
     return {
         "bench": "session",

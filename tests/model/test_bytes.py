@@ -92,10 +92,15 @@ def test_indentation_before_the_cursor_is_not_repeated(engine):
     assert body.startswith("    ") and not body.startswith("     "), repr(body)
 
 
-def test_auto_uses_bytes_mid_word_and_plain_on_a_boundary(engine):
+def test_auto_uses_bytes_mid_word_healing_after_blanks_and_plain_on_a_boundary(engine):
     model = engine.model
     assert cut_prefix(model, "x = json.lo", "auto").mode == "bytes"
-    assert cut_prefix(model, "x = compute(a, b)\n", "auto").mode in ("plain", "bytes")
+    # Right after a newline, one healed token covers the indentation to come...
+    assert cut_prefix(model, "def f():\n", "auto").mode == "healing"
+    # ...but after typed indentation it would indent deeper: bytes finish the line's start.
+    assert cut_prefix(model, "def f():\n    ", "auto").mode == "bytes"
+    assert cut_prefix(model, "f(", "auto").mode == "healing"
+    assert cut_prefix(model, "x = compute(a, b)\n", "auto").mode in ("plain", "healing")
     assert cut_prefix(model, "x = json.lo", "plain").mode == "plain"
     healing = cut_prefix(model, "x = json.lo", "healing")
     assert healing.mode == "healing" and healing.stub == b".lo"

@@ -176,5 +176,7 @@ def test_random_editing_session_keeps_tokens_exact_and_completes(backend, seed):
     # llama.cpp's results move with the physical KV cells used (KL up to ~4e-3 between
     # two fresh encodings of the same prompt in different sequences); a stale cache is
     # far off that.
-    assert np.argmax(fresh) == np.argmax(refreshed)
+    # (That noise can swap two near-tied top tokens: the refreshed top token must be one the
+    # fresh encoding ranks about as high.)
+    assert fresh[np.argmax(refreshed)] > 0.8 * fresh.max()
     assert kl(fresh, refreshed) < 1e-2

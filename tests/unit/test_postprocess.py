@@ -57,3 +57,6 @@ def test_a_truncated_multi_line_completion_loses_its_unfinished_line():
     assert finish(text, scope, "\n", "    ", truncated=True) == "y = g(x)"
     assert finish(text, scope, "\n", "    ") == text
     assert finish("return h(y,", scope, "\n", "    ", truncated=True) == "return h(y,"
+    # A block opened last whose body never came goes too: the rest must still parse.
+    opened = "y = g(x)\n    if y:\n        for z in y:\n            h("
+    assert finish(opened, scope, "\n", "    ", truncated=True) == "y = g(x)"
