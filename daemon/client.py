@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ class DaemonClient:
         self._task = asyncio.create_task(self._read())
         self.server: dict[str, Any] = {}
         self.closed = asyncio.Event()
+        self._listeners: dict[int, Callable[[str], None]] = {}
 
     @classmethod
     async def connect(cls, socket_path: Path, name: str = "client") -> DaemonClient:
@@ -51,6 +53,9 @@ class DaemonClient:
                     if isinstance(body, p.ProtocolError):
                         continue
                     msg = p.parse(body)
+                    if msg.type == "notification":
+                        self._notified(msg)
+                        continue
                     future = self._pending.pop(msg.id, None) if msg.id is not None else None
                     if future is None or future.done():
                         continue
@@ -71,12 +76,26 @@ class DaemonClient:
             self._pending.clear()
             self.closed.set()
 
-    async def request(self, method: str, params: dict[str, Any] | None = None) -> Any:
+    def _notified(self, msg: p.Message) -> None:
+        params = msg.params if isinstance(msg.params, dict) else {}
+        listener = self._listeners.get(params.get("id", -1))
+        if msg.method == "progress" and listener is not None:
+            listener(str(params.get("message", "")))
+
+    async def request(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> Any:
+        """The result of ``method``; ``progress`` hears the job's progress messages."""
         if self.closed.is_set():
             raise DaemonError("the connection to the daemon is closed")
         rid = next(self._ids)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[rid] = future
+        if progress is not None:
+            self._listeners[rid] = progress
         self._writer.write(p.request(rid, method, params))
         try:
             await self._writer.drain()
@@ -88,6 +107,8 @@ class DaemonClient:
             raise
         except ConnectionError as e:
             raise DaemonError(f"lost the daemon: {e}") from None
+        finally:
+            self._listeners.pop(rid, None)
 
     async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
         if self.closed.is_set():
@@ -103,13 +124,18 @@ class DaemonClient:
         self._task.cancel()
 
 
-def call(socket_path: Path, method: str, params: dict[str, Any] | None = None) -> Any:
-    """One blocking request on a fresh connection."""
+def call(
+    socket_path: Path,
+    method: str,
+    params: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Any:
+    """One blocking request on a fresh connection (``progress`` hears a job's progress)."""
 
     async def go() -> Any:
         client = await DaemonClient.connect(socket_path, "pied-cli")
         try:
-            return await client.request(method, params)
+            return await client.request(method, params, progress)
         finally:
             await client.close()
 

@@ -10,6 +10,7 @@ from pied.daemon.engine import Engine
 from pied.daemon.scheduler import JobContext
 from pied.models.chat import Message, chatml, stop_tokens
 from pied.models.generate import generate
+from pied.models.sampling import Sampler
 
 JOB_KEY = "job"  # the KV sequence background jobs share (one job runs at a time)
 CHUNK = 128
@@ -23,9 +24,11 @@ def chat(
     ctx: JobContext | None = None,
     prime: str = "",
     stop_at: str | None = None,
+    temperature: float = 0.0,
+    seed: int = 0,
 ) -> str:
-    """The assistant's reply to ``messages`` (``prime`` starts it), greedy, ending before
-    ``stop_at`` if the reply contains it."""
+    """The assistant's reply to ``messages`` (``prime`` starts it), ending before
+    ``stop_at`` if the reply contains it; greedy unless ``temperature`` is above 0."""
     backend = engine.backend
     tokens = backend.tokenize(chatml(messages, prime=prime).encode("utf-8"), special=True)
     room = backend.info.n_ctx - max_tokens - 8
@@ -37,14 +40,19 @@ def chat(
             ctx.check()
             ctx.yield_point()
     with engine.cache.pinned(JOB_KEY):
-        gen = _generate(engine, tokens, max_tokens, ctx, stop_at)
+        gen = _generate(engine, tokens, max_tokens, ctx, stop_at, Sampler(temperature, 0.95, seed))
     if ctx is not None:
         ctx.check()
     return prime + gen
 
 
 def _generate(
-    engine: Engine, tokens: list[int], max_tokens: int, ctx: JobContext | None, stop_at: str | None
+    engine: Engine,
+    tokens: list[int],
+    max_tokens: int,
+    ctx: JobContext | None,
+    stop_at: str | None,
+    sampler: Sampler,
 ) -> str:
     backend = engine.backend
 
@@ -58,6 +66,7 @@ def _generate(
         n_past=len(tokens),
         seq=seq,
         max_tokens=max_tokens,
+        sampler=sampler,
         stop_tokens=stop_tokens(backend.special_token),
         cancelled=ctx.cancelled if ctx is not None else (lambda: False),
         yield_point=ctx.yield_point if ctx is not None else None,

@@ -47,6 +47,7 @@ class Job:
     future: Future[Any] = field(compare=False, default_factory=Future)
     cancel_reason: str | None = field(compare=False, default=None)
     abortable: bool = field(compare=False, default=False)  # more urgent work aborts it
+    progress: Callable[[str], None] | None = field(compare=False, default=None)
     submitted: float = field(compare=False, default_factory=time.monotonic)
 
 
@@ -64,6 +65,14 @@ class JobContext:
         """Raise Cancelled if the job was cancelled."""
         if self.job.cancel_reason is not None:
             raise Cancelled(self.job.cancel_reason)
+
+    def report(self, message: str) -> None:
+        """Tell the job's requester how far it got (a no-op when nobody listens)."""
+        if self.job.progress is not None:
+            try:
+                self.job.progress(message)
+            except Exception:  # a listener that went away must not stop the job
+                log.debug("progress listener failed", exc_info=True)
 
     def yield_point(self) -> bool:
         """Run waiting jobs of higher priority now; True if any ran (refresh your logits)."""
@@ -107,10 +116,14 @@ class Scheduler:
         priority: int,
         *,
         abortable: bool = False,
+        progress: Callable[[str], None] | None = None,
     ) -> Future[Any]:
         """Queue a job. An ``abortable`` one (work that keeps its progress and can be
-        redone, like warming or refreshing a cache) is aborted when more urgent work comes."""
-        job = Job(priority, next(self._order), kind, key, run, abortable=abortable)
+        redone, like warming or refreshing a cache) is aborted when more urgent work comes.
+        ``progress`` hears the job's ``JobContext.report`` messages."""
+        job = Job(
+            priority, next(self._order), kind, key, run, abortable=abortable, progress=progress
+        )
         with self._lock:
             if self._stopped:
                 job.future.set_exception(Cancelled("the daemon is shutting down"))

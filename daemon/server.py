@@ -212,11 +212,24 @@ class Server:
         elif msg.method == "complete":
             self._track(conn, rid, self.service.complete(conn.id, msg.params))
         elif msg.method == "summarize":
-            self._track(conn, rid, self.service.summarize(conn.id, msg.params))
+            progress = self._progress(conn, rid)
+            self._track(conn, rid, self.service.summarize(conn.id, msg.params, progress))
         elif msg.method == "translate":
-            self._track(conn, rid, self.service.translate(conn.id, msg.params))
+            progress = self._progress(conn, rid)
+            self._track(conn, rid, self.service.translate(conn.id, msg.params, progress))
         else:
             conn.send(p.error(rid, p.METHOD_NOT_FOUND, f"unknown method {msg.method!r}"))
+
+    def _progress(self, conn: Connection, rid: int) -> Callable[[str], None]:
+        """A job's progress as ``progress`` notifications {id, message} to its requester
+        (called from the model's thread)."""
+        loop = asyncio.get_running_loop()
+
+        def send(message: str) -> None:
+            frame = p.notification("progress", {"id": rid, "message": message})
+            loop.call_soon_threadsafe(conn.send, frame)
+
+        return send
 
     def _track(self, conn: Connection, rid: int, future: Future[Any]) -> None:
         """Reply when the job is done: a result, an empty result, or an error."""

@@ -130,7 +130,9 @@ def summarize_sheets(
     allowed = allowed_numbers(sheets, facts)
     table_results = []
     dropped: list[str] = []
-    for (s, t), f in zip(found, facts, strict=True):
+    for k, ((s, t), f) in enumerate(zip(found, facts, strict=True)):
+        if ctx is not None:
+            ctx.report(f"describing table {k + 1} of {len(found)} ({s.name} {t})")
         prompt = (
             f"A table from the sheet '{s.name}' of the workbook '{path.name}'. Its cells are "
             "listed as `ranges|value` lines (A1-style addresses).\n\n"

@@ -1,29 +1,54 @@
 """Translating code to Python with the resident model, then checking the result.
 
-Detect the source language (or take the caller's), split long sources at top-level
+Detect the source language (or take the caller's), set a program's entry point (its
+main, its test calls) apart from its definitions, split long sources at top-level
 boundaries, translate each piece with that language's instructions, and reassemble in
-order. Checks: the Python must parse (else the model repairs it, with the error), and
-with ``check`` a runnable source is run next to its translation in a sandbox; if their
-outputs differ, the model gets the difference and tries again.
+order; the entry point becomes a Python ``main()``, translated on its own. Checks: the
+Python must parse (else the model repairs it, with the error), and with ``check`` a
+runnable source is run next to its translation in a sandbox; if they disagree, the
+definitions are translated again (with the difference, then sampled) and the first
+translation that agrees is kept.
 """
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Callable
 from typing import Any
 
 from pied.daemon.engine import Engine
 from pied.daemon.jobs import chat
 from pied.daemon.scheduler import JobContext
 from pied.models.chat import Message
-from pied.translate import clean, detect, experts, sandbox, split
+from pied.translate import clean, detect, experts, harness, sandbox, split
 from pied.translate.errors import TranslateError
 
 CHUNK_TOKENS = 1200
 MAX_SOURCE_TOKENS = 60_000
 REPAIRS = 2
+RETRIES = 3  # translations tried again when the execution check fails
+SAMPLE_TEMPERATURE = 0.6
+MAIN_NOTE = (
+    " This is the program's entry point: keep the same checks in the same order and print "
+    "only what the original prints (nothing more). Assertions: C++ `assert (f({1, 2}) == 3 "
+    '&& "msg");` -> `assert f([1, 2]) == 3, "msg"`; `assert (!g(x));` -> `assert not g(x)`; '
+    "`issame(a, b)` -> `a == b`; Java `s.someMethod(x)` -> `some_method(x)`, "
+    "`List<Boolean> correct = Arrays.asList(c1, c2); if (correct.contains(false)) throw ...` "
+    "-> `assert all([c1, c2])`; JavaScript `console.assert(c)` -> `assert c`, "
+    "`JSON.stringify(a) === JSON.stringify(b)` -> `a == b`."
+)
 
 
-def _python(engine: Engine, system: str, user: str, ctx: JobContext | None, max_tokens: int) -> str:
+def _python(
+    engine: Engine,
+    system: str,
+    user: str,
+    ctx: JobContext | None,
+    max_tokens: int,
+    *,
+    temperature: float = 0.0,
+    seed: int = 0,
+) -> str:
     answer = chat(
         engine,
         [Message("system", system), Message("user", user)],
@@ -31,6 +56,8 @@ def _python(engine: Engine, system: str, user: str, ctx: JobContext | None, max_
         ctx=ctx,
         prime="```python\n",
         stop_at="\n```",
+        temperature=temperature,
+        seed=seed,
     )
     return clean.extract(answer + "\n```")
 
@@ -80,19 +107,58 @@ def translate(
             f"The input has {n_tokens:,} tokens; pied translates up to {MAX_SOURCE_TOKENS:,}."
         )
     system = experts.instructions(lang, name_hint)
+    parts = split.entry_point(source, lang)
+    definitions = parts[0] if parts else source
+    python, checks = _translate(engine, definitions, lang, system, ctx, count, repair, name_hint)
+    entry = parts[1] if parts else ""
+    main = _main(engine, entry, lang, python, ctx, count) if entry else ""
+    if check:
+        checks["execution"] = _execution_check(
+            engine, source, definitions, entry, lang, python, main, system, ctx, count
+        )
+        python = checks["execution"].pop("definitions", python)
+        if entry:
+            main = harness.python_main(entry, lang, python) or main
+    return {
+        "python": _program(python, main),
+        "source_language": lang,
+        "detected_confidence": confidence,
+        "detected_language": found.language,
+        "checks": checks,
+    }
+
+
+def _say(ctx: JobContext | None, message: str) -> None:
+    if ctx is not None:
+        ctx.report(message)
+
+
+def _prompt(lang: str, source: str, part: str = "") -> str:
+    return f"```{lang}\n{source}\n```\n\nTranslate this {detect.NAMES[lang]} code{part} to Python."
+
+
+def _translate(
+    engine: Engine,
+    source: str,
+    lang: str,
+    system: str,
+    ctx: JobContext | None,
+    count: Callable[[str], int],
+    repair: bool,
+    name_hint: str | None,
+) -> tuple[str, dict[str, Any]]:
+    """Python for ``source`` piece by piece, then syntax repairs; (python, checks)."""
     pieces = split.chunks(source, lang, CHUNK_TOKENS, count)
     outputs = []
     for i, piece in enumerate(pieces):
-        note = (
+        _say(ctx, f"translating part {i + 1} of {len(pieces)}")
+        part = (
             f" (part {i + 1} of {len(pieces)}; earlier parts are already translated)"
             if len(pieces) > 1
             else ""
         )
-        user = (
-            f"```{lang}\n{piece}\n```\n\nTranslate this {detect.NAMES[lang]} code{note} to Python."
-        )
         outputs.append(
-            _python(engine, system, user, ctx, max_tokens=min(2 * count(piece) + 200, 3000))
+            _python(engine, system, _prompt(lang, piece, part), ctx, _budget(count(piece)))
         )
     python = clean.add_imports("\n\n".join(o.strip("\n") for o in outputs) + "\n")
     checks: dict[str, Any] = {"syntax": "ok", "repairs": 0}
@@ -103,62 +169,136 @@ def translate(
         if error is None:
             break
         checks["repairs"] += 1
+        _say(ctx, f"repairing: {error}")
         user = (
             f"This Python is wrong: {error}. Return it corrected and complete."
             f"\n\n```python\n{python}```"
         )
-        python = clean.add_imports(
-            _python(engine, system, user, ctx, max_tokens=min(2 * count(python) + 200, 3000))
-        )
+        python = clean.add_imports(_python(engine, system, user, ctx, _budget(count(python))))
     error = clean.syntax_error(python)
     if error is not None:
         checks["syntax"] = f"failed: {error}"
     elif checks["repairs"]:
         checks["syntax"] = "repaired"
-    if check:
-        checks["execution"] = _execution_check(engine, source, lang, python, system, ctx, count)
-        python = checks["execution"].pop("python", python)
+    return python, checks
+
+
+def _budget(tokens: int, extra: int = 200) -> int:
+    return min(2 * tokens + extra, 3000)
+
+
+def _main(
+    engine: Engine,
+    entry: str,
+    lang: str,
+    python: str,
+    ctx: JobContext | None,
+    count: Callable[[str], int],
+) -> str:
+    """The entry point (a main, test calls) as a Python ``main()`` over the translated
+    definitions: by rule when it only asserts (``translate.harness``), else by the model,
+    on its own so it neither distracts nor is distracted."""
+    by_rule = harness.python_main(entry, lang, python)
+    if by_rule is not None:
+        return by_rule
+    _say(ctx, "translating the entry point")
+    system = experts.instructions(lang, None) + MAIN_NOTE
+    user = (
+        f"The definitions are already translated:\n```python\n{python}```\n\n"
+        f"```{lang}\n{entry}\n```\n\nTranslate this {detect.NAMES[lang]} entry point to a "
+        "Python function `main()` that calls the Python definitions above."
+    )
+    main = _python(engine, system, user, ctx, _budget(count(entry)))
+    tree_ok = clean.syntax_error(main) is None and clean.defines(main, "main")
+    if not tree_ok:
+        body = "\n".join("    # " + line for line in entry.splitlines())
+        return f"def main():\n    # pied could not translate the entry point:\n{body}\n    pass\n"
+    return clean.without(main, _top_level_names(python) - {"main"})
+
+
+def _top_level_names(python: str) -> set[str]:
+    try:
+        tree = ast.parse(python)
+    except SyntaxError:
+        return set()
     return {
-        "python": python,
-        "source_language": lang,
-        "detected_confidence": confidence,
-        "detected_language": found.language,
-        "checks": checks,
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
     }
+
+
+def _program(python: str, main: str) -> str:
+    if not main:
+        return python
+    return clean.add_imports(
+        f'{python.rstrip()}\n\n\n{main.rstrip()}\n\n\nif __name__ == "__main__":\n    main()\n'
+    )
 
 
 def _execution_check(
     engine: Engine,
     source: str,
+    definitions: str,
+    entry: str,
     lang: str,
     python: str,
+    main: str,
     system: str,
     ctx: JobContext | None,
-    count: Any,
+    count: Callable[[str], int],
 ) -> dict[str, Any]:
-    if not sandbox.runnable(source, lang):
+    """Run the source and the Python; when they disagree, translate the definitions again
+    (first with the difference fed back, then sampled) and keep the first that agrees.
+    With no agreeing one, the first translation stays."""
+    if not main and not sandbox.runnable(source, lang):
         return {"status": "skipped", "reason": "the source has no entry point to run"}
     if not sandbox.available(lang):
         return {"status": "skipped", "reason": f"no {detect.NAMES[lang]} toolchain on this machine"}
+    _say(ctx, f"running the {detect.NAMES[lang]} original")
     expected = sandbox.run_source(source, lang)
     if not expected.ok:
         return {"status": "skipped", "reason": f"the source itself failed: {expected.error}"}
-    attempts = 0
-    while True:
-        got = sandbox.run_python(python)
+    first_error = ""
+    candidate = python
+    for attempt in range(RETRIES + 1):
+        if ctx is not None:
+            ctx.check()
+        # A harness made by rule follows the candidate's own function names.
+        harness_main = harness.python_main(entry, lang, candidate) if entry else None
+        got = sandbox.run_python(_program(candidate, harness_main or main))
         if got.ok and sandbox.same_output(expected.stdout, got.stdout):
-            return {"status": "passed", "retries": attempts, "python": python}
-        if attempts >= 1 or clean.syntax_error(python):
-            why = got.error or "its output differs from the original's"
-            return {"status": "failed", "reason": why, "retries": attempts, "python": python}
-        attempts += 1
-        diff = f"The original prints:\n{expected.stdout[:1500]}\nYour Python " + (
-            f"failed: {got.error}" if not got.ok else f"prints:\n{got.stdout[:1500]}"
+            _say(ctx, "checked: the Python does what the original does")
+            return {"status": "passed", "retries": attempt, "definitions": candidate}
+        why = got.error or "its output differs from the original's"
+        first_error = first_error or why
+        if attempt == RETRIES:
+            break
+        _say(
+            ctx,
+            f"the Python disagrees ({why[:80]}); translating again ({attempt + 1} of {RETRIES})",
         )
-        user = (
-            f"```{lang}\n{source}\n```\n\nYour translation:\n```python\n{python}```\n\n{diff}\n\n"
-            "Fix the Python so it prints exactly what the original prints."
-        )
-        python = clean.add_imports(
-            _python(engine, system, user, ctx, max_tokens=min(2 * count(python) + 300, 3000))
-        )
+        if attempt == 0:
+            diff = f"The original prints:\n{expected.stdout[:1500]}\nThe Python " + (
+                f"fails: {got.error}" if not got.ok else f"prints:\n{got.stdout[:1500]}"
+            )
+            user = (
+                f"```{lang}\n{definitions}\n```\n\nA translation:\n```python\n{candidate}```\n\n"
+                f"Run with this entry point:\n```python\n{main or '(none)'}```\n{diff}\n\n"
+                "Fix the translation so it does exactly what the original does."
+            )
+            answer = _python(engine, system, user, ctx, _budget(count(candidate), 300))
+        else:
+            answer = _python(
+                engine,
+                system,
+                _prompt(lang, definitions),
+                ctx,
+                _budget(count(definitions)),
+                temperature=SAMPLE_TEMPERATURE,
+                seed=attempt,
+            )
+        candidate = clean.add_imports(answer)
+        if clean.syntax_error(candidate) is not None:
+            candidate = python
+    return {"status": "failed", "reason": first_error, "retries": RETRIES, "definitions": python}

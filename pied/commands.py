@@ -203,7 +203,11 @@ def _job(method: str, params: dict[str, Any], here: bool) -> Any:
     from pied.daemon.client import call
 
     lifecycle.start()
-    return call(lifecycle.socket_path(), method, params)
+    return call(lifecycle.socket_path(), method, params, progress=_progress_to_stderr)
+
+
+def _progress_to_stderr(message: str) -> None:
+    print(f"pied: {message}", file=sys.stderr, flush=True)
 
 
 def cmd_translate(args: argparse.Namespace) -> int:

@@ -103,3 +103,30 @@ def defines(code: str, name: str) -> bool:
         and node.name == name
         for node in tree.body
     )
+
+
+def without(code: str, names: set[str]) -> str:
+    """``code`` without its top-level definitions of ``names``, its ``if __name__ ==
+    "__main__":`` blocks and its top-level calls of ``main()`` (unparsable code as is)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    drop: list[tuple[int, int]] = []
+    for node in tree.body:
+        named = (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and node.name in names
+        )
+        guard = isinstance(node, ast.If) and "__name__" in ast.unparse(node.test)
+        call = (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) == "main"
+        )
+        if named or guard or call:
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            drop.append((first, node.end_lineno or node.lineno))
+    lines = code.split("\n")
+    kept = [line for i, line in enumerate(lines, 1) if not any(a <= i <= b for a, b in drop)]
+    return "\n".join(kept).strip("\n") + "\n"

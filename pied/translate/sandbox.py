@@ -13,6 +13,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pied.translate.split import ENTRY
+
 TIMEOUT = 10.0
 MEMORY = 1 << 30
 
@@ -87,22 +89,6 @@ TOOLCHAINS: dict[str, tuple[str, list[str] | None, list[str]]] = {
     "ruby": ("main.rb", None, ["ruby", "main.rb"]),
     "csharp": ("main.cs", ["mcs", "-out:main.exe", "main.cs"], ["mono", "main.exe"]),
 }
-# A top-level statement that calls something (``main()``, ``console.log(...)``, ``test()``).
-JS_ENTRY = (
-    r"^(?!(function|const|let|var|class|if|for|while|return|export|import)\b)[A-Za-z_$][\w$.]*\s*\("
-)
-ENTRY = {
-    "cpp": r"\bint\s+main\s*\(",
-    "c": r"\bint\s+main\s*\(",
-    "java": r"static\s+void\s+main\s*\(",
-    "go": r"\bfunc\s+main\s*\(",
-    "rust": r"\bfn\s+main\s*\(",
-    "csharp": r"static\s+\w*\s*void\s+Main\s*\(",
-    "javascript": JS_ENTRY,
-    "typescript": JS_ENTRY,
-    "php": r"^\s*(echo|print)\b",
-    "ruby": r"^puts\b|^p\b",
-}
 
 
 def available(language: str) -> bool:
@@ -116,6 +102,7 @@ def available(language: str) -> bool:
 
 
 def runnable(source: str, language: str) -> bool:
+    """Whether ``source`` has an entry point to run (``translate.split.ENTRY``)."""
     pattern = ENTRY.get(language)
     return bool(pattern and re.search(pattern, source, re.MULTILINE))
 

@@ -1,10 +1,58 @@
-"""Splitting long sources at top-level function/class boundaries, in order."""
+"""Splitting sources at top-level function/class boundaries, in order, and telling a
+program's entry point (its main, its top-level test calls) from its definitions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 
 BRACES = {"cpp", "c", "csharp", "java", "javascript", "typescript", "php", "go", "rust"}
+
+# A top-level statement that calls something (``main()``, ``console.log(...)``, ``test()``).
+JS_ENTRY = (
+    r"^(?!(function|const|let|var|class|if|for|while|return|export|import)\b)[A-Za-z_$][\w$.]*\s*\("
+)
+ENTRY = {
+    "cpp": r"\bint\s+main\s*\(",
+    "c": r"\bint\s+main\s*\(",
+    "java": r"static\s+void\s+main\s*\(",
+    "go": r"\bfunc\s+main\s*\(",
+    "rust": r"\bfn\s+main\s*\(",
+    "csharp": r"static\s+\w*\s*void\s+Main\s*\(",
+    "javascript": JS_ENTRY,
+    "typescript": JS_ENTRY,
+    "php": r"^\s*(echo|print)\b",
+    "ruby": r"^puts\b|^p\b",
+}
+# What sets a program's entry point apart: its main, or (Go) its test functions.
+HARNESS = {**ENTRY, "go": r"^func\s+(main|Test\w*)\s*\("}
+# Helpers of a test harness: defined next to the entry point and named for testing.
+_HELPER = re.compile(r"(?i)^(test\w*|issame|assert\w*|check|main)$")
+_DEFINES = re.compile(
+    r"^\s*(?:(?:export|public|static|private|async)\s+)*"
+    r"(?:function\*?|const|let|var|def|func|fn|class|[\w:<>,\s\*&]+?)\s+(\w+)\s*(?:=|\()",
+    re.M,
+)
+
+
+def entry_point(source: str, language: str) -> tuple[str, str] | None:
+    """(definitions, entry point) of a program whose entry point stands apart from its
+    definitions (a ``main`` at top level, a test class, trailing test calls), else None."""
+    pattern = HARNESS.get(language)
+    if pattern is None or language not in BRACES:
+        return None
+    units = top_level_units(source, language)
+    entry = {i for i, u in enumerate(units) if re.search(pattern, u, re.M)}
+    if not entry or len(entry) == len(units):
+        return None
+    for i, unit in enumerate(units):
+        m = _DEFINES.search(unit)
+        if i not in entry and m and _HELPER.match(m.group(1)):
+            entry.add(i)
+    definitions = "\n".join(u for i, u in enumerate(units) if i not in entry)
+    if not definitions.strip():
+        return None
+    return definitions, "\n".join(units[i] for i in sorted(entry))
 
 
 def top_level_units(source: str, language: str) -> list[str]:
@@ -34,13 +82,11 @@ def top_level_units(source: str, language: str) -> list[str]:
     return units
 
 
-def _brace_delta(line: str) -> int:
-    """Net braces on a line, ignoring those in strings, chars and // comments."""
-    depth = 0
-    quote = ""
-    i = 0
-    while i < len(line):
-        ch = line[i]
+def code_chars(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of ``text`` from ``start``, outside string and char literals."""
+    i, quote = start, ""
+    while i < len(text):
+        ch = text[i]
         if quote:
             if ch == "\\":
                 i += 1
@@ -48,13 +94,18 @@ def _brace_delta(line: str) -> int:
                 quote = ""
         elif ch in "\"'`":
             quote = ch
-        elif line.startswith("//", i):
-            break
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
+        else:
+            yield i, ch
         i += 1
+
+
+def _brace_delta(line: str) -> int:
+    """Net braces on a line, ignoring those in strings, chars and // comments."""
+    depth = 0
+    for i, ch in code_chars(line):
+        if line.startswith("//", i):
+            break
+        depth += {"{": 1, "}": -1}.get(ch, 0)
     return depth
 
 

@@ -124,6 +124,12 @@ async def test_translate_command_returns_python(client):
     )
     assert result["source_language"] == "cpp"
     assert "def twice" in result["python"]
+    # The job's progress streams to the editor while it runs.
+    reports = [v for r in client.progress_reports.values() for v in r]
+    titles = [v.title for v in reports if isinstance(v, t.WorkDoneProgressBegin)]
+    messages = [v.message for v in reports if isinstance(v, t.WorkDoneProgressReport)]
+    assert "pied: translating to Python" in titles
+    assert "translating part 1 of 1" in messages
 
 
 @pytest.mark.parametrize("client", ["neovim"], indirect=True)

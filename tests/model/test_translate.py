@@ -46,7 +46,8 @@ def test_a_multi_function_program_is_translated_and_checked_by_running_both(engi
     python = result["python"]
     tree = ast.parse(python)
     names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
-    assert {"sum_of_squares", "largest"} <= names
+    assert {"sum_of_squares", "largest", "main"} <= names  # main: the entry point, apart
+    assert 'if __name__ == "__main__":' in python
     execution = result["checks"]["execution"]
     assert execution["status"] in ("passed", "failed")  # g++ is on this machine: it ran
     if execution["status"] == "passed":

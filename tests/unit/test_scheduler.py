@@ -132,3 +132,21 @@ def test_urgent_work_aborts_an_abortable_job_but_not_a_plain_one(scheduler):
     assert not backend.aborted  # only abortable jobs are interrupted
     gate.set()
     assert plain.result(5) is True
+
+
+def test_a_jobs_progress_reaches_its_listener_and_a_failing_listener_is_ignored(scheduler):
+    heard: list[str] = []
+
+    def job(ctx):
+        ctx.report("part 1 of 2")
+        ctx.report("part 2 of 2")
+        return "done"
+
+    assert scheduler.submit("t", "a", job, BACKGROUND, progress=heard.append).result(5) == "done"
+    assert heard == ["part 1 of 2", "part 2 of 2"]
+
+    def deaf(message: str) -> None:
+        raise ConnectionError("the client went away")
+
+    assert scheduler.submit("t", "b", job, BACKGROUND, progress=deaf).result(5) == "done"
+    assert scheduler.submit("t", "c", job, BACKGROUND).result(5) == "done"  # nobody listens

@@ -193,6 +193,53 @@ def test_entry_points():
     assert not sandbox.runnable("function f(a) {\n  return g(a)\n}\n", "javascript")
 
 
+def humaneval_x_programs(lang: str) -> list[tuple[str, str, str]]:
+    """(task, solution, example test) of every HumanEval-X row with an example test."""
+    with gzip.open(DATA / f"humaneval_{lang}.jsonl.gz", "rt") as f:
+        rows = [json.loads(line) for line in f]
+    return [
+        (r["task_id"], r["declaration"] + r["canonical_solution"], r["example_test"])
+        for r in rows
+        if r["example_test"].strip()
+    ]
+
+
+@pytest.mark.parametrize(
+    "lang, key", [("cpp", "cpp"), ("java", "java"), ("js", "javascript"), ("go", "go")]
+)
+def test_a_programs_entry_point_is_set_apart_from_its_definitions(lang, key):
+    """On every HumanEval-X program (solution + example test): the definitions are the
+    solution, the entry point is the test (its main, helpers like `issame`, test calls)."""
+    for task, solution, test in humaneval_x_programs(lang):
+        parts = split.entry_point(f"{solution}\n{test}", key)
+        assert parts is not None, task
+        definitions, entry = parts
+
+        def code(text: str) -> list[str]:  # preprocessor lines may sit on either side
+            return [ln for ln in text.split("\n") if ln.strip() and not ln.startswith("#")]
+
+        assert code(definitions) == code(solution), task
+        assert code(entry) == code(test), task
+
+
+def test_no_entry_point_or_nothing_else_is_not_split():
+    assert split.entry_point("int f() { return 1; }\n", "cpp") is None
+    assert split.entry_point("int main() {\n  return 0;\n}\n", "cpp") is None
+    assert split.entry_point("def f():\n    pass\n", "python") is None
+
+
+def test_without_drops_named_definitions_the_main_guard_and_main_calls():
+    code = (
+        "import math\n\n\ndef f(x):\n    return x\n\n\n@dec\ndef g():\n    pass\n\n\n"
+        "def main():\n    assert f(1) == 1\n\n\nmain()\n"
+        'if __name__ == "__main__":\n    main()\n'
+    )
+    out = clean.without(code, {"f", "g"})
+    assert "def f" not in out and "@dec" not in out and "__name__" not in out
+    assert "import math" in out and "def main():" in out and "\nmain()" not in out
+    assert clean.without("def (:\n", {"f"}) == "def (:\n"  # unparsable: as it is
+
+
 @pytest.mark.parametrize(
     "lang, source",
     [
