@@ -85,7 +85,9 @@ def run(
                         check=with_checks,
                         repair=with_checks,
                     )
-                    code = out["python"]
+                    # The HumanEval tests judge the definitions; the translated entry point
+                    # (the prompt's examples, with --examples) is left out of that run.
+                    code = clean.without(out["python"], set())
                     execution = out["checks"].get("execution", {}).get("status", "off")
                 except TranslateError:
                     code, execution = "", "error"
