@@ -8,7 +8,7 @@ import pytest
 
 from pied.translate import harness, sandbox, split
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "humaneval-x"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "humaneval-x"
 
 
 def rows(lang: str) -> list[dict]:
