@@ -12,7 +12,6 @@ translation that agrees is kept.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable
 from typing import Any
 
@@ -117,8 +116,7 @@ def translate(
             engine, source, definitions, entry, lang, python, main, system, ctx, count
         )
         python = checks["execution"].pop("definitions", python)
-        if entry:
-            main = harness.python_main(entry, lang, python) or main
+        main = _main_for(entry, lang, python, main)
     return {
         "python": _program(python, main),
         "source_language": lang,
@@ -213,19 +211,14 @@ def _main(
     if not tree_ok:
         body = "\n".join("    # " + line for line in entry.splitlines())
         return f"def main():\n    # pied could not translate the entry point:\n{body}\n    pass\n"
-    return clean.without(main, _top_level_names(python) - {"main"})
+    return clean.without(main, clean.top_level_names(python) - {"main"})
 
 
-def _top_level_names(python: str) -> set[str]:
-    try:
-        tree = ast.parse(python)
-    except SyntaxError:
-        return set()
-    return {
-        node.name
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-    }
+def _main_for(entry: str, lang: str, definitions: str, main: str) -> str:
+    """``main``, or, for an entry point the rules cover, its Python made again for these
+    ``definitions`` (another translation may name its functions differently)."""
+    by_rule = harness.python_main(entry, lang, definitions) if entry else None
+    return by_rule or main
 
 
 def _program(python: str, main: str) -> str:
@@ -264,9 +257,7 @@ def _execution_check(
     for attempt in range(RETRIES + 1):
         if ctx is not None:
             ctx.check()
-        # A harness made by rule follows the candidate's own function names.
-        harness_main = harness.python_main(entry, lang, candidate) if entry else None
-        got = sandbox.run_python(_program(candidate, harness_main or main))
+        got = sandbox.run_python(_program(candidate, _main_for(entry, lang, candidate, main)))
         if got.ok and sandbox.same_output(expected.stdout, got.stdout):
             _say(ctx, "checked: the Python does what the original does")
             return {"status": "passed", "retries": attempt, "definitions": candidate}

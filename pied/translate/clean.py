@@ -92,17 +92,22 @@ def add_imports(code: str) -> str:
     return "\n".join(sorted(set(needed))) + "\n\n" + code
 
 
-def defines(code: str, name: str) -> bool:
-    """Whether ``code`` defines a top-level function (or class) called ``name``."""
+def top_level_names(code: str) -> set[str]:
+    """The functions and classes ``code`` defines at top level (none if it does not parse)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return False
-    return any(
-        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-        and node.name == name
+        return set()
+    return {
+        node.name
         for node in tree.body
-    )
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    }
+
+
+def defines(code: str, name: str) -> bool:
+    """Whether ``code`` defines a top-level function (or class) called ``name``."""
+    return name in top_level_names(code)
 
 
 def without(code: str, names: set[str]) -> str:

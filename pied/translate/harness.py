@@ -15,6 +15,7 @@ import builtins
 import re
 from collections.abc import Callable
 
+from pied.translate import clean
 from pied.translate.split import code_chars
 
 FLOAT_SUFFIX = re.compile(r"\b(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)[fFlLdD]\b")
@@ -172,25 +173,15 @@ def _key(name: str) -> str:
     return name.replace("_", "").lower()
 
 
-def _defined(python: str) -> set[str]:
-    tree = ast.parse(python)
-    return {
-        n.name
-        for n in tree.body
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-    }
-
-
 def python_main(entry: str, language: str, python: str) -> str | None:
     """A Python ``main()`` asserting what ``entry`` asserts, calling the translated
     definitions in ``python``; None when ``entry`` is not a harness the rules cover."""
     found = assertions(entry, language)
     if not found:
         return None
-    try:
-        defined = _defined(python)
-    except SyntaxError:
-        return None
+    defined = clean.top_level_names(python)
+    if not defined:
+        return None  # nothing to call (or the definitions do not parse)
     functions = {_key(name): name for name in defined}
     m = re.search(r"(\w+)\s*=\s*new\s+Solution\s*\(\s*\)", entry)
     receiver = m.group(1) if m else None
