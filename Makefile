@@ -8,7 +8,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.pied-installed
 
-.PHONY: setup demo test lint typecheck pytest model vscode bench-backend clean
+CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pied
+# Debian packages the real-editor tests need: Chromium, ripgrep and what code-server builds with.
+EDITOR_DEBS := chromium ripgrep build-essential pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev
+
+.PHONY: setup demo test lint typecheck pytest model vscode editor-tools bench-backend clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,14 +39,23 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/python scripts/typecheck.py
 
-pytest: setup
+# code-server (VS Code 1.100 in the browser) and Chromium for tests/e2e/test_vscode.py; cached.
+editor-tools:
+	@missing=$$(for p in $(EDITOR_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	scripts/install-code-server.sh $(CACHE)/code-server
+
+pytest: setup vscode editor-tools
 	$(BIN)/pytest -q
 
 # The VS Code extension: strict type check, unit tests, a .vsix package.
 vscode:
 	cd editors/vscode && npm ci --no-audit --no-fund && npm test && npm run package
 
-test: setup lint typecheck pytest vscode
+test: setup lint typecheck vscode pytest
 
 bench-backend: setup
 	$(BIN)/pied bench backend --json bench-results/backend.json

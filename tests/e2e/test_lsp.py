@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -15,6 +17,7 @@ CODE = (
     "def count(root):\n    "
 )
 URI = "file:///tmp/pied-lsp/example.py"
+VSCODE_PACKAGE = Path(__file__).resolve().parents[2] / "editors" / "vscode" / "package.json"
 END = t.Position(line=CODE.count("\n"), character=4)
 
 
@@ -64,6 +67,23 @@ async def test_progress_while_the_model_loads(client):
     reports = [v for r in client.progress_reports.values() for v in r]
     assert isinstance(reports[0], t.WorkDoneProgressBegin)
     assert "ready" in (reports[-1].message or "")
+
+
+async def test_no_vscode_command_is_also_a_server_command(daemon):
+    """vscode-languageclient registers the advertised commands: a second owner stops the client."""
+    lsp = make_test_lsp_client()
+    await lsp.start_io(sys.executable, "-m", "pied", "lsp", env=daemon)
+    result = await lsp.initialize_session(
+        t.InitializeParams(capabilities=capabilities("visual_studio_code"))
+    )
+    await lsp.shutdown_session()
+    provider = result.capabilities.execute_command_provider
+    assert provider is not None
+    advertised = set(provider.commands)
+    package = json.loads(VSCODE_PACKAGE.read_text())
+    contributed = {c["command"] for c in package["contributes"]["commands"]}
+    assert advertised == {"pied.translateToPython", "pied.summarize", "pied.status"}
+    assert not advertised & contributed, advertised & contributed
 
 
 async def test_inline_completion_inserts_at_the_cursor(client):

@@ -137,6 +137,33 @@ def test_commands_and_health(nvim, tmp_path):
     assert "found" in report and "daemon pid" in report
 
 
+def test_pied_off_path_is_found_in_the_usual_places_or_health_says_how(nvim, tmp_path):
+    home, project = tmp_path / "home", tmp_path / "project"
+    home.mkdir()
+    project.mkdir()
+    nvim.exec_lua(
+        "vim.env.PATH = '/usr/bin:/bin'; vim.env.HOME = ...; vim.fn.chdir(select(2, ...))"
+        "; require('pied.config').options.cmd = { 'pied', 'lsp' }",
+        str(home),
+        str(project),
+    )
+    resolve = (
+        "local c, p = require('pied.config').resolve({ 'pied', 'lsp' })"
+        "; return {c or {}, p or vim.NIL}"
+    )
+    cmd, problem = nvim.exec_lua(resolve)
+    assert cmd == [] and problem.startswith("pied is not installed or not on PATH")
+    nvim.command("checkhealth pied")
+    report = "\n".join(nvim.current.buffer[:])
+    assert "pied is not installed or not on PATH" in report and "pipx install" in report
+    venv_pied = project / ".venv" / "bin" / "pied"
+    venv_pied.parent.mkdir(parents=True)
+    venv_pied.write_text("#!/bin/sh\n")
+    venv_pied.chmod(0o755)
+    cmd, problem = nvim.exec_lua(resolve)
+    assert cmd == [str(venv_pied), "lsp"] and problem is None
+
+
 def test_lsp_config_file_is_a_valid_vim_lsp_config(nvim):
     config = nvim.exec_lua(f"return dofile('{PLUGIN / 'lsp' / 'pied.lua'}')")
     assert config["cmd"] == ["pied", "lsp"]

@@ -1,8 +1,12 @@
 // The language client that runs `pied lsp` (LSP over stdio).
+import * as fs from "node:fs";
+import * as os from "node:os";
+
 import * as vscode from "vscode";
 import { LanguageClient, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 
-import { serverCommand, serverOptions } from "./settings";
+import { showResult } from "./commands";
+import { type ServerCommand, findServer, serverOptions } from "./settings";
 
 export interface ClientHooks {
   /** Called with the time each inline suggestion took. */
@@ -11,12 +15,29 @@ export interface ClientHooks {
   onWarning: (message: string) => void;
 }
 
-export function createClient(output: vscode.LogOutputChannel, hooks: ClientHooks): LanguageClient {
-  const config = vscode.workspace.getConfiguration("pied");
-  const { command, args } = serverCommand(config.get("path"));
-  const { options, warnings } = serverOptions((key) => config.get(key));
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The command that starts `pied lsp` from `pied.path`, PATH and the usual places, or why not. */
+export function locateServer(): ServerCommand | { error: string } {
+  return findServer(vscode.workspace.getConfiguration("pied").get("path"), {
+    path: process.env.PATH,
+    home: os.homedir(),
+    folders: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === "file").map((f) => f.uri.fsPath),
+    isExecutable,
+  });
+}
+
+export function createClient(command: ServerCommand, output: vscode.LogOutputChannel, hooks: ClientHooks): LanguageClient {
+  const { options, warnings } = serverOptions((key) => vscode.workspace.getConfiguration("pied").get(key));
   warnings.forEach(hooks.onWarning);
-  const server: ServerOptions = { command, args, options: { env: process.env } };
+  const server: ServerOptions = { command: command.command, args: command.args, options: { env: process.env } };
   const client: LanguageClientOptions = {
     documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
     outputChannel: output,
@@ -26,6 +47,13 @@ export function createClient(output: vscode.LogOutputChannel, hooks: ClientHooks
         const started = Date.now();
         const result = await next(document, position, context, token);
         hooks.onLatency(Date.now() - started);
+        return result;
+      },
+      // The language client owns the server's commands (pied.translateToPython, pied.summarize,
+      // pied.status); their results are shown here, whoever ran them (a code action or ours).
+      executeCommand: async (name, args, next) => {
+        const result: unknown = await next(name, args);
+        await showResult(name, result);
         return result;
       },
     },

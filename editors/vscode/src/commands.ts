@@ -1,7 +1,10 @@
-// Translate and summarize: server commands whose results open in a new editor.
+// The extension's own commands (pied.client.*) and how server command results are shown.
 import * as vscode from "vscode";
-import type { LanguageClient } from "vscode-languageclient/node";
 
+/** The server's commands, advertised in its executeCommandProvider and owned by the language client. */
+export const SERVER = { translate: "pied.translateToPython", summarize: "pied.summarize", status: "pied.status" } as const;
+
+/** Arguments of a server job on the active editor: its URI and the selection, if any. */
 function target(editor: vscode.TextEditor | undefined): unknown[] {
   if (!editor) {
     return [];
@@ -14,38 +17,32 @@ function target(editor: vscode.TextEditor | undefined): unknown[] {
   return args;
 }
 
-async function run(client: LanguageClient, command: string): Promise<unknown> {
-  return client.sendRequest("workspace/executeCommand", {
-    command,
-    arguments: target(vscode.window.activeTextEditor),
-  });
+/** Runs a server command on the active editor (its result is shown by `showResult`). */
+export async function runOnActiveEditor(command: string): Promise<unknown> {
+  return vscode.commands.executeCommand(command, ...target(vscode.window.activeTextEditor));
 }
 
-export async function translate(client: LanguageClient): Promise<void> {
-  const result = (await run(client, "pied.translateToPython")) as { python?: string } | null;
-  if (!result?.python) {
-    return;
+/** Opens what translate and summarize return: Python beside the source, a summary as a preview. */
+export async function showResult(command: string, result: unknown): Promise<void> {
+  const value = (result ?? {}) as { python?: string; summary?: string };
+  if (command === SERVER.translate && value.python) {
+    const doc = await vscode.workspace.openTextDocument({ language: "python", content: value.python });
+    await vscode.window.showTextDocument(doc, vscode.ViewColumn.Beside);
+  } else if (command === SERVER.summarize && value.summary) {
+    const doc = await vscode.workspace.openTextDocument({ language: "markdown", content: value.summary });
+    await vscode.commands.executeCommand("markdown.showPreviewToSide", doc.uri);
   }
-  const doc = await vscode.workspace.openTextDocument({ language: "python", content: result.python });
-  await vscode.window.showTextDocument(doc, vscode.ViewColumn.Beside);
 }
 
-export async function summarize(client: LanguageClient): Promise<void> {
-  const result = (await run(client, "pied.summarize")) as { summary?: string } | null;
-  if (!result?.summary) {
-    return;
-  }
-  const doc = await vscode.workspace.openTextDocument({ language: "markdown", content: result.summary });
-  await vscode.commands.executeCommand("markdown.showPreviewToSide", doc.uri);
+interface Status {
+  model: { name: string; desc: string };
+  latency_ms: { p50: number | null };
+  cache: { reuse_rate: number | null };
+  documents: number;
 }
 
-export async function showStatus(client: LanguageClient): Promise<void> {
-  const status = (await client.sendRequest("workspace/executeCommand", { command: "pied.status", arguments: [] })) as {
-    model: { name: string; desc: string };
-    latency_ms: { p50: number | null };
-    cache: { reuse_rate: number | null };
-    documents: number;
-  } | null;
+export async function showStatus(): Promise<void> {
+  const status = (await vscode.commands.executeCommand(SERVER.status)) as Status | null;
   if (status) {
     void vscode.window.showInformationMessage(
       `pied: ${status.model.name} (${status.model.desc}); ${status.documents} documents; ` +

@@ -2,29 +2,52 @@
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 
-import { createClient } from "./client";
-import { showStatus, summarize, translate } from "./commands";
-import { Latencies, formatStatus } from "./status";
+import { createClient, locateServer } from "./client";
+import { SERVER, runOnActiveEditor, showStatus } from "./commands";
+import { OPTIONS } from "./settings";
+import { Latencies, type State, formatStatus } from "./status";
+
+const OPEN_SETTINGS = "Open Settings";
 
 let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("pied", { log: true });
-  const item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
-  item.command = "pied.showStatus";
+  const item = vscode.window.createStatusBarItem("pied.status", vscode.StatusBarAlignment.Right, 100);
+  item.name = "pied";
+  item.command = "pied.client.showStatus";
   item.show();
   const latencies = new Latencies();
   let model: string | undefined;
+  let problem: string | undefined;
   const shown = new Set<string>();
-  const paint = (state: "starting" | "ready" | "error", error?: string) => {
+  const paint = (state: State, error?: string) => {
     const s = formatStatus(state, model, latencies.last, error);
     item.text = s.text;
     item.tooltip = s.tooltip;
+    item.accessibilityInformation = { label: s.tooltip };
+  };
+  const fail = (message: string) => {
+    problem = message;
+    output.error(message);
+    paint("error", message);
+    void vscode.window.showErrorMessage(message, OPEN_SETTINGS).then((choice) => {
+      if (choice === OPEN_SETTINGS) {
+        void vscode.commands.executeCommand("workbench.action.openSettings", "pied.path");
+      }
+    });
   };
 
   const start = async () => {
     paint("starting");
-    client = createClient(output, {
+    problem = undefined;
+    const command = locateServer();
+    if ("error" in command) {
+      fail(command.error);
+      return;
+    }
+    output.info(`starting ${command.command} ${command.args.join(" ")}`);
+    client = createClient(command, output, {
       onLatency: (ms) => {
         latencies.add(ms);
         paint("ready");
@@ -39,34 +62,47 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     try {
       await client.start();
       const status = (await client.sendRequest("workspace/executeCommand", {
-        command: "pied.status",
+        command: SERVER.status,
         arguments: [],
       })) as { model?: { name?: string } } | null;
       model = status?.model?.name;
       paint("ready");
     } catch (e) {
-      paint("error", e instanceof Error ? e.message : String(e));
+      fail(`pied could not start (${command.command} lsp): ${e instanceof Error ? e.message : String(e)}`);
     }
+  };
+  const stop = async () => {
+    const running = client;
+    client = undefined;
+    await running?.stop().catch(() => undefined);
+  };
+  /** A command that needs the language server: says why not when it is not running. */
+  const needsServer = (run: () => Promise<unknown>) => async () => {
+    if (!client?.isRunning()) {
+      void vscode.window.showErrorMessage(problem ?? "pied is still starting.", ...(problem ? [OPEN_SETTINGS] : []));
+      return;
+    }
+    await run();
   };
 
   context.subscriptions.push(
     output,
     item,
-    vscode.commands.registerCommand("pied.translateToPython", () => client && translate(client)),
-    vscode.commands.registerCommand("pied.summarize", () => client && summarize(client)),
-    vscode.commands.registerCommand("pied.showStatus", () => client && showStatus(client)),
-    vscode.commands.registerCommand("pied.restart", async () => {
-      await client?.stop();
+    vscode.commands.registerCommand("pied.client.translateToPython", needsServer(() => runOnActiveEditor(SERVER.translate))),
+    vscode.commands.registerCommand("pied.client.summarize", needsServer(() => runOnActiveEditor(SERVER.summarize))),
+    vscode.commands.registerCommand("pied.client.showStatus", needsServer(showStatus)),
+    vscode.commands.registerCommand("pied.client.restart", async () => {
+      await stop();
       await start();
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (e.affectsConfiguration("pied.path")) {
-        await client?.stop();
+        await stop();
         await start();
       } else if (e.affectsConfiguration("pied") && client) {
         const config = vscode.workspace.getConfiguration("pied");
         await client.sendNotification("workspace/didChangeConfiguration", {
-          settings: { pied: Object.fromEntries(["maxTokens", "timeBudgetMs", "multiline", "sampling", "temperature", "prefixTokens", "suffixTokens", "contextTokens"].map((k) => [k, config.get(k)])) },
+          settings: { pied: Object.fromEntries(OPTIONS.map((o) => [o.key, config.get(o.key)])) },
         });
       }
     }),

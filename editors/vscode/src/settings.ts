@@ -50,8 +50,55 @@ export function serverOptions(get: (key: string) => unknown): ServerOptions {
   return { options, warnings };
 }
 
-/** The command line that starts the language server. */
-export function serverCommand(path: unknown): { command: string; args: string[] } {
-  const command = typeof path === "string" && path.trim() !== "" ? path.trim() : "pied";
-  return { command, args: ["lsp"] };
+/** How the language server is started. */
+export interface ServerCommand {
+  command: string;
+  args: string[];
+}
+
+/** Where to look for `pied`: the environment the search needs (injected, so it is testable). */
+export interface Search {
+  /** The extension host's PATH (not always the PATH of the terminal that started the editor). */
+  path: string | undefined;
+  home: string | undefined;
+  /** Absolute paths of the workspace folders. */
+  folders: readonly string[];
+  /** Whether an absolute path is an executable file. */
+  isExecutable: (file: string) => boolean;
+}
+
+export const NOT_FOUND =
+  "pied is not installed or not on PATH — install it with `pipx install /path/to/pied` " +
+  "(or `make setup` in a pied checkout) or set pied.path to the pied command.";
+
+/** The places a Python tool's `pied` lands, in the order they are tried after PATH. */
+export function usualPlaces(home: string | undefined, folders: readonly string[]): string[] {
+  const places = folders.map((f) => `${f.replace(/\/+$/, "")}/.venv/bin/pied`);
+  if (home) {
+    places.push(`${home.replace(/\/+$/, "")}/.local/bin/pied`);
+  }
+  return places;
+}
+
+/**
+ * The command that starts `pied lsp`: `pied.path` when set (a name is looked up on PATH), else
+ * `pied` on PATH, else the usual places (a workspace `.venv`, pipx's `~/.local/bin`).
+ * An error message with the fix when nothing is found.
+ */
+export function findServer(setting: unknown, search: Search): ServerCommand | { error: string } {
+  const configured = typeof setting === "string" ? setting.trim() : "";
+  const dirs = (search.path ?? "").split(":").filter((d) => d !== "");
+  const onPath = (name: string) => dirs.map((d) => `${d.replace(/\/+$/, "")}/${name}`).find(search.isExecutable);
+  if (configured !== "") {
+    const found = configured.includes("/")
+      ? search.isExecutable(configured)
+        ? configured
+        : undefined
+      : onPath(configured);
+    return found === undefined
+      ? { error: `pied.path is set to "${configured}", which is not an executable file. ${NOT_FOUND}` }
+      : { command: found, args: ["lsp"] };
+  }
+  const found = onPath("pied") ?? usualPlaces(search.home, search.folders).find(search.isExecutable);
+  return found === undefined ? { error: NOT_FOUND } : { command: found, args: ["lsp"] };
 }

@@ -16,7 +16,7 @@ export function formatStatus(state: State, model?: string, latencyMs?: number, e
     return { text: "$(error) pied", tooltip: `pied: ${error ?? "not available"}` };
   }
   const latency = latencyMs === undefined ? "" : ` ${formatMs(latencyMs)}`;
-  return { text: `$(sparkle) pied${latency}`, tooltip: `pied: ${model ?? "ready"}${latency ? `, last suggestion in${latency}` : ""}` };
+  return { text: `$(sparkle) pied${latency}`, tooltip: `pied: ready${model ? `, ${model}` : ""}${latency ? `, last suggestion in${latency}` : ""}` };
 }
 
 export function formatMs(ms: number): string {

@@ -3,7 +3,8 @@ local M = {}
 
 -- The pied command line: the configured server command without its `lsp` argument.
 local function pied(...)
-  local cmd = vim.deepcopy(require('pied.config').options.cmd)
+  local config = require('pied.config')
+  local cmd = vim.deepcopy(config.resolve(config.options.cmd) or config.options.cmd)
   if cmd[#cmd] == 'lsp' then
     table.remove(cmd)
   end
@@ -12,11 +13,13 @@ end
 
 function M.check()
   vim.health.start('pied')
-  local exe = pied()[1]
-  if vim.fn.executable(exe) ~= 1 then
-    vim.health.error(('`%s` is not on PATH'):format(exe), { 'Install pied, or set `cmd` in require("pied").setup{}' })
+  local config = require('pied.config')
+  local _, problem = config.resolve(config.options.cmd)
+  if problem then
+    vim.health.error(problem, { 'Looked on PATH and in ' .. table.concat(config.usual_places(), ', ') })
     return
   end
+  local exe = pied()[1]
   vim.health.ok(('`%s` found: %s'):format(exe, vim.fn.exepath(exe)))
   if vim.fn.has('nvim-0.12') == 1 then
     vim.health.ok('ghost text through vim.lsp.inline_completion')

@@ -4,8 +4,14 @@ local M = {}
 --- Enable the language server and inline suggestions.
 ---@param opts? table see `:help pied-setup`
 function M.setup(opts)
-  local options = require('pied.config').set(opts)
-  vim.lsp.config('pied', { cmd = options.cmd, init_options = options.server })
+  local config = require('pied.config')
+  local options = config.set(opts)
+  local cmd, problem = config.resolve(options.cmd)
+  if not cmd then
+    vim.notify('pied: ' .. problem, vim.log.levels.ERROR)
+    return
+  end
+  vim.lsp.config('pied', { cmd = cmd, init_options = options.server })
   vim.lsp.enable('pied')
   vim.api.nvim_create_autocmd('LspAttach', {
     group = vim.api.nvim_create_augroup('pied.attach', { clear = true }),
