@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pied.config import Settings
 from pied.daemon.kvcache import SyncStats
-from pied.editing import indent, postprocess, stops, windows
+from pied.editing import indent, postprocess, stops, syntax, windows
 from pied.models import bytesampling, fim
 from pied.models.backend import Backend
 from pied.models.generate import Generation, generate, never
@@ -232,7 +232,16 @@ def complete(
     if gen.stop_reason != "cancelled":
         unit = indent.detect_unit(window.prefix + window.suffix)
         truncated = gen.stop_reason in ("max_tokens", "time")
-        text = postprocess.finish(gen.text, scope, window.suffix, unit, truncated=truncated)
+        joined = rules.met_suffix or gen.stop_reason == "end"
+        text = postprocess.finish(
+            gen.text, scope, window.suffix, unit, truncated=truncated, joined=joined
+        )
+        text = syntax.fit(
+            request.text[: request.offset],
+            text,
+            request.text[request.offset :],
+            syntax.language_of(request.path),
+        )
     return Completion(
         text=text,
         prompt_tokens=len(prompt.tokens),
@@ -250,4 +259,42 @@ def complete(
             "prelude": (t3 - t2) * 1000,
             "generate": (t4 - t3) * 1000,
         },
+    )
+
+
+def complete_naive(
+    model: LoadedModel, settings: Settings, request: CompletionRequest, prepare: Prepare
+) -> Completion:
+    """The baseline: the same model and windows used naively, for benchmarks.
+
+    Greedy on the plain FIM prompt, stopping only at the end/FIM tokens or the token budget;
+    the only clean-up is dropping a tail that is an exact copy of the start of the suffix.
+    """
+    t0 = time.monotonic()
+    plain = settings.replace(sampling="plain", temperature=0.0)
+    prompt = build_prompt(model, plain, request)
+    sync = prepare(prompt.tokens)
+    gen = generate(
+        model.backend,
+        n_past=len(prompt.tokens),
+        seq=sync.seq,
+        max_tokens=settings.max_tokens,
+        stop_tokens=model.fim.stops,
+    )
+    text, suffix = gen.text, prompt.window.suffix
+    for k in range(min(len(text), len(suffix)), 0, -1):
+        if text[-k:].strip() and suffix.startswith(text[-k:]):
+            text = text[:-k]
+            break
+    return Completion(
+        text=text,
+        prompt_tokens=len(prompt.tokens),
+        reused_tokens=sync.reused,
+        encoded_tokens=sync.encoded + sync.refreshed,
+        generated_tokens=len(gen.tokens),
+        latency_ms=(time.monotonic() - t0) * 1000,
+        model=model.name,
+        stop_reason=gen.stop_reason,
+        mode="naive",
+        sampling="plain",
     )

@@ -18,6 +18,7 @@ from pied.daemon.completion import (
     LoadedModel,
     build_prompt,
     complete,
+    complete_naive,
 )
 from pied.daemon.kvcache import Policy, SequenceCache
 from pied.models import fim, store
@@ -93,4 +94,15 @@ class Engine:
             request,
             lambda tokens: self.cache.sync(request.key, tokens),
             cancelled=cancelled,
+        )
+
+    def complete_naive(
+        self, request: CompletionRequest, settings: Settings | None = None
+    ) -> Completion:
+        """The naive use of the same model (the benchmarks' baseline)."""
+        return complete_naive(
+            self.model,
+            settings or self.settings,
+            request,
+            lambda tokens: self.cache.sync(request.key, tokens),
         )

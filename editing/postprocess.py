@@ -10,32 +10,52 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
+# An overlap this short that starts inside a word is a coincidence (``foo`` before ``o...``).
+COINCIDENCE = 2
+
+
 def suffix_overlap(completion: str, suffix: str) -> int:
     """Length of the longest tail of ``completion`` that the suffix starts with.
 
-    An overlap that starts inside a word of the completion does not count (``foo``
-    before ``o...`` is not a duplicated ``o``), and neither does whitespace alone.
+    Whitespace alone does not count, nor does a short tail that starts inside a word of
+    the completion (``foo`` before ``o...`` is not a duplicated ``o``); a tail that
+    covers the rest of the cursor's line always counts (``largest`` before ``st, j)``
+    written as ``largest, j)`` is the line written again).
     """
+    nl = suffix.find("\n")
+    line_rest = (suffix if nl == -1 else suffix[:nl]).rstrip()
     for k in range(min(len(completion), len(suffix)), 0, -1):
         tail = completion[-k:]
         if not suffix.startswith(tail) or not tail.strip():
             continue
         start = len(completion) - k
-        if start > 0 and _is_word_char(completion[start - 1]) and _is_word_char(tail[0]):
+        inside_word = start > 0 and _is_word_char(completion[start - 1]) and _is_word_char(tail[0])
+        if inside_word and k <= COINCIDENCE and k < len(line_rest):
             continue
         return k
     return 0
 
 
 def finish(
-    completion: str, scope: Scope, suffix: str, indent_unit: str, *, truncated: bool = False
+    completion: str,
+    scope: Scope,
+    suffix: str,
+    indent_unit: str,
+    *,
+    truncated: bool = False,
+    joined: bool = True,
 ) -> str:
     """Trailing whitespace off, no text that repeats the suffix, the file's indentation.
 
     ``truncated``: generation ran out of budget; a multi-line completion then loses its
     unfinished last line (a half statement is worse than none) and any block it opened
-    last whose body never came (``if x:``, ``{``).
+    last whose body never came (``if x:``, ``{``). ``joined``: the completion ended where
+    the model meant it to (its end token, or its text met the rest of the cursor's line);
+    where text follows the cursor and it did not, only its first line is kept. Lines
+    inserted before existing code end with a newline and that line's indentation.
     """
+    if scope.join and scope.mode is Mode.MULTI and not joined:
+        completion = completion.split("\n", 1)[0]
     if truncated and scope.mode is Mode.MULTI and "\n" in completion.strip("\n"):
         kept = completion.rstrip("\n").split("\n")[:-1]
         while len(kept) > 1 and kept[-1].rstrip().endswith((":", "{")):
@@ -56,11 +76,17 @@ def finish(
         # Nothing, or whitespace, follows on the cursor's line: trailing blanks are noise.
         lines[-1] = lines[-1].rstrip()
     text = "\n".join(lines)
-    overlap = suffix_overlap(text, suffix)
-    if overlap:
-        text = text[:-overlap]
+    above = scope.insert_before and scope.mode is Mode.MULTI
+    if above:
+        text = text.rstrip()
+    else:
+        overlap = suffix_overlap(text, suffix)
+        if overlap:
+            text = text[:-overlap]
     if not text.strip():
         return ""
     first_line_is_indent = not scope.line_prefix.strip()
     text = convert(text, indent_unit, first_line_is_indent=first_line_is_indent)
+    if above:
+        return text + "\n" + scope.line_prefix
     return text + "\n" if new_line else text

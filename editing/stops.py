@@ -2,9 +2,10 @@
 
 ``scope_at`` reads the cursor's surroundings once; ``StopRules.check`` is called with
 the text generated so far after every token and says how much of it to keep when
-generation must stop: at the end of the line in single-line mode, before a line that
-leaves the cursor's block, before a line that repeats what already follows the
-cursor, or at a run of blank lines.
+generation must stop: where the text meets what follows the cursor on its line (the
+join), at the end of the line in single-line mode, before a line that leaves the
+cursor's block, before a line that repeats what already follows the cursor, or at a
+run of blank lines.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ class Scope:
     mode: Mode
     min_indent: int  # lines indented less than this leave the cursor's block
     opener: bool  # the line before the cursor opens a block
+    # At column 0 or in the indentation of a line with code: new lines go above that line.
+    insert_before: bool = False
+    # Text follows the cursor on its line: the completion ends where it meets that text.
+    join: bool = False
+    # A fresh line between existing lines of the block: one statement (or block) goes here.
+    between: bool = False
 
 
 def choose_mode(setting: str, line_prefix: str, line_suffix: str) -> Mode:
@@ -45,7 +52,9 @@ def choose_mode(setting: str, line_prefix: str, line_suffix: str) -> Mode:
     if setting == "multi":
         return Mode.MULTI
     if line_suffix.strip():
-        return Mode.SINGLE  # text after the cursor on this line: finish the line only
+        # Lines inserted before existing code, or a span that must end at the join (the
+        # model's own end or its text meeting the line's rest; else its first line only).
+        return Mode.MULTI
     if not line_prefix.strip():
         return Mode.MULTI  # a fresh line: a statement or a block may follow
     if line_prefix.rstrip().endswith(OPENERS):
@@ -66,9 +75,57 @@ def scope_at(prefix: str, suffix: str, setting: str = "auto") -> Scope:
                 break
     mode = choose_mode(setting, line_prefix, line_suffix)
     opener = bool(line_prefix.strip()) and line_prefix.rstrip().endswith(OPENERS)
+    insert_before = not line_prefix.strip() and bool(line_suffix.strip())
+    if insert_before:
+        next_line = (line_prefix + line_suffix).rstrip()  # the line the new ones go above
     base = indent_width(line_prefix)
     min_indent = base + 1 if opener else base
-    return Scope(line_prefix, line_suffix, next_line, mode, min_indent, opener)
+    join = bool(line_suffix.strip()) and not insert_before
+    between = (
+        not line_prefix.strip()
+        and not line_suffix.strip()
+        and bool(next_line)
+        and indent_width(next_line) >= base
+    )
+    return Scope(
+        line_prefix,
+        line_suffix,
+        next_line,
+        mode,
+        min_indent,
+        opener,
+        insert_before,
+        join,
+        between,
+    )
+
+
+def bracket_depth(text: str) -> int:
+    """Opening minus closing brackets in ``text``."""
+    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+
+
+def join_point(text: str, line_prefix: str, line_suffix: str) -> int | None:
+    """Where ``text`` meets the rest of the cursor's line, if its current line has written it.
+
+    The rest of the line (``line_suffix``, stripped) must stand at the end of the text's
+    current line (only blanks after it), and the line joined there must balance its
+    brackets: in ``foo(|)``, ``bar(x)`` is not a join with ``)``, ``bar(x))`` is, at ``bar(x)``.
+    """
+    target = line_suffix.strip()
+    if not target:
+        return None
+    line_start = text.rfind("\n") + 1
+    pos = text.rfind(target, line_start)
+    if pos == -1 or text[pos + len(target) :].strip():
+        return None
+    if bracket_depth(line_prefix + text[:pos] + line_suffix) != 0:
+        return None
+    return pos
+
+
+def _same_content(line: str, scope: Scope) -> bool:
+    return line.strip() == scope.line_suffix.strip()
 
 
 def _same_line(a: str, b: str) -> bool:
@@ -85,23 +142,27 @@ class StopRules:
         self._blank_run = 0
         self._repeats = 0
         self._last_line: str | None = None
+        self.met_suffix = False  # the text reached the rest of the cursor's line
 
     def check(self, text: str, final: bool = False) -> int | None:
         """Characters of ``text`` to keep if generation must stop now, else None.
 
         With ``final`` the last, unfinished line is judged as a complete one.
         """
+        if self.scope.join:
+            joined = join_point(text, self.scope.line_prefix, self.scope.line_suffix)
+            if joined is not None:
+                self.met_suffix = True
+                return joined
         if self.scope.mode is Mode.SINGLE:
             return self._check_single(text, final)
         return self._check_multi(text, final)
 
     def _check_single(self, text: str, final: bool) -> int | None:
         scope = self.scope
-        # A completion may begin on the next line only when nothing follows the cursor
-        # on its line and the line is blank or opens a block.
-        allow_leading_newline = not scope.line_suffix.strip() and (
-            not scope.line_prefix.strip() or scope.opener
-        )
+        # A completion may begin on the next line when nothing follows the cursor on its
+        # line (the model says the line is done: its next line is the suggestion).
+        allow_leading_newline = not scope.line_suffix.strip()
         start = 0
         nl = text.find("\n")
         if nl != -1 and not text[:nl].strip():
@@ -120,11 +181,15 @@ class StopRules:
     def _check_multi(self, text: str, final: bool) -> int | None:
         lines = text.split("\n")
         complete = len(lines) if final else len(lines) - 1
+        if self.scope.insert_before and complete and _same_content(lines[0], self.scope):
+            return 0  # the model writes the existing line again: nothing to insert
         # Line 0 continues the cursor's line; rules apply from line 1 on.
         offsets = [0]
         for line in lines[:-1]:
             offsets.append(offsets[-1] + len(line) + 1)
         for i in range(max(1, self._checked_lines + 1), complete):
+            if self.scope.between and self._statement_done(lines[:i], lines[i]):
+                return offsets[i] - 1  # one statement between existing lines
             keep = self._judge_line(lines[i], offsets[i])
             if keep is not None:
                 return keep
@@ -132,6 +197,20 @@ class StopRules:
             if i >= MAX_LINES:
                 return offsets[i] + len(lines[i])
         return len(text) if final else None
+
+    def _statement_done(self, before: list[str], line: str) -> bool:
+        """The lines ``before`` form a whole statement and ``line`` starts the next one."""
+        if not "".join(before).strip() or not line.strip():
+            return False
+        last = before[-1].rstrip()
+        first = next(b for b in before if b.strip())
+        # Line 0 continues the cursor's line, whose indentation is in the prefix.
+        base = indent_width(self.scope.line_prefix + first if first is before[0] else first)
+        return (
+            bracket_depth("\n".join(before)) <= 0
+            and not last.endswith((*OPENERS, ",", "\\"))
+            and indent_width(line) <= base
+        )
 
     def _judge_line(self, line: str, start: int) -> int | None:
         """None to accept line ``line`` (starting at ``start``), else the length to keep."""

@@ -111,11 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
     bp.add_argument("--near", type=int, default=0, help="edit only the last N lines (0: anywhere)")
     bp.add_argument("--json", help="write the report here too")
     bp.set_defaults(func=bench_cli.cmd_bench_pie)
-    bf = bsub.add_parser("fim", help="fill-in-the-middle quality: plain, healing, bytes")
-    bf.add_argument("--data", help="human-eval-infilling .jsonl(.gz)")
-    bf.add_argument("--mode", default="plain,healing,bytes", help="comma-separated modes")
-    bf.add_argument("--split", choices=("boundary", "midtoken", "stdlib"), default="boundary")
-    bf.add_argument("--limit", type=int, default=100)
+    bf = bsub.add_parser("fim", help="fill-in-the-middle quality against the naive model")
+    bf.add_argument(
+        "--data", help="human-eval-infilling .jsonl(.gz); for realcode, the humaneval-x folder"
+    )
+    bf.add_argument(
+        "--mode",
+        default="auto,naive",
+        help="comma-separated: auto, plain, healing, bytes, naive (the baseline)",
+    )
+    bf.add_argument(
+        "--split", choices=("boundary", "midtoken", "stdlib", "realcode"), default="boundary"
+    )
+    bf.add_argument(
+        "--limit",
+        type=int,
+        default=100,
+        help="problems (realcode: Python cases per shape; half per other language)",
+    )
+    bf.add_argument("--examples", help="write each case's middle and completions here (JSONL)")
     bf.add_argument("--seed", type=int, default=0)
     bf.add_argument("--model", help="a catalog model name or a GGUF path")
     bf.add_argument("--multiline", choices=config.MODES)

@@ -40,7 +40,7 @@ class Settings:
     """Tokens of text after the cursor that go into a completion prompt."""
     context_tokens: int = 1024
     """Tokens of other files shown to the model before the current one."""
-    max_tokens: int = 96
+    max_tokens: int = 256
     """Most tokens one completion may generate."""
     time_budget_ms: int = 4000
     """Most time one completion may spend generating, in milliseconds."""

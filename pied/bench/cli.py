@@ -56,6 +56,7 @@ def cmd_bench_fim(args: argparse.Namespace) -> int:
         limit=args.limit,
         seed=args.seed,
         progress=lambda line: print(line, file=sys.stderr),
+        examples=Path(args.examples) if args.examples else None,
     )
     return _write_report(report, args.json)
 

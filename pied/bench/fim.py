@@ -10,7 +10,15 @@ joined program parses. Splits:
 - ``midtoken``: the split moved inside the first word of the middle, as when a user
   asks for a completion in the middle of typing an identifier (tests still apply);
 - ``stdlib``: cursors inside identifiers of real standard-library code, the middle
-  being the rest of the line (exact match and parse of the joined file).
+  being the rest of the line (exact match and parse of the joined file);
+- ``realcode``: the cursor shapes of ``pied.bench.fimsuite`` (mid-word, inside a line,
+  fresh lines, lines inserted before code, block bodies, random spans) in Python, C++,
+  Java, JavaScript and Go code nobody here wrote; reported per shape.
+
+``naive`` is the baseline every mode stands next to: the same model greedy on the plain
+FIM prompt, stopped only by its end tokens or the token budget, with an exact copy of the
+suffix's start trimmed. Each case's file is encoded once before it is timed; the modes then
+run one after the other on it (sharing its KV cache).
 """
 
 from __future__ import annotations
@@ -28,13 +36,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pied.bench import fimsuite
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
-from pied.bench.metrics import mean, percentile
+from pied.bench.metrics import edit_similarity, mean, percentile
 from pied.config import Settings
 from pied.daemon.completion import CompletionRequest
 from pied.daemon.engine import Engine, load_backend
+from pied.editing import syntax
 
-MODES = ("plain", "healing", "bytes", "auto")
+MODES = ("plain", "healing", "bytes", "auto", "naive")
+SPLITS = ("boundary", "midtoken", "stdlib", "realcode")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 
 
@@ -46,6 +57,8 @@ class Problem:
     middle: str
     test: str = ""
     entry_point: str = ""
+    language: str = "python"
+    group: str = ""  # the cursor shape, for the real-code suite
 
 
 def load_problems(path: Path) -> list[Problem]:
@@ -145,49 +158,79 @@ def run_tests(program: str, timeout: float = 10.0) -> bool:
     return proc.returncode == 0
 
 
-def _parses(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
-def evaluate(
-    engine: Engine,
-    problems: list[Problem],
-    mode: str,
-    settings: Settings,
-    progress: Callable[[str], None] | None,
-) -> dict[str, Any]:
-    rows: list[dict[str, float]] = []
-    s = settings.replace(sampling=mode)
-    for i, pr in enumerate(problems):
-        text = pr.prefix + pr.suffix
-        out = engine.complete(
-            CompletionRequest(text, len(pr.prefix), path="solution.py", key="fim"), s
-        )
-        joined = pr.prefix + out.text + pr.suffix
-        row = {
-            "exact": float(out.text.rstrip() == pr.middle.rstrip()),
-            "parse": float(_parses(joined)),
-            "ms": out.latency_ms,
-        }
-        if pr.test:
-            row["pass"] = float(run_tests(f"{joined}\n\n{pr.test}\n\ncheck({pr.entry_point})\n"))
-        rows.append(row)
-        if progress and (i + 1) % 10 == 0:
-            progress(f"{mode}: {i + 1}/{len(problems)}")
+def _summary(rows: list[dict[str, float]]) -> dict[str, Any]:
     ms = [r["ms"] for r in rows]
     result = {
         "exact_match": round(100 * mean([r["exact"] for r in rows]), 2),
+        "edit_similarity": round(mean([r["es"] for r in rows]), 2),
         "parse_ok": round(100 * mean([r["parse"] for r in rows]), 2),
+        "empty": round(100 * mean([r["empty"] for r in rows]), 2),
         "latency_ms_p50": round(percentile(ms, 50), 1),
         "latency_ms_p90": round(percentile(ms, 90), 1),
         "n": len(rows),
     }
     if rows and "pass" in rows[0]:
         result["pass_at_1"] = round(100 * mean([r["pass"] for r in rows]), 2)
+    return result
+
+
+def evaluate(
+    engine: Engine,
+    problems: list[Problem],
+    modes: list[str],
+    settings: Settings,
+    progress: Callable[[str], None] | None,
+    examples: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Each problem completed in each mode in turn; metrics per mode (and per group)."""
+    rows: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
+    groups: dict[str, dict[str, list[dict[str, float]]]] = {}
+    for i, pr in enumerate(problems):
+        text = pr.prefix + pr.suffix
+        path = fimsuite.FILE_NAMES.get(pr.language, "solution.py")
+        request = CompletionRequest(text, len(pr.prefix), path=path, key="fim")
+        # The file is read before it is timed (as in an editor, where PIE keeps it encoded),
+        # so no mode pays the first encode for the others.
+        engine.warm(request)
+        for mode in modes:
+            if mode == "naive":
+                out = engine.complete_naive(request, settings)
+            else:
+                out = engine.complete(request, settings.replace(sampling=mode))
+            joined = pr.prefix + out.text + pr.suffix
+            row = {
+                "exact": float(out.text.rstrip() == pr.middle.rstrip()),
+                "es": edit_similarity(out.text.rstrip(), pr.middle.rstrip()),
+                "parse": float(bool(syntax.parses(joined, pr.language))),
+                "empty": float(not out.text.strip()),
+                "ms": out.latency_ms,
+            }
+            if pr.test:
+                test = f"{joined}\n\n{pr.test}\n\ncheck({pr.entry_point})\n"
+                row["pass"] = float(run_tests(test))
+            rows[mode].append(row)
+            if pr.group:
+                groups.setdefault(pr.group, {m: [] for m in modes})[mode].append(row)
+            if examples is not None and len(examples) < 400:
+                examples.append(
+                    {
+                        "task": pr.task_id,
+                        "group": pr.group,
+                        "mode": mode,
+                        "middle": pr.middle,
+                        "completion": out.text,
+                        "exact": row["exact"],
+                        "parse": row["parse"],
+                    }
+                )
+        if progress and (i + 1) % 10 == 0:
+            progress(f"{i + 1}/{len(problems)}")
+    result: dict[str, Any] = {m: _summary(r) for m, r in rows.items()}
+    if groups:
+        result = {
+            "all": result,
+            "by_split": {g: {m: _summary(r) for m, r in by.items()} for g, by in groups.items()},
+        }
     return result
 
 
@@ -200,10 +243,13 @@ def run(
     limit: int,
     seed: int,
     progress: Callable[[str], None] | None = None,
+    examples: Path | None = None,
 ) -> dict[str, Any]:
     rng = random.Random(seed)
     if split == "stdlib":
         problems = stdlib_problems(limit, rng)
+    elif split == "realcode":
+        problems = realcode_problems(data, limit, seed)
     else:
         if data is None:
             raise ValueError("--data is needed for the boundary and midtoken splits")
@@ -227,11 +273,27 @@ def run(
             "seed": seed,
         },
         "machine": machine(),
-        "modes": {},
     }
-    for mode in modes:
-        report["modes"][mode] = evaluate(engine, problems, mode, settings, progress)
+    shown: list[dict[str, Any]] | None = [] if examples else None
+    report["modes"] = evaluate(engine, problems, modes, settings, progress, shown)
+    if examples and shown is not None:
+        examples.parent.mkdir(parents=True, exist_ok=True)
+        examples.write_text("".join(json.dumps(e) + "\n" for e in shown))
     return report
+
+
+def realcode_problems(data: Path | None, per_split: int, seed: int) -> list[Problem]:
+    """The real-code suite: ``per_split`` Python cases per shape, half that per other language."""
+    shared = data or Path("../shared/data/humaneval-x")
+    per_language = {
+        lang: per_split if lang == "python" else max(1, per_split // 2)
+        for lang in fimsuite.LANGUAGES
+    }
+    cases = fimsuite.build(shared, per_language, fimsuite.SPLITS, seed)
+    return [
+        Problem(c.task_id, c.prefix, c.suffix, c.middle, language=c.language, group=c.split)
+        for c in cases
+    ]
 
 
 def parse_modes(spec: str) -> list[str]:

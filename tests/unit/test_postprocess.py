@@ -10,7 +10,7 @@ def test_overlap_with_the_text_after_the_cursor_is_removed():
 
 
 def test_overlap_does_not_cut_inside_a_word():
-    assert suffix_overlap("foo", "o + 1") == 0
+    assert suffix_overlap("foo", "oo + 1") == 0
     assert suffix_overlap("x + y", "y") == 1  # a whole word repeated is a duplicate
     assert suffix_overlap("abc ", " d") == 0  # whitespace alone is no overlap
 
@@ -60,3 +60,28 @@ def test_a_truncated_multi_line_completion_loses_its_unfinished_line():
     # A block opened last whose body never came goes too: the rest must still parse.
     opened = "y = g(x)\n    if y:\n        for z in y:\n            h("
     assert finish(opened, scope, "\n", "    ", truncated=True) == "y = g(x)"
+
+
+# --- the joins ------------------------------------------------------------------------------
+
+
+def test_an_overlap_that_covers_the_rest_of_the_line_counts_even_inside_a_word():
+    # `largest = max(large|st, j)`: the model wrote the line's rest, glued to its word.
+    assert suffix_overlap("est, j)", "st, j)\n    return x") == 6
+    scope = scope_at("    largest = max(larg", "st, j)\n")
+    assert finish("est, j)", scope, "st, j)\n", "    ") == "e"
+    assert suffix_overlap("grand_total", "total + 1\n") == 5  # 5 > a coincidence
+    assert suffix_overlap("fo", "o\n") == 1  # the rest of the line
+
+
+def test_a_join_that_never_met_the_line_keeps_its_first_line():
+    scope = scope_at("x = foo(", ")\n")
+    assert finish("a, b\ny = 2", scope, ")\n", "    ", joined=False) == "a, b"
+    assert finish("a,\n    b", scope, ")\n", "    ", joined=True) == "a,\n    b"
+
+
+def test_lines_inserted_before_code_end_with_its_indentation():
+    scope = scope_at("def f():\n    ", "return x\n")
+    assert finish("y = 2\n    x = y  \n", scope, "return x\n", "    ") == "y = 2\n    x = y\n    "
+    scope = scope_at("import os\n", "def f():\n")
+    assert finish("import sys\n\n", scope, "def f():\n", "    ") == "import sys\n"

@@ -13,7 +13,8 @@ def run(rules: StopRules, text: str) -> str:
 
 def test_mode_auto_from_the_cursor_line():
     assert choose_mode("auto", "    ", "") is Mode.MULTI
-    assert choose_mode("auto", "x = foo(", ")") is Mode.SINGLE
+    assert choose_mode("auto", "x = foo(", ")") is Mode.MULTI  # ends at the join
+    assert choose_mode("auto", "    ", "return x") is Mode.MULTI  # lines above the code
     assert choose_mode("auto", "    total = ", "") is Mode.SINGLE
     assert choose_mode("auto", "def f(x):", "") is Mode.MULTI
     assert choose_mode("auto", "if (x) {", "") is Mode.MULTI
@@ -36,7 +37,7 @@ def test_single_line_stops_at_the_end_of_the_line():
 
 
 def test_single_line_gives_nothing_when_the_model_ends_the_line_at_once():
-    rules = StopRules(scope_at("x = foo(", ")"))
+    rules = StopRules(scope_at("x = foo(", ")", "single"))
     assert run(rules, "\n    y = 2\n") == ""
 
 
@@ -100,5 +101,65 @@ def test_a_closing_line_at_another_depth_is_not_the_suffix_line():
 
 
 def test_a_line_inserted_at_the_start_of_a_code_line_keeps_its_newline():
-    rules = StopRules(scope_at("    if x:\n", "        return y\n"))
+    rules = StopRules(scope_at("    if x:\n", "        return y\n", "single"))
     assert run(rules, "        y = 1\n        z = 2\n") == "        y = 1\n"
+
+
+# --- the joins (issue: what pied inserts where the cursor is not at a fresh line) ---------
+
+
+def test_the_completion_ends_where_its_text_meets_the_rest_of_the_line():
+    scope = scope_at("    largest = max(large", "st, j)\n    return largest\n")
+    assert scope.join and scope.mode is Mode.MULTI
+    rules = StopRules(scope)
+    assert run(rules, "st, j)\n    return largest\n") == ""
+    assert rules.met_suffix
+    rules = StopRules(scope_at("x = foo(", "), y\n"))
+    assert run(rules, "a, b), y\nz = 3\n") == "a, b"
+
+
+def test_a_join_balances_the_line_brackets():
+    rules = StopRules(scope_at("x = foo(", ")\n"))
+    assert run(rules, "bar(x))\n") == "bar(x)"  # not "bar(x": its own "(" is open
+    rules = StopRules(scope_at("x = foo(bar(", ")\n"))
+    assert run(rules, "y))\n") == "y)"  # it closes the bracket the suffix does not
+
+
+def test_a_join_may_span_lines():
+    rules = StopRules(scope_at("    x = call(", "c)\n"))
+    assert run(rules, "a,\n        b, c)\n") == "a,\n        b, "
+
+
+def test_lines_go_above_code_at_column_0_and_in_its_indentation():
+    scope = scope_at("def f():\n    ", "return x\n")
+    assert scope.insert_before and scope.mode is Mode.MULTI
+    assert scope.next_line == "    return x"
+    rules = StopRules(scope)
+    assert run(rules, "y = 2\n    x = y * 2\n    return x\n") == "y = 2\n    x = y * 2"
+    rules = StopRules(scope_at("import os\n", "def f():\n    pass\n"))
+    assert run(rules, "import sys\ndef f():\n") == "import sys"
+
+
+def test_writing_the_existing_line_again_inserts_nothing():
+    rules = StopRules(scope_at("def f():\n    ", "return x\n"))
+    assert run(rules, "return x\n") == ""
+
+
+def test_the_next_line_is_the_suggestion_when_the_model_ends_a_full_line():
+    rules = StopRules(scope_at("    total = compute()", "\n    return total\n", "single"))
+    assert run(rules, "\n    log(total)\n") == "\n    log(total)"
+
+
+def test_a_fresh_line_between_existing_lines_gets_one_statement():
+    scope = scope_at("def f(x):\n    y = 1\n    ", "\n    return y\n")
+    assert scope.between
+    rules = StopRules(scope)
+    assert run(rules, "z = y + 1\n    w = z * 2\n    return y\n") == "z = y + 1"
+    rules = StopRules(scope)  # a block is one statement, with its body
+    text = "if x:\n        y = 2\n    z = 3\n"
+    assert run(rules, text) == "if x:\n        y = 2"
+    rules = StopRules(scope_at("int f() {\n    int y = 1;\n    ", "\n    return y;\n}\n"))
+    text = "for (int i = 0; i < 3; i++) {\n        y += i;\n    }\n    y *= 2;\n"
+    assert run(rules, text) == "for (int i = 0; i < 3; i++) {\n        y += i;\n    }"
+    rules = StopRules(scope_at("x = [\n", "\n"))  # not between lines: the whole text goes
+    assert run(rules, "    1,\n    2,\n]\n") == "    1,\n    2,\n]\n"
