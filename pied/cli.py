@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--model", help="the model whose tokenizer counts tokens")
     enc.set_defaults(func=commands.cmd_encode_sheet)
 
+    doc = sub.add_parser("doctor", help="what is installed, where, and what is missing")
+    doc.set_defaults(func=commands.cmd_doctor)
+
     lsp = sub.add_parser("lsp", help="the language server on stdio (starts the daemon if needed)")
     lsp.set_defaults(func=commands.cmd_lsp)
 

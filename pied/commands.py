@@ -231,6 +231,14 @@ def cmd_translate(args: argparse.Namespace) -> int:
 # --- pied daemon --------------------------------------------------------------------------------
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from pied import doctor
+
+    found = doctor.checks()
+    print(doctor.render(found))
+    return 1 if any(c.state == "missing" and c.what == "model" for c in found) else 0
+
+
 def cmd_daemon(args: argparse.Namespace) -> int:
     from pied.daemon import lifecycle
     from pied.daemon.client import call

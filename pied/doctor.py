@@ -1,0 +1,103 @@
+"""``pied doctor``: what is installed, where, and what is missing, on one screen."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from pied import __version__, config, paths
+
+
+@dataclass(frozen=True)
+class Check:
+    state: str  # ok | missing | info
+    what: str
+    detail: str
+    fix: str = ""
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def checks() -> list[Check]:
+    """Every fact, in the order a user needs them (no model is loaded)."""
+    from pied.daemon import lifecycle
+    from pied.models import store
+    from pied.models.errors import ModelError
+
+    out = [
+        Check("ok", "pied", f"{__version__} in {Path(__file__).resolve().parent}"),
+        Check("ok", "python", f"{sys.version.split()[0]} at {sys.executable}"),
+    ]
+    on_path = shutil.which("pied")
+    out.append(
+        Check("ok", "pied on PATH", on_path)
+        if on_path
+        else Check(
+            "missing",
+            "pied on PATH",
+            "editors start `pied lsp` from PATH",
+            "pipx install /path/to/pied, or set pied.path (VS Code) / cmd (Neovim)",
+        )
+    )
+    llama = _version("llama-cpp-python")
+    out.append(
+        Check("ok", "llama.cpp", f"llama-cpp-python {llama}")
+        if llama
+        else Check(
+            "missing", "llama.cpp", "llama-cpp-python", "pip install llama-cpp-python==0.3.36"
+        )
+    )
+    settings = config.load()
+    cfg = paths.config_file()
+    out.append(Check("ok", "config", str(cfg) if cfg.exists() else f"defaults ({cfg} absent)"))
+    try:
+        model = store.resolve(settings.model, paths.models_dir())
+        out.append(Check("ok", "model", f"{settings.model}: {model}"))
+    except ModelError as e:
+        out.append(Check("missing", "model", str(e), f"pied model install {settings.model}"))
+    for m in store.list_installed(paths.models_dir()):
+        out.append(Check("info", "installed model", f"{m.name}: {m.path} ({m.size >> 20} MiB)"))
+    pid = lifecycle.running_pid()
+    out.append(
+        Check("info", "daemon", f"running, pid {pid}, socket {lifecycle.socket_path()}")
+        if pid
+        else Check("info", "daemon", "not running (it starts on first use)")
+    )
+    out.append(Check("info", "daemon log", str(lifecycle.log_path())))
+    parsers = [n for n in ("c", "cpp", "java", "javascript", "go") if _grammar(n)]
+    out.append(
+        Check("ok" if parsers else "missing", "parse checks", "python, " + ", ".join(parsers))
+    )
+    tools = {"g++": "C/C++", "javac": "Java", "node": "JavaScript", "go": "Go", "rustc": "Rust"}
+    found = [f"{lang} ({t})" for t, lang in tools.items() if shutil.which(t)]
+    absent = [lang for t, lang in tools.items() if not shutil.which(t)]
+    detail = ", ".join(found) or "none"
+    if absent:
+        detail += f"; not found: {', '.join(absent)}"
+    out.append(Check("info", "translate --check", detail))
+    nvim = shutil.which("nvim")
+    out.append(Check("info", "neovim", nvim or "not on PATH"))
+    return out
+
+
+def _grammar(name: str) -> bool:
+    return importlib.util.find_spec(f"tree_sitter_{name}") is not None
+
+
+def render(found: list[Check]) -> str:
+    marks = {"ok": "ok", "missing": "MISSING", "info": "-"}
+    lines = []
+    for c in found:
+        lines.append(f"{marks[c.state]:8} {c.what:18} {c.detail}")
+        if c.fix:
+            lines.append(f"{'':8} {'':18} fix: {c.fix}")
+    return "\n".join(lines)
