@@ -92,6 +92,12 @@ class Server:
         while True:
             await asyncio.sleep(1.0)
             self.service.idle()
+            left = self.service.exits_in(len(self.connections))
+            if left is not None and left <= 0:
+                minutes = self.service.settings.keep_alive_minutes
+                log.info("no client for %g minutes: exiting (the next request starts it)", minutes)
+                self.stop()
+                return
 
     async def _client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, tcp: bool

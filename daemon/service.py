@@ -335,6 +335,19 @@ class Service:
     def _touch(self) -> None:
         self._last_activity = time.monotonic()
 
+    def exits_in(self, clients: int) -> float | None:
+        """Seconds until the daemon should exit unattended, or None while it is needed.
+
+        It is needed while a client is connected, work is queued, or ``keep_alive_minutes``
+        is 0; else the countdown runs from the last request or the last client leaving.
+        """
+        minutes = self.settings.keep_alive_minutes
+        if clients:
+            self._touch()  # the countdown starts when the last client leaves
+        if minutes <= 0 or clients or self.scheduler.queued():
+            return None
+        return minutes * 60 - (time.monotonic() - self._last_activity)
+
     # --- status -------------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
@@ -355,6 +368,8 @@ class Service:
             "documents": len(self.documents),
             "cached_documents": len(cache.documents()),
             "queue": self.scheduler.queued(),
+            "keep_alive_minutes": self.settings.keep_alive_minutes,
+            "idle_s": round(time.monotonic() - self._last_activity, 1),
             "completions": self.stats.completions,
             "cancelled": self.scheduler.cancelled,
             "latency_ms": {

@@ -275,6 +275,15 @@ def _print_status(s: dict[str, Any]) -> None:
     mem = s["memory"]
     print(f"memory     {mem['rss_mib']} MiB resident, {mem['saved_kv_mib']} MiB saved KV")
     print(f"documents  {s['documents']} open, {s['cached_documents']} in the KV cache")
+    keep = s.get("keep_alive_minutes", 0)
+    if keep:
+        left = max(0.0, keep * 60 - s.get("idle_s", 0.0))
+        print(
+            f"keep-alive exits {keep:g} min after the last client leaves: "
+            f"in {int(left // 60)}:{int(left % 60):02d} if none comes"
+        )
+    else:
+        print("keep-alive stays until stopped (keep_alive_minutes = 0)")
     print(
         f"queue      {len(s['queue'])} waiting; {s['completions']} done, {s['cancelled']} cancelled"
     )

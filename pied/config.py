@@ -56,6 +56,8 @@ class Settings:
     """Follow edits in the KV cache by PIE; false re-encodes from the first changed token."""
     documents: int = 6
     """Documents whose KV cache stays resident (others are saved and restored)."""
+    keep_alive_minutes: float = 30.0
+    """Minutes the daemon stays with no client and no request before it exits; 0 = forever."""
 
     def replace(self, **changes: Any) -> Settings:
         return load_dict(changes, base=self, source="overrides")
@@ -77,6 +79,7 @@ REQUEST_SETTINGS = (
 _CHOICES: dict[str, tuple[str, ...]] = {"multiline": MODES, "sampling": SAMPLING}
 _POSITIVE = {"n_ctx", "max_tokens", "time_budget_ms"}
 _NON_NEGATIVE = {"threads", "prefix_tokens", "suffix_tokens", "context_tokens"}
+_NON_NEGATIVE.add("keep_alive_minutes")
 _POSITIVE.add("documents")
 
 

@@ -291,3 +291,31 @@ def test_tcp_only_on_loopback_and_only_with_the_token(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_an_unattended_daemon_exits_and_the_next_request_starts_it(tmp_path):
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    config = tmp_path / "config" / "pied"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text("keep_alive_minutes = 0.05\n")  # 3 seconds
+    env = {
+        **os.environ,
+        "XDG_RUNTIME_DIR": str(runtime),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    try:
+        assert pied("daemon", "start", env=env).returncode == 0
+        status = pied("daemon", "status", env=env).stdout
+        assert "keep-alive exits 0.05 min after the last client leaves" in status
+        deadline = time.monotonic() + 120
+        while pied("daemon", "status", env=env).returncode != 3:  # 3: none running
+            assert time.monotonic() < deadline, "the daemon did not exit"
+            time.sleep(1)
+        log = (tmp_path / "state" / "pied" / "daemon.log").read_text()
+        assert "no client for 0.05 minutes: exiting" in log
+        proc = pied("complete", "samples/stats.py:24:5", "--json", env=env)
+        assert proc.returncode == 0, proc.stderr  # started again on demand
+    finally:
+        pied("daemon", "stop", env=env, timeout=60)
