@@ -54,6 +54,7 @@ class Server:
         self._ids = itertools.count(1)
         self._stop = asyncio.Event()
         self.connections: dict[int, Connection] = {}
+        self._client_tasks: set[asyncio.Task[None]] = set()
 
     async def serve(self, socket_path: Path, tcp_port: int | None = None) -> None:
         socket_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -83,6 +84,11 @@ class Server:
                 s.close()
             for c in list(self.connections.values()):
                 c.writer.close()
+            # Let the client handlers end before the loop closes (no "Task was destroyed").
+            tasks = list(self._client_tasks)
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             socket_path.unlink(missing_ok=True)
 
     def stop(self) -> None:
@@ -104,6 +110,9 @@ class Server:
     ) -> None:
         conn = Connection(next(self._ids), writer, needs_token=tcp)
         self.connections[conn.id] = conn
+        task = asyncio.current_task()
+        if task is not None:
+            self._client_tasks.add(task)
         frames = p.FrameReader()
         try:
             while data := await reader.read(1 << 16):
@@ -121,6 +130,8 @@ class Server:
             self.service.disconnect(conn.id)
             del self.connections[conn.id]
             writer.close()
+            if task is not None:
+                self._client_tasks.discard(task)
 
     def _handle(self, conn: Connection, body: bytes) -> None:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,9 +27,22 @@ log = logging.getLogger("pied.llama")
 _LOG_LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
 
 
+# What llama.cpp says when pied aborts a decode on purpose (a keystroke superseded it):
+# ggml's status 1 is GGML_STATUS_ABORTED, llama_decode's 2 is "aborted". Not errors.
+_ABORTED = re.compile(r"(failed with error 1|compute status: 1)$")
+_ABORTED_DECODE = re.compile(r"failed to decode, ret = 2$")
+_TRACE = 5  # below DEBUG: the two lines llama.cpp prints before the one kept at DEBUG
+
+
 def _forward_log(level: int, text: bytes, _data: ctypes.c_void_p) -> None:
     message = text.decode("utf-8", "replace").rstrip()
-    if message:
+    if not message:
+        return
+    if _ABORTED.search(message):
+        log.log(_TRACE, "%s", message)
+    elif _ABORTED_DECODE.search(message):
+        log.debug("decode aborted on request (superseded by more urgent work)")
+    else:
         log.log(_LOG_LEVELS.get(level, logging.DEBUG), "%s", message)
 
 

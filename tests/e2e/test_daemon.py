@@ -317,5 +317,11 @@ def test_an_unattended_daemon_exits_and_the_next_request_starts_it(tmp_path):
         assert "no client for 0.05 minutes: exiting" in log
         proc = pied("complete", "samples/stats.py:24:5", "--json", env=env)
         assert proc.returncode == 0, proc.stderr  # started again on demand
+        editor = Raw(env)  # a client still connected when the daemon is stopped
+        assert editor.hello().error is None
+        assert pied("daemon", "stop", env=env, timeout=60).returncode == 0
+        editor.close()
+        log = (tmp_path / "state" / "pied" / "daemon.log").read_text()
+        assert "Task was destroyed" not in log and " ERROR " not in log, log
     finally:
         pied("daemon", "stop", env=env, timeout=60)

@@ -185,3 +185,31 @@ async def test_bad_configuration_is_reported_and_defaults_stay(client):
     result = await inline(client)
     assert result.items  # still completing with the previous settings
     assert any("multiline" in m.message for m in client.messages)
+
+
+@pytest.mark.parametrize("client", ["neovim"], indirect=True)
+async def test_a_typing_session_leaves_no_error_in_the_daemon_log(client, daemon):
+    log = Path(daemon["XDG_STATE_HOME"]) / "pied" / "daemon.log"
+    start = log.stat().st_size
+    line, col = END.line, END.character
+    for i, ch in enumerate("total = len(os.listdir(root))"):
+        client.text_document_did_change(
+            t.DidChangeTextDocumentParams(
+                text_document=t.VersionedTextDocumentIdentifier(version=2 + i, uri=URI),
+                content_changes=[
+                    t.TextDocumentContentChangePartial(
+                        range=t.Range(t.Position(line, col), t.Position(line, col)), text=ch
+                    )
+                ],
+            )
+        )
+        col += 1
+        request = asyncio.ensure_future(inline(client, t.Position(line, col)))
+        await asyncio.sleep(0.05)  # the next keystroke supersedes it mid-decode
+        if i % 6 == 5:
+            await request  # now and then, a suggestion is awaited
+    await inline(client, t.Position(line, col))
+    with log.open() as f:
+        f.seek(start)
+        written = f.read()
+    assert " ERROR " not in written and "Traceback" not in written, written
