@@ -185,7 +185,7 @@ def complete(
     t1 = time.monotonic()
     sync = prepare(prompt.tokens)
     t2 = time.monotonic()
-    rules = stops.StopRules(scope)
+    rules = stops.StopRules(scope, settings.multiline)
     sampler = Sampler(settings.temperature, settings.top_p)
     rng = sampler.rng()
     deadline = time.monotonic() + settings.time_budget_ms / 1000
@@ -234,7 +234,7 @@ def complete(
         truncated = gen.stop_reason in ("max_tokens", "time")
         joined = rules.met_suffix or gen.stop_reason == "end"
         text = postprocess.finish(
-            gen.text, scope, window.suffix, unit, truncated=truncated, joined=joined
+            gen.text, rules.scope, window.suffix, unit, truncated=truncated, joined=joined
         )
         text = syntax.fit(
             request.text[: request.offset],

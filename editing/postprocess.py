@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pied.editing.indent import convert
-from pied.editing.stops import Mode, Scope
+from pied.editing.indent import convert, indent_width, leading_ws, width
+from pied.editing.stops import BLOCK_OPENERS, Mode, Scope
 
 
 def _is_word_char(ch: str) -> bool:
@@ -36,6 +36,32 @@ def suffix_overlap(completion: str, suffix: str) -> int:
     return 0
 
 
+def body_at_its_depth(completion: str, scope: Scope, indent_unit: str) -> str:
+    """A block body written deeper than one unit below its opener, moved back to that depth.
+
+    After ``for x in xs:`` (or ``{``) the body belongs one indentation unit in; a model that
+    indents it further (a healed first token likes to) would break the block. Every body
+    line moves left by the same amount, so its own nesting stays.
+    """
+    lines = completion.split("\n")
+    opener_line = scope.line_prefix + lines[0]
+    body = [ln for ln in lines[1:] if ln.strip()]
+    if not scope.opener or not body or not opener_line.rstrip().endswith(BLOCK_OPENERS):
+        return completion
+    base = indent_width(opener_line)
+    extra = indent_width(body[0]) - (base + width(indent_unit))
+    if extra <= 0 or any(indent_width(ln) - extra <= base for ln in body):
+        return completion  # at its depth already, or not a uniform shift
+    shifted = [lines[0]]
+    for ln in lines[1:]:
+        ws = leading_ws(ln)
+        cut = 0
+        while cut < len(ws) and width(ws[: cut + 1]) <= extra:
+            cut += 1
+        shifted.append(ln[cut:])
+    return "\n".join(shifted)
+
+
 def finish(
     completion: str,
     scope: Scope,
@@ -56,6 +82,7 @@ def finish(
     """
     if scope.join and scope.mode is Mode.MULTI and not joined:
         completion = completion.split("\n", 1)[0]
+    completion = body_at_its_depth(completion, scope, indent_unit)
     if truncated and scope.mode is Mode.MULTI and "\n" in completion.strip("\n"):
         kept = completion.rstrip("\n").split("\n")[:-1]
         while len(kept) > 1 and kept[-1].rstrip().endswith((":", "{")):

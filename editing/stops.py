@@ -10,12 +10,13 @@ run of blank lines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from pied.editing.indent import indent_width
 
 OPENERS = (":", "{", "(", "[", "=>", "->")
+BLOCK_OPENERS = (":", "{")  # a line ending so has a body on the lines after it
 CLOSERS = ("}", ")", "]", "end")
 MAX_LINES = 48
 MAX_BLANK_RUN = 2
@@ -136,8 +137,9 @@ def _same_line(a: str, b: str) -> bool:
 class StopRules:
     """Decides, from the generated text, when and where a completion ends."""
 
-    def __init__(self, scope: Scope) -> None:
-        self.scope = scope
+    def __init__(self, scope: Scope, setting: str = "auto") -> None:
+        self.scope = scope  # may widen to a block's body (see ``_check_single``)
+        self.setting = setting
         self._checked_lines = 0  # complete lines already accepted (after the first)
         self._blank_run = 0
         self._repeats = 0
@@ -175,6 +177,13 @@ class StopRules:
                 return 0
             if scope.line_suffix.strip() and not scope.line_prefix.strip():
                 return nl + 1  # at the start of a line with code after: a new line above it
+            line = (scope.line_prefix if start == 0 else "") + text[start:nl]
+            if self.setting == "auto" and line.rstrip().endswith(BLOCK_OPENERS):
+                # The line opens a block: its body comes too, as after a typed opener.
+                width = indent_width(line)
+                self.scope = replace(scope, mode=Mode.MULTI, opener=True, min_indent=width + 1)
+                self._checked_lines = text.count("\n", 0, nl)
+                return self._check_multi(text, final)
             return nl
         return len(text) if final else None
 

@@ -85,3 +85,12 @@ def test_lines_inserted_before_code_end_with_its_indentation():
     assert finish("y = 2\n    x = y  \n", scope, "return x\n", "    ") == "y = 2\n    x = y\n    "
     scope = scope_at("import os\n", "def f():\n")
     assert finish("import sys\n\n", scope, "def f():\n", "    ") == "import sys\n"
+
+
+def test_a_body_written_too_deep_moves_back_one_unit_below_its_opener():
+    scope = scope_at("        for x in xs:", "\n            if x > 1:\n")
+    text = "\n                    if x:\n                        y = x"
+    assert finish(text, scope, "\n", "    ") == "\n            if x:\n                y = x"
+    # At its depth already, or a line back out of the block: left as it is.
+    ok = "\n            if x:\n                y = x"
+    assert finish(ok, scope, "\n", "    ") == ok

@@ -163,3 +163,12 @@ def test_a_fresh_line_between_existing_lines_gets_one_statement():
     assert run(rules, text) == "for (int i = 0; i < 3; i++) {\n        y += i;\n    }"
     rules = StopRules(scope_at("x = [\n", "\n"))  # not between lines: the whole text goes
     assert run(rules, "    1,\n    2,\n]\n") == "    1,\n    2,\n]\n"
+
+
+def test_a_line_that_opens_a_block_brings_its_body():
+    rules = StopRules(scope_at("    balance = 0\n    for op in o", "\n\n    return False\n"))
+    text = "perations:\n        balance += op\n\n    return False\n"
+    assert run(rules, text) == "perations:\n        balance += op\n"
+    assert rules.scope.mode is Mode.MULTI
+    rules = StopRules(scope_at("    for op in o", "\n", "single"), "single")
+    assert run(rules, "perations:\n        balance += op\n") == "perations:"
