@@ -242,23 +242,38 @@ def complete(
             request.text[request.offset :],
             syntax.language_of(request.path),
         )
+    phases = {
+        "prompt": (t1 - t0) * 1000,
+        "sync": (t2 - t1) * 1000,
+        "prelude": (t3 - t2) * 1000,
+        "generate": (t4 - t3) * 1000,
+    }
+    return _result(model, text, prompt, sync, gen, t0, scope.mode.value, cut.mode, phases)
+
+
+def _result(
+    model: LoadedModel,
+    text: str,
+    prompt: Prompt,
+    sync: SyncStats,
+    gen: Generation,
+    started: float,
+    mode: str,
+    sampling: str,
+    phases: dict[str, float] | None = None,
+) -> Completion:
     return Completion(
         text=text,
         prompt_tokens=len(prompt.tokens),
         reused_tokens=sync.reused,
         encoded_tokens=sync.encoded + sync.refreshed,
         generated_tokens=len(gen.tokens),
-        latency_ms=(time.monotonic() - t0) * 1000,
+        latency_ms=(time.monotonic() - started) * 1000,
         model=model.name,
         stop_reason=gen.stop_reason,
-        mode=scope.mode.value,
-        sampling=cut.mode,
-        phases_ms={
-            "prompt": (t1 - t0) * 1000,
-            "sync": (t2 - t1) * 1000,
-            "prelude": (t3 - t2) * 1000,
-            "generate": (t4 - t3) * 1000,
-        },
+        mode=mode,
+        sampling=sampling,
+        phases_ms=phases,
     )
 
 
@@ -286,15 +301,4 @@ def complete_naive(
         if text[-k:].strip() and suffix.startswith(text[-k:]):
             text = text[:-k]
             break
-    return Completion(
-        text=text,
-        prompt_tokens=len(prompt.tokens),
-        reused_tokens=sync.reused,
-        encoded_tokens=sync.encoded + sync.refreshed,
-        generated_tokens=len(gen.tokens),
-        latency_ms=(time.monotonic() - t0) * 1000,
-        model=model.name,
-        stop_reason=gen.stop_reason,
-        mode="naive",
-        sampling="plain",
-    )
+    return _result(model, text, prompt, sync, gen, t0, "naive", "plain")

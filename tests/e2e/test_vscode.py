@@ -185,13 +185,18 @@ def extension_log(tmp_path: Path) -> str:
     return "\n".join(f"--- {p}\n{p.read_text(errors='replace')}" for p in logs)
 
 
-def open_file(page: Page, name: str) -> None:
-    """Quick Open (Ctrl+P) the file; wait until its tab is the active one."""
-    page.keyboard.press("Control+P")
+def quick_input(page: Page, keys: str, text: str) -> None:
+    """Open a quick input (Ctrl+P, Ctrl+Shift+P), type, and take the row that matches."""
+    page.keyboard.press(keys)
     page.wait_for_selector(".quick-input-widget input", state="visible")
-    page.keyboard.type(name)
-    page.wait_for_selector(f".quick-input-list .monaco-list-row[aria-label*='{name}']")
+    page.keyboard.type(text)
+    page.wait_for_selector(f".quick-input-list .monaco-list-row[aria-label*='{text}']")
     page.keyboard.press("Enter")
+
+
+def open_file(page: Page, name: str) -> None:
+    """Quick Open the file; wait until its tab is the active one."""
+    quick_input(page, "Control+P", name)
     page.wait_for_selector(f".tab.active[aria-label*='{name}']")
     page.click(".editor-instance .monaco-editor .view-lines")
 
@@ -204,11 +209,7 @@ def wait_ready(page: Page) -> None:
 
 
 def run_command(page: Page, title: str) -> None:
-    page.keyboard.press("Control+Shift+P")
-    page.wait_for_selector(".quick-input-widget input", state="visible")
-    page.keyboard.type(title)
-    page.wait_for_selector(f".quick-input-list .monaco-list-row[aria-label*='{title}']")
-    page.keyboard.press("Enter")
+    quick_input(page, "Control+Shift+P", title)
 
 
 def test_a_suggestion_appears_tab_accepts_it_and_the_status_is_ready(vscode):
