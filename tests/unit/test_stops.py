@@ -145,9 +145,9 @@ def test_writing_the_existing_line_again_inserts_nothing():
     assert run(rules, "return x\n") == ""
 
 
-def test_the_next_line_is_the_suggestion_when_the_model_ends_a_full_line():
+def test_a_full_line_the_model_ends_at_once_gets_nothing():
     rules = StopRules(scope_at("    total = compute()", "\n    return total\n", "single"))
-    assert run(rules, "\n    log(total)\n") == "\n    log(total)"
+    assert run(rules, "\n    log(total)\n") == ""
 
 
 def test_a_fresh_line_between_existing_lines_gets_one_statement():
