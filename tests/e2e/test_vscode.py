@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Locator, Page, sync_playwright
 
 pytestmark = pytest.mark.e2e
 
@@ -185,6 +185,15 @@ def extension_log(tmp_path: Path) -> str:
     return "\n".join(f"--- {p}\n{p.read_text(errors='replace')}" for p in logs)
 
 
+def expect_visible(locator: Locator, page: Page, tmp_path: Path, what: str, timeout: int) -> None:
+    """Wait for ``locator``; on a time-out, a screenshot and the extension's log in the error."""
+    try:
+        locator.wait_for(state="visible", timeout=timeout)
+    except Exception as e:
+        page.screenshot(path=str(tmp_path / f"no-{what.replace(' ', '-')}.png"))
+        raise AssertionError(f"no {what}: {e}\n{extension_log(tmp_path)}") from e
+
+
 def quick_input(page: Page, keys: str, text: str) -> None:
     """Open a quick input (Ctrl+P, Ctrl+Shift+P), type, and take the row that matches."""
     page.keyboard.press(keys)
@@ -220,11 +229,7 @@ def test_a_suggestion_appears_tab_accepts_it_and_the_status_is_ready(vscode):
     page.keyboard.press("Control+End")
     page.keyboard.type("t")
     ghost = page.locator(".ghost-text-decoration, .ghost-text").first
-    try:
-        ghost.wait_for(state="visible", timeout=120_000)
-    except Exception as e:
-        page.screenshot(path=str(tmp_path / "no-suggestion.png"))
-        raise AssertionError(f"no ghost text: {e}\n{extension_log(tmp_path)}") from e
+    expect_visible(ghost, page, tmp_path, "ghost text", 120_000)
     page.screenshot(path=str(tmp_path / "suggestion.png"))
     shown = ghost.inner_text()
     assert shown.strip(), "empty ghost text"
@@ -252,11 +257,7 @@ def test_translate_to_python_opens_python(vscode):
     open_file(page, "twice.js")
     run_command(page, "pied: Translate to Python")
     python = page.locator(".editor-instance .view-lines", has_text="def twice")
-    try:
-        python.wait_for(state="visible", timeout=300_000)
-    except Exception as e:
-        page.screenshot(path=str(tmp_path / "no-translation.png"))
-        raise AssertionError(f"no Python opened: {e}\n{extension_log(tmp_path)}") from e
+    expect_visible(python, page, tmp_path, "Python editor", 300_000)
     assert page.locator(".tab[aria-label*='Untitled']").count() >= 1
 
 
@@ -264,11 +265,7 @@ def test_without_pied_the_message_says_how_to_fix_it(vscode):
     start, tmp_path = vscode
     page = start({})  # pied is not on PATH, nor in the workspace or ~/.local/bin
     toast = page.locator(".notifications-toasts", has_text="pied is not installed or not on PATH")
-    try:
-        toast.wait_for(state="visible", timeout=120_000)
-    except Exception as e:
-        page.screenshot(path=str(tmp_path / "no-message.png"))
-        raise AssertionError(f"no message: {e}\n{extension_log(tmp_path)}") from e
+    expect_visible(toast, page, tmp_path, "message", 120_000)
     assert "pipx install" in toast.inner_text()
     toast.get_by_role("button", name="Open Settings").click()
     description = "a .venv/bin/pied in the workspace"
