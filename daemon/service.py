@@ -97,6 +97,7 @@ class Service:
         self.context = ContextFiles(roots or [])
         self.stats = Stats()
         self._last_activity = time.monotonic()
+        self._attended = self._last_activity  # when a client was last connected
         self._cursors: dict[DocKey, int] = {}  # where each document was last completed
 
     def start(self) -> None:
@@ -342,11 +343,12 @@ class Service:
         is 0; else the countdown runs from the last request or the last client leaving.
         """
         minutes = self.settings.keep_alive_minutes
+        now = time.monotonic()
         if clients:
-            self._touch()  # the countdown starts when the last client leaves
+            self._attended = now  # the countdown starts when the last client leaves
         if minutes <= 0 or clients or self.scheduler.queued():
             return None
-        return minutes * 60 - (time.monotonic() - self._last_activity)
+        return minutes * 60 - (now - max(self._last_activity, self._attended))
 
     # --- status -------------------------------------------------------------------------------
 
