@@ -241,6 +241,7 @@ def complete(
             text,
             request.text[request.offset :],
             syntax.language_of(request.path),
+            unit,
         )
     phases = {
         "prompt": (t1 - t0) * 1000,

@@ -4,8 +4,8 @@
 the text generated so far after every token and says how much of it to keep when
 generation must stop: where the text meets what follows the cursor on its line (the
 join), at the end of the line in single-line mode, before a line that leaves the
-cursor's block, before a line that repeats what already follows the cursor, or at a
-run of blank lines.
+cursor's block, before a line that repeats what already follows the cursor, before a
+Markdown fence (the model leaving code for prose), or at a run of blank lines.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ CLOSERS = ("}", ")", "]", "end")
 MAX_LINES = 48
 MAX_BLANK_RUN = 2
 MAX_REPEATS = 3
+AHEAD_LINES = 8  # lines after the cursor a new line must not copy...
+AHEAD_MIN_CHARS = 12  # ...when it is this long (short lines like ``break`` repeat by nature)
+FENCE = "```"
 
 
 class Mode(Enum):
@@ -44,6 +47,11 @@ class Scope:
     join: bool = False
     # A fresh line between existing lines of the block: one statement (or block) goes here.
     between: bool = False
+    # The next lines after the cursor (stripped, long ones): a new line equal to one of them
+    # is the model writing the code that follows again.
+    ahead: frozenset[str] = frozenset()
+    # The text around the cursor has no Markdown fence: a generated one ends the code.
+    fence_stops: bool = True
 
 
 def choose_mode(setting: str, line_prefix: str, line_suffix: str) -> Mode:
@@ -75,6 +83,10 @@ def scope_at(prefix: str, suffix: str, setting: str = "auto") -> Scope:
                 next_line = line.rstrip()
                 break
     mode = choose_mode(setting, line_prefix, line_suffix)
+    following = suffix.split("\n")[: AHEAD_LINES + 1]
+    if line_prefix.strip():
+        following = following[1:]  # the cursor's line is being completed, not repeated
+    ahead = frozenset(line.strip() for line in following if len(line.strip()) >= AHEAD_MIN_CHARS)
     opener = bool(line_prefix.strip()) and line_prefix.rstrip().endswith(OPENERS)
     insert_before = not line_prefix.strip() and bool(line_suffix.strip())
     if insert_before:
@@ -98,6 +110,8 @@ def scope_at(prefix: str, suffix: str, setting: str = "auto") -> Scope:
         insert_before,
         join,
         between,
+        ahead,
+        FENCE not in prefix and FENCE not in suffix,
     )
 
 
@@ -123,6 +137,23 @@ def join_point(text: str, line_prefix: str, line_suffix: str) -> int | None:
     if bracket_depth(line_prefix + text[:pos] + line_suffix) != 0:
         return None
     return pos
+
+
+def fence_at(text: str, *, at_line_start: bool) -> int | None:
+    """Where a line of ``text`` that opens a Markdown fence starts (its newline), if any.
+
+    ``at_line_start``: the text's first line starts a line of its own (can be a fence too).
+    """
+    start = 0 if at_line_start else text.find("\n") + 1
+    if start == 0 and not at_line_start:
+        return None
+    while True:
+        if text[start:].lstrip(" \t").startswith(FENCE):
+            return max(0, start - 1)
+        nl = text.find("\n", start)
+        if nl == -1:
+            return None
+        start = nl + 1
 
 
 def _same_content(line: str, scope: Scope) -> bool:
@@ -151,6 +182,10 @@ class StopRules:
 
         With ``final`` the last, unfinished line is judged as a complete one.
         """
+        if self.scope.fence_stops:
+            fence = fence_at(text, at_line_start=not self.scope.line_prefix.strip())
+            if fence is not None:
+                return fence
         if self.scope.join:
             joined = join_point(text, self.scope.line_prefix, self.scope.line_suffix)
             if joined is not None:
@@ -240,6 +275,8 @@ class StopRules:
         width = indent_width(line)
         if self.scope.next_line and _same_line(line, self.scope.next_line):
             return before  # the text after the cursor already has this line
+        if stripped in self.scope.ahead:
+            return before  # a line the code just below already has: the model writes it again
         if width < self.scope.min_indent:
             closes = self.scope.opener and stripped.startswith(CLOSERS)
             if closes and width == self.scope.min_indent - 1:

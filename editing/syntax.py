@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
+from pied.editing.indent import indent_width, leading_ws
+
 LANGUAGES = {
     ".py": "python",
     ".pyi": "python",
@@ -94,18 +96,128 @@ def _cuts(completion: str) -> list[int]:
     return [c for c in cuts if completion[:c].strip()][:MAX_CUTS]
 
 
-def fit(prefix: str, completion: str, suffix: str, language: str | None) -> str:
+def _longest_parsing_cut(prefix: str, completion: str, suffix: str, language: str) -> str:
+    """The longest of ``completion``'s cuts with which the file parses, or ""."""
+    for n in _cuts(completion):
+        if parses(prefix + completion[:n] + suffix, language):
+            return completion[:n]
+    return ""
+
+
+MAX_SHIFTS = 4
+
+
+def _levels_around(prefix: str, suffix: str, unit: int) -> list[int]:
+    """Indentation widths a new line at the cursor can take: the open blocks above it
+    (innermost first; one level deeper after a block opener) and the next line's."""
+    levels: list[int] = []
+    below = next((ln for ln in suffix.split("\n")[1:] if ln.strip()), None)
+    lines = prefix.split("\n")[:-1]
+    for line in reversed(lines[-200:]):
+        if not line.strip():
+            continue
+        w = indent_width(line)
+        if not levels and line.rstrip().endswith((":", "{")):
+            levels.append(w + unit)
+        if not levels or w < min(levels):
+            levels.append(w)
+        if w == 0:
+            break
+    if below is not None:
+        levels.insert(1, indent_width(below))
+    return list(dict.fromkeys(levels))[:MAX_SHIFTS]
+
+
+def shifted(line_prefix: str, completion: str, target: int) -> str | None:
+    """``completion`` moved as a block so its first line starts at width ``target``;
+    None where that cannot be done with spaces alone (tabs, or a line pushed past column 0)."""
+    lines = completion.split("\n")
+    first = line_prefix + lines[0]
+    if "\t" in leading_ws(first) or any("\t" in leading_ws(ln) for ln in lines[1:]):
+        return None
+    delta = target - indent_width(first)
+    if delta == 0 or len(leading_ws(lines[0])) + delta < 0:
+        return None
+    out = [" " * (len(leading_ws(lines[0])) + delta) + lines[0].lstrip(" ")]
+    for ln in lines[1:]:
+        if not ln.strip():
+            out.append(ln)
+            continue
+        if indent_width(ln) + delta < 0:
+            return None
+        out.append(" " * (indent_width(ln) + delta) + ln.lstrip(" "))
+    return "\n".join(out)
+
+
+# A line that starts one of these at column 0 starts a top-level statement of its own.
+_TOP_LEVEL = ("def ", "class ", "async def ", "@")
+
+
+def python_region(prefix: str, suffix: str) -> tuple[int, int]:
+    """Where the top-level ``def``/``class`` around the cursor starts in ``prefix`` and
+    where the next one starts in ``suffix`` (0 and ``len(suffix)`` where there is none).
+
+    A file parses when each top-level statement does, so the cuts of a suggestion are
+    judged on this region alone: a few hundred characters instead of the whole file.
+    """
+    start = 0
+    at = len(prefix)
+    while at > 0:
+        line_start = prefix.rfind("\n", 0, at - 1) + 1
+        if prefix.startswith(_TOP_LEVEL, line_start) and line_start < len(prefix):
+            start = line_start
+            break
+        at = line_start
+        if at == 0:
+            break
+    while start > 0:  # a decorated definition starts at its decorators
+        above = prefix.rfind("\n", 0, start - 1) + 1
+        if not prefix.startswith("@", above):
+            break
+        start = above
+    end = len(suffix)
+    nl = suffix.find("\n")
+    while nl != -1:
+        if suffix.startswith(_TOP_LEVEL, nl + 1):
+            end = nl + 1
+            break
+        nl = suffix.find("\n", nl + 1)
+    while start > 0 and prefix[:start].rstrip().endswith(("\\", ",", "(")):
+        start = 0  # not a clean statement boundary after all
+    return start, end
+
+
+def fit(
+    prefix: str, completion: str, suffix: str, language: str | None, indent_unit: str = "    "
+) -> str:
     """``completion``, or its longest cut that makes the file parse.
 
     A completion that leaves the file parsing stays whole. Else the longest cut (at a line
-    end, or at a word end of its first line) with which the file parses wins. Where none
-    does: a file that parsed without the completion loses the suggestion ("", a suggestion
-    that breaks the file is worse than none); one that did not (the user is mid-edit, with
-    an error elsewhere) keeps it as it is. A language without a parser is not judged.
+    end, or at a word end of its first line) with which the file parses wins; in Python a
+    completion that starts a line may also move as a block to another indentation level
+    around the cursor (a model often writes the right lines one level off), and the
+    longest parsing result wins. Where none parses: a file that parsed without the
+    completion loses the suggestion ("", a suggestion that breaks the file is worse than
+    none); one that did not (the user is mid-edit, with an error elsewhere) keeps it as it
+    is. A language without a parser is not judged. Python is judged on the top-level
+    statement around the cursor (``python_region``), a fraction of a large file.
     """
+    if language == "python":
+        a, b = python_region(prefix, suffix)
+        prefix, suffix = prefix[a:], suffix[:b]
     if not completion.strip() or parses(prefix + completion + suffix, language) is not False:
         return completion
-    for n in _cuts(completion)[1:]:
-        if parses(prefix + completion[:n] + suffix, language):
-            return completion[:n]
+    assert language is not None
+    best = _longest_parsing_cut(prefix, completion, suffix, language)
+    line_prefix = prefix[prefix.rfind("\n") + 1 :]
+    if language == "python" and not line_prefix.strip() and "\t" not in indent_unit:
+        for target in _levels_around(prefix, suffix, len(indent_unit)):
+            moved = shifted(line_prefix, completion, target)
+            if moved is None or len(moved.strip()) <= len(best.strip()):
+                continue
+            cut = _longest_parsing_cut(prefix, moved, suffix, language)
+            if len(cut.strip()) > len(best.strip()):
+                best = cut
+    if best:
+        return best
     return "" if parses(prefix + suffix, language) else completion

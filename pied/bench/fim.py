@@ -189,8 +189,10 @@ def evaluate(
         text = pr.prefix + pr.suffix
         path = fimsuite.FILE_NAMES.get(pr.language, "solution.py")
         request = CompletionRequest(text, len(pr.prefix), path=path, key="fim")
-        # The file is read before it is timed (as in an editor, where PIE keeps it encoded),
-        # so no mode pays the first encode for the others.
+        # Each problem is a file of its own: its cache starts empty (no cells of the last
+        # problem's file), and the file is read before it is timed (as in an editor, where
+        # PIE keeps it encoded), so no mode pays the first encode for the others.
+        engine.cache.forget(request.key)
         engine.warm(request)
         for mode in modes:
             if mode == "naive":

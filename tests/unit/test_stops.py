@@ -172,3 +172,32 @@ def test_a_line_that_opens_a_block_brings_its_body():
     assert rules.scope.mode is Mode.MULTI
     rules = StopRules(scope_at("    for op in o", "\n", "single"), "single")
     assert run(rules, "perations:\n        balance += op\n") == "perations:"
+
+
+def test_a_markdown_fence_ends_the_code():
+    rules = StopRules(scope_at("def f(x):\n    ", "\n"))
+    assert run(rules, "return x + 1\n```\n\nThis function adds one.") == "return x + 1"
+
+
+def test_a_fence_on_the_first_fresh_line_gives_nothing():
+    rules = StopRules(scope_at("x = 1\n", "\nprint(x)\n"))
+    assert run(rules, "```python\nx = 2\n") == ""
+
+
+def test_fences_are_code_where_the_file_has_them():
+    prefix = '"""Usage:\n\n```python\n>>> g(0)\n```\n\nExample:\n\n'
+    rules = StopRules(scope_at(prefix, "", "multi"))
+    assert run(rules, "```python\n>>> f(1)\n```\n") == "```python\n>>> f(1)\n```\n"
+
+
+def test_a_line_the_code_below_already_has_ends_an_insertion():
+    prefix = "    for c in s:\n"
+    suffix = "        depth += 1\n        current_string.append(c)\n    return depth\n"
+    rules = StopRules(scope_at(prefix, suffix))
+    text = "        if c == ' ':\n            continue\n        current_string.append(c)\n"
+    assert run(rules, text) == "        if c == ' ':\n            continue"
+
+
+def test_short_lines_may_repeat_what_follows():
+    rules = StopRules(scope_at("    for c in s:\n        ", "\n        break\n"))
+    assert run(rules, "if c:\n            break\n") == "if c:\n            break\n"

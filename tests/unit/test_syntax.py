@@ -1,4 +1,4 @@
-from pied.editing.syntax import fit, language_of, parses
+from pied.editing.syntax import fit, language_of, parses, python_region
 
 
 def test_languages_by_file_name():
@@ -38,3 +38,38 @@ def test_files_broken_elsewhere_keep_the_suggestion():
     assert fit("def f(x):\n    y = ", "x + 1", broken_below, "python") == "x + 1"
     assert fit("def f(x):\n    y = ", "(((", broken_below, "python") == "((("
     assert fit("x = ", "(((", "\n", None) == "((("
+
+
+def test_lines_written_one_level_off_move_to_a_level_that_parses():
+    prefix = "def f(xs):\n    for x in xs:\n        for y in xs:\n"
+    suffix = "                d = x - y\n                print(d)\n"
+    written_too_deep = "                    if x != y:\n"
+    assert fit(prefix, written_too_deep, suffix, "python") == "            if x != y:\n"
+
+
+def test_a_block_moves_whole_keeping_its_own_nesting():
+    prefix = "def f(xs):\n    if xs:\n"
+    suffix = "        return 0\n"
+    body = "            for x in xs:\n                print(x)\n            return 1\n"
+    moved = "        for x in xs:\n            print(x)\n        return 1\n"
+    assert fit(prefix, body, suffix, "python") == moved
+
+
+def test_tab_indented_lines_are_not_moved():
+    prefix = "def f(xs):\n\tif xs:\n"
+    assert fit(prefix, "\t\t\t\tx = 1\n", "\t\treturn 0\n", "python", "\t") == ""
+
+
+def test_python_is_judged_on_the_top_level_statement_around_the_cursor():
+    prefix = "import os\n\n\ndef f(x):\n    return x\n\n\n@decorate\ndef g(y):\n    z = "
+    suffix = "\n    return z\n\n\nclass C:\n    pass\n"
+    a, b = python_region(prefix, suffix)
+    assert prefix[a:].startswith("@decorate\ndef g(y):")
+    assert suffix[:b] == "\n    return z\n\n\n"
+    # An error in another function does not make this one's suggestion "unjudgeable".
+    broken_elsewhere = suffix + "\n\ndef h(:\n"
+    assert fit(prefix, "y + 1 if", broken_elsewhere, "python") == "y + 1"
+
+
+def test_a_file_without_top_level_definitions_is_one_region():
+    assert python_region("x = 1\ny = ", "\nprint(y)\n") == (0, len("\nprint(y)\n"))
