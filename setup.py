@@ -1,21 +1,21 @@
 """The package list, discovered: every folder with an ``__init__.py`` under each layer.
 
-The product's top-level folders install as subpackages of one import name (``daemon/`` as
-``pied.daemon``, ...), so setuptools' own discovery cannot find them; this walk can, and a new
-folder cannot be forgotten (tests/e2e/test_wheel.py installs the wheel and imports it all).
-Everything else is in pyproject.toml.
+The product's top-level folders (the layers in pyproject.toml's ``[tool.pied]``) install as
+subpackages of one import name (``daemon/`` as ``pied.daemon``, ...), so setuptools' own
+discovery cannot find them; this walk can, and a new folder cannot be forgotten
+(tests/e2e/test_wheel.py installs the wheel and imports it all).
 """
 
+import tomllib
 from pathlib import Path
 
 from setuptools import setup
 
+with open("pyproject.toml", "rb") as f:
+    ROWS = tomllib.load(f)["tool"]["pied"]["layers"]
 LAYERS = {
     "pied": "pied",
-    "pied.daemon": "daemon",
-    "pied.lsp": "lsp",
-    "pied.editing": "editing",
-    "pied.models": "models",
+    **{f"pied.{folder}": folder for row in ROWS for folder in row if folder != "pied"},
 }
 
 

@@ -10,14 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from pied.daemon import protocol as p
+from pied.errors import PiedError
 
 
-class DaemonError(Exception):
-    """The daemon could not be reached, refused a request, or failed it."""
+class DaemonError(PiedError):
+    """The daemon could not be reached, refused a request, or failed it.
 
-    def __init__(self, message: str, code: int = 0) -> None:
+    ``code`` is the kind of failure (the daemon's wire code mapped back by
+    ``protocol.kind_of``); not reaching the daemon at all is ``not-available``.
+    """
+
+    def __init__(self, message: str, wire_code: int = p.NOT_AVAILABLE) -> None:
         super().__init__(message)
-        self.code = code
+        self.wire_code = wire_code
+        self.code = p.kind_of(wire_code)
 
 
 class DaemonClient:

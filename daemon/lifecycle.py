@@ -83,9 +83,9 @@ def is_ready() -> bool:
 
 def run(settings: Settings, *, tcp_port: int | None = None, verbosity: int = 1) -> int:
     """Run the daemon in this process until it is told to stop. Returns an exit code."""
-    from pied.daemon.engine import Engine, load_backend
     from pied.daemon.server import Server
     from pied.daemon.service import Service
+    from pied.engine.engine import Engine, load_backend
 
     _ensure_runtime_dir()
     # Started by ``start`` the daemon's stderr already is its log file.

@@ -21,6 +21,8 @@ from typing import Any
 
 import msgpack
 
+from pied.errors import Code, PiedError
+
 PROTOCOL_VERSION = 1
 MAX_MESSAGE = 32 * 1024 * 1024  # bytes in one frame
 _HEADER = struct.Struct(">I")
@@ -38,14 +40,41 @@ REQUEST_CANCELLED = -32800
 NOT_AVAILABLE = -32010
 MODEL_ERROR = -32011
 
+# The one place where pied's error kinds meet the wire's codes (both ways).
+WIRE_CODES = {
+    Code.BAD_INPUT: INVALID_PARAMS,
+    Code.CONFIG: INVALID_PARAMS,
+    Code.MODEL: MODEL_ERROR,
+    Code.NOT_AVAILABLE: NOT_AVAILABLE,
+    Code.CANCELLED: REQUEST_CANCELLED,
+    Code.INTERNAL: INTERNAL_ERROR,
+}
+_KINDS = {wire: kind for kind, wire in WIRE_CODES.items() if kind is not Code.CONFIG}
 
-class ProtocolError(Exception):
-    """A message that breaks the protocol; ``code`` says how, ``id`` which request if known."""
 
-    def __init__(self, code: int, message: str, request_id: int | None = None) -> None:
+def kind_of(wire_code: int) -> Code:
+    """The error kind a wire code stands for (protocol breaches are bad input)."""
+    return _KINDS.get(wire_code, Code.BAD_INPUT if wire_code <= -32000 else Code.INTERNAL)
+
+
+class ProtocolError(PiedError):
+    """A message that breaks the protocol; ``wire_code`` says how, ``id`` which request."""
+
+    code = Code.BAD_INPUT
+
+    def __init__(self, wire_code: int, message: str, request_id: int | None = None) -> None:
         super().__init__(message)
-        self.code = code
+        self.wire_code = wire_code
         self.request_id = request_id
+
+
+def wire_error(request_id: int | None, exc: BaseException) -> bytes:
+    """The error response for ``exc``: a PiedError by its kind, anything else as internal."""
+    if isinstance(exc, ProtocolError):
+        return error(request_id, exc.wire_code, str(exc))
+    if isinstance(exc, PiedError):
+        return error(request_id, WIRE_CODES[exc.code], str(exc))
+    return error(request_id, INTERNAL_ERROR, f"internal error: {type(exc).__name__}: {exc}")
 
 
 def encode(message: dict[str, Any]) -> bytes:

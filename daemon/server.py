@@ -19,10 +19,9 @@ from typing import Any
 
 from pied import __version__
 from pied.daemon import protocol as p
-from pied.daemon.scheduler import Cancelled
-from pied.daemon.service import RequestError, Service
-from pied.models.errors import ModelError
-from pied.sheets.errors import SheetError
+from pied.daemon.service import Service
+from pied.engine.scheduler import Cancelled
+from pied.errors import BadInput, PiedError
 
 log = logging.getLogger("pied.server")
 
@@ -118,7 +117,7 @@ class Server:
             while data := await reader.read(1 << 16):
                 for item in frames.feed(data):
                     if isinstance(item, p.ProtocolError):
-                        conn.send(p.error(None, item.code, str(item)))
+                        conn.send(p.wire_error(None, item))
                         continue
                     self._handle(conn, item)
                 await writer.drain()
@@ -137,7 +136,7 @@ class Server:
         try:
             msg = p.parse(body)
         except p.ProtocolError as e:
-            conn.send(p.error(e.request_id, e.code, str(e)))
+            conn.send(p.wire_error(e.request_id, e))
             return
         if msg.type == "response":
             conn.send(p.error(msg.id, p.INVALID_REQUEST, "clients send requests, not responses"))
@@ -153,11 +152,11 @@ class Server:
                 self._notification(conn, msg)
             else:
                 self._request(conn, msg)
-        except RequestError as e:
-            conn.send(p.error(msg.id, e.code, str(e)))
-        except Exception as e:  # never let one message take the daemon down
+        except PiedError as e:
+            conn.send(p.wire_error(msg.id, e))
+        except Exception as e:  # a bug in pied: logged, answered, and the daemon goes on
             log.exception("handling %s failed", msg.method)
-            conn.send(p.error(msg.id, p.INTERNAL_ERROR, f"{type(e).__name__}: {e}"))
+            conn.send(p.wire_error(msg.id, e))
 
     def _hello(self, conn: Connection, msg: p.Message) -> None:
         version = msg.params.get("version")
@@ -209,7 +208,7 @@ class Server:
     def _workspace(self, _conn: int, params: dict[str, Any]) -> None:
         roots = params.get("roots", [])
         if not isinstance(roots, list):
-            raise RequestError(p.INVALID_PARAMS, "roots must be a list of directories")
+            raise BadInput("roots must be a list of directories")
         for root in roots:
             self.service.context.add_root(str(root))
 
@@ -268,9 +267,7 @@ class Server:
                 conn.send(p.result(rid, {"text": "", "superseded": True}))
             else:
                 conn.send(p.error(rid, p.REQUEST_CANCELLED, exc.reason))
-        elif isinstance(exc, ModelError):
-            conn.send(p.error(rid, p.MODEL_ERROR, str(exc)))
-        elif isinstance(exc, SheetError | ValueError):
-            conn.send(p.error(rid, p.INVALID_PARAMS, str(exc)))
         else:
-            conn.send(p.error(rid, p.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"))
+            if not isinstance(exc, PiedError):
+                log.error("job %d failed", rid, exc_info=exc)
+            conn.send(p.wire_error(rid, exc))

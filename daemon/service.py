@@ -19,15 +19,15 @@ from typing import Any
 
 from pied import __version__
 from pied.config import ConfigError, Settings, load_dict
-from pied.daemon.completion import CompletionRequest
-from pied.daemon.context import ContextFiles
-from pied.daemon.engine import Engine
-from pied.daemon.scheduler import BACKGROUND, IDLE, INTERACTIVE, WARM, JobContext, Scheduler
-from pied.daemon.summarize import summarize
-from pied.daemon.translate import translate
-from pied.editing.document import Change, Document, Edit
+from pied.editing.document import Change, Document, Edit, Snapshot
 from pied.editing.errors import EditingError
-from pied.editing.positions import position_utf16
+from pied.engine.completion import CompletionRequest
+from pied.engine.context import ContextFiles
+from pied.engine.engine import Engine
+from pied.engine.scheduler import BACKGROUND, IDLE, INTERACTIVE, WARM, JobContext, Scheduler
+from pied.engine.summarize import summarize
+from pied.engine.translate import translate
+from pied.errors import BadInput
 
 log = logging.getLogger("pied.service")
 
@@ -35,14 +35,6 @@ DocKey = tuple[int, str]  # (connection, uri)
 Progress = Callable[[str], None]
 """Hears a job's progress messages (sent to the requester as ``progress`` notifications)."""
 NEAR_CURSOR = 400  # characters: an edit this close to the last cursor is the user typing there
-
-
-class RequestError(Exception):
-    """A request the daemon refuses, with a protocol error code."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass
@@ -59,27 +51,27 @@ class Stats:
 def _position(params: dict[str, Any]) -> tuple[int, int]:
     line, character = params.get("line"), params.get("character")
     if not isinstance(line, int) or not isinstance(character, int) or line < 0 or character < 0:
-        raise RequestError(-32602, "line and character must be non-negative integers")
+        raise BadInput("line and character must be non-negative integers")
     return line, character
 
 
 def _changes(raw: Any) -> list[Change]:
     if not isinstance(raw, list):
-        raise RequestError(-32602, "changes must be a list")
+        raise BadInput("changes must be a list")
     out = []
     for c in raw:
         if not isinstance(c, dict) or not isinstance(c.get("text"), str):
-            raise RequestError(-32602, "each change needs a text")
+            raise BadInput("each change needs a text")
         start, end = c.get("start"), c.get("end")
         if (start is None) != (end is None):
-            raise RequestError(-32602, "a change needs both start and end, or neither")
+            raise BadInput("a change needs both start and end, or neither")
         if start is not None and end is not None:
             ok = all(
                 isinstance(p, list | tuple) and len(p) == 2 and all(isinstance(x, int) for x in p)
                 for p in (start, end)
             )
             if not ok:
-                raise RequestError(-32602, "start and end are [line, character] pairs")
+                raise BadInput("start and end are [line, character] pairs")
             out.append(Change(c["text"], (start[0], start[1]), (end[0], end[1])))
         else:
             out.append(Change(c["text"]))
@@ -113,16 +105,16 @@ class Service:
     def _doc(self, conn: int, params: dict[str, Any]) -> tuple[DocKey, Document]:
         uri = params.get("uri")
         if not isinstance(uri, str) or not uri:
-            raise RequestError(-32602, "uri must be a non-empty string")
+            raise BadInput("uri must be a non-empty string")
         doc = self.documents.get((conn, uri))
         if doc is None:
-            raise RequestError(-32602, f"{uri} is not open")
+            raise BadInput(f"{uri} is not open")
         return (conn, uri), doc
 
     def open(self, conn: int, params: dict[str, Any]) -> None:
         uri, text = params.get("uri"), params.get("text")
         if not isinstance(uri, str) or not uri or not isinstance(text, str):
-            raise RequestError(-32602, "open needs a uri and a text")
+            raise BadInput("open needs a uri and a text")
         version = params.get("version", 0)
         language = params.get("language", "")
         doc = Document(uri, text, version if isinstance(version, int) else 0, str(language))
@@ -137,12 +129,12 @@ class Service:
         try:
             edits = doc.apply(changes, version if isinstance(version, int) else None)
         except EditingError as e:
-            raise RequestError(-32602, f"change does not fit {doc.uri}: {e}") from None
+            raise BadInput(f"change does not fit {doc.uri}: {e}") from None
         self.context.opened(doc.uri, doc.text)
         self._touch()
         if edits:
             # Keep the cache in step where the user works: a warm-up job, replaced by the next.
-            self._submit_warm(key, doc, self._warm_cursor(key, edits))
+            self._submit_warm(key, doc.snapshot(), self._warm_cursor(key, edits))
 
     def _warm_cursor(self, key: DocKey, edits: list[Edit]) -> int:
         """Where to warm the cache: where the user types, or, for an edit far from the last
@@ -178,16 +170,16 @@ class Service:
     def settings_for(self, params: dict[str, Any]) -> Settings:
         overrides = params.get("settings") or {}
         if not isinstance(overrides, dict):
-            raise RequestError(-32602, "settings must be a map")
+            raise BadInput("settings must be a map")
         try:
             return load_dict(overrides, base=self.settings, source="the request")
         except ConfigError as e:
-            raise RequestError(-32602, str(e)) from None
+            raise BadInput(str(e)) from None
 
-    def _request(self, key: DocKey, doc: Document, offset: int) -> CompletionRequest:
-        path = doc.uri.rsplit("/", 1)[-1]
-        others = self.context.neighbours(doc.uri, limit=4)
-        return CompletionRequest(doc.text, offset, path=path, context=others, key=key)
+    def _request(self, key: DocKey, snap: Snapshot, offset: int) -> CompletionRequest:
+        path = snap.uri.rsplit("/", 1)[-1]
+        others = self.context.neighbours(snap.uri, limit=4)
+        return CompletionRequest(snap.text, offset, path=path, context=others, key=key)
 
     def complete(self, conn: int, params: dict[str, Any]) -> Future[Any]:
         """Complete at a position of an open document, or of a text sent along."""
@@ -196,26 +188,24 @@ class Service:
         if "text" in params:
             text = params["text"]
             if not isinstance(text, str):
-                raise RequestError(-32602, "text must be a string")
+                raise BadInput("text must be a string")
             uri = str(params.get("uri") or "untitled")
             doc = Document(uri, text)
             key: DocKey = (conn, "text:" + uri)
         else:
             key, doc = self._doc(conn, params)
-        try:
-            offset = doc.offset(line, character)
-        except EditingError as e:
-            raise RequestError(-32602, str(e)) from None
-        version = doc.version
-        request = self._request(key, doc, offset)
+        snap = doc.snapshot()  # the job sees this version only, whatever the user types next
+        offset = snap.offset(line, character)
+        request = self._request(key, snap, offset)
+        pos = list(snap.position(offset))
         self._cursors[key] = offset
         self._touch()
 
         submitted = time.monotonic()
 
         def run(ctx: JobContext) -> dict[str, Any]:
-            if doc.version != version:
-                return {"text": "", "stale": True}
+            if doc.version != snap.version:
+                return {"text": "", "stale": True}  # typed on since: the next request answers
             waited_ms = (time.monotonic() - submitted) * 1000
             result = self.engine.complete(request, settings, cancelled=ctx.cancelled)
             ctx.check()
@@ -233,10 +223,9 @@ class Service:
             self.stats.encoded += result.encoded_tokens
             if self.engine.cache.needs_refresh(key):
                 self._submit_refresh(key)
-            pos = position_utf16(doc.text, offset, starts=doc.starts)
             return {
                 "text": result.text,
-                "range": {"start": list(pos), "end": list(pos)},
+                "range": {"start": pos, "end": pos},
                 "prompt_tokens": result.prompt_tokens,
                 "reused_tokens": result.reused_tokens,
                 "encoded_tokens": result.encoded_tokens,
@@ -264,7 +253,7 @@ class Service:
                 try:
                     start, end = doc.offset(*rng["start"]), doc.offset(*rng["end"])
                 except (KeyError, TypeError, EditingError) as e:
-                    raise RequestError(-32602, f"bad range: {e}") from None
+                    raise BadInput(f"bad range: {e}") from None
                 job["text"], job["selection"] = doc.text[start:end], True
         self._touch()
         return job
@@ -289,7 +278,7 @@ class Service:
         job = self._job_params(conn, params)
         text = job.get("text")
         if not isinstance(text, str):
-            raise RequestError(-32602, "translate needs a uri of an open document, or a text")
+            raise BadInput("translate needs a uri of an open document, or a text")
 
         def run(ctx: JobContext) -> dict[str, Any]:
             return translate(
@@ -305,8 +294,8 @@ class Service:
             "translate", (conn, "translate"), run, BACKGROUND, progress=progress
         )
 
-    def _submit_warm(self, key: DocKey, doc: Document, cursor: int) -> None:
-        request = self._request(key, doc, min(cursor, len(doc.text)))
+    def _submit_warm(self, key: DocKey, snap: Snapshot, cursor: int) -> None:
+        request = self._request(key, snap, min(cursor, len(snap.text)))
 
         def run(ctx: JobContext) -> None:
             self.engine.warm(request, self.settings)

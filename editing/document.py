@@ -8,10 +8,10 @@ that whoever caches something about the text can follow it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pied.editing.errors import EditingError
-from pied.editing.positions import line_starts, offset_at_utf16
+from pied.editing.positions import line_starts, offset_at_utf16, position_utf16
 
 Position = tuple[int, int]  # (line, UTF-16 character), 0-based
 
@@ -36,6 +36,30 @@ class Edit:
     @property
     def delta(self) -> int:
         return len(self.new) - (self.end - self.start)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A document as it was at one version: what background jobs read, never the live one
+    (the user keeps typing while a job runs; its answer must be about the text it saw)."""
+
+    uri: str
+    text: str
+    version: int
+    language: str
+    starts: list[int] = field(repr=False)  # where each line starts (never changed)
+
+    def offset(self, line: int, character: int) -> int:
+        """Offset of an LSP position (UTF-16 column; past the line end means its end)."""
+        return offset_at_utf16(self.text, line, character, starts=self.starts)
+
+    def snapshot(self) -> Snapshot:
+        """This version, frozen (changes are applied on one thread; jobs read snapshots)."""
+        return Snapshot(self.uri, self.text, self.version, self.language, self.starts)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """The LSP (line, UTF-16 character) of an offset."""
+        return position_utf16(self.text, offset, starts=self.starts)
 
 
 def apply_edit(text: str, edit: Edit) -> str:
@@ -63,6 +87,10 @@ class Document:
     def offset(self, line: int, character: int) -> int:
         """Offset of an LSP position (UTF-16 column; past the line end means its end)."""
         return offset_at_utf16(self.text, line, character, starts=self.starts)
+
+    def snapshot(self) -> Snapshot:
+        """This version, frozen (changes are applied on one thread; jobs read snapshots)."""
+        return Snapshot(self.uri, self.text, self.version, self.language, self.starts)
 
     def to_edit(self, change: Change) -> Edit:
         """The offset edit a change stands for, against the current text."""

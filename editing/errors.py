@@ -1,5 +1,7 @@
 """The one error type of the editing layer."""
 
+from pied.errors import BadInput
 
-class EditingError(ValueError):
+
+class EditingError(BadInput):
     """A position or an edit does not fit the document (out of range, overlapping, ...)."""

@@ -23,6 +23,7 @@ from pied import log as pied_log
 from pied.config import REQUEST_SETTINGS, ConfigError, Settings, load_dict
 from pied.daemon import lifecycle
 from pied.daemon.client import DaemonClient, DaemonError
+from pied.errors import Code
 
 log = logging.getLogger("pied.lsp")
 
@@ -169,7 +170,7 @@ class PiedServer(LanguageServer):
 
 
 def _path_of(uri: str) -> str | None:
-    from pied.daemon.context import uri_to_path
+    from pied.engine.context import uri_to_path
 
     path = uri_to_path(uri)
     return str(path) if path else None
@@ -318,7 +319,10 @@ async def _job(ls: PiedServer, method: str, args: tuple[Any, ...]) -> Any:
             method, params, progress=lambda message: ls.report_progress(token, message)
         )
     except DaemonError as e:
-        ls.show_once(f"pied: {e}", t.MessageType.Info if e.code == -32010 else t.MessageType.Error)
+        ls.show_once(
+            f"pied: {e}",
+            t.MessageType.Info if e.code is Code.NOT_AVAILABLE else t.MessageType.Error,
+        )
         return None
     finally:
         if token:

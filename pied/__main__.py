@@ -1,3 +1,3 @@
-from pied.cli import main
+from pied.cli.main import main
 
 raise SystemExit(main())

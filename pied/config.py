@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from pied import paths
+from pied.errors import Code, PiedError
 
 MODES = ("auto", "single", "multi")
 SAMPLING = ("auto", "plain", "healing", "bytes")
 
 
-class ConfigError(ValueError):
+class ConfigError(PiedError):
+    code = Code.CONFIG
+
     """A setting has an unknown name or a bad value."""
 
 

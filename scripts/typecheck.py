@@ -10,10 +10,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = {"": "pied", "daemon": "daemon", "lsp": "lsp", "editing": "editing", "models": "models"}
+with open(ROOT / "pyproject.toml", "rb") as f:
+    ROWS = tomllib.load(f)["tool"]["pied"]["layers"]
+PACKAGES = {("" if folder == "pied" else folder): folder for row in ROWS for folder in row}
 
 
 def main() -> int:

@@ -1,4 +1,10 @@
-"""Shared fixtures: the real embedded model, loaded once per test session."""
+"""Shared fixtures: the real embedded model, loaded once per test session; the layers' markers.
+
+Tests under ``tests/model`` and any test that uses the real model are marked ``model``; tests
+under ``tests/e2e`` are ``e2e`` and ``model`` (they run pied with its model). So
+``pytest -m "not model and not slow"`` is the fast layer (seconds): logic on
+``tests.fakes.FakeBackend``, no llama.cpp.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,7 +21,21 @@ from pied import paths
 from pied.config import Settings
 from pied.models import store
 from pied.models.errors import ModelError
-from pied.models.llamacpp import LlamaCppBackend
+
+if TYPE_CHECKING:
+    from pied.models.llamacpp import LlamaCppBackend
+
+MODEL_FIXTURES = {"model_path", "backend", "daemon", "engine", "model_engine"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        layer = Path(str(item.fspath)).parent.name
+        if layer == "e2e":
+            item.add_marker(pytest.mark.e2e)
+        uses_model = MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if layer in ("model", "e2e") or uses_model:
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +49,8 @@ def model_path() -> str:
 @pytest.fixture(scope="session")
 def backend(model_path: str) -> Iterator[LlamaCppBackend]:
     """The real 0.5B model with a small context, shared by every model test."""
+    from pied.models.llamacpp import LlamaCppBackend
+
     with LlamaCppBackend(model_path, n_ctx=4096, n_seq_max=4) as b:
         yield b
 

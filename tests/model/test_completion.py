@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pied.daemon.completion import CompletionRequest
-from pied.daemon.engine import Engine
 from pied.editing.indent import indent_width
+from pied.engine.completion import CompletionRequest
+from pied.engine.engine import Engine
 
 
 @pytest.fixture(scope="module")

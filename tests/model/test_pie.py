@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pied.config import Settings
-from pied.daemon.completion import CompletionRequest, build_prompt
-from pied.daemon.engine import Engine
-from pied.daemon.kvcache import Policy, SequenceCache
-from pied.editing.kvplan import plan
-from pied.models.kvedit import apply_plan
+from pied.engine.completion import CompletionRequest, build_prompt
+from pied.engine.engine import Engine
+from pied.kvcache.apply import apply_plan
+from pied.kvcache.cache import Policy, SequenceCache
+from pied.kvcache.plan import plan
 
 SOURCE = inspect.getsource(json.decoder)
 

@@ -8,8 +8,8 @@ import pytest
 
 from pied.bench import sheetgen
 from pied.config import Settings
-from pied.daemon.engine import Engine
-from pied.daemon.summarize import NUMBER, allowed_numbers, summarize
+from pied.engine.engine import Engine
+from pied.engine.summarize import NUMBER, allowed_numbers, summarize
 from pied.sheets import reader, tables
 from tests.conftest import pied
 

@@ -5,10 +5,10 @@ import ast
 import pytest
 
 from pied.config import Settings
-from pied.daemon.engine import Engine
-from pied.daemon.translate import translate
-from pied.translate import sandbox
-from pied.translate.errors import TranslateError
+from pied.engine.engine import Engine
+from pied.engine.translate import translate
+from pied.translation import sandbox
+from pied.translation.errors import TranslateError
 
 PROGRAM = """#include <iostream>
 #include <vector>

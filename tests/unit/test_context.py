@@ -1,6 +1,6 @@
 import time
 
-from pied.daemon.context import ContextFiles
+from pied.engine.context import ContextFiles
 
 
 def wait_for(predicate, timeout=5.0):

@@ -1,8 +1,8 @@
 import time
 
 from pied.config import Settings
-from pied.daemon.completion import CompletionRequest
-from pied.daemon.engine import Engine
+from pied.engine.completion import CompletionRequest
+from pied.engine.engine import Engine
 from pied.models.generate import generate
 from tests.fakes import FakeBackend
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pied.translate import harness, sandbox, split
+from pied.translation import harness, sandbox, split
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "humaneval-x"
 
@@ -43,6 +43,7 @@ def test_what_the_rules_do_not_cover_is_left_to_the_model():
     assert harness.python_main("int main() { assert(f(1).size() == 1); }", "cpp", python) is None
 
 
+@pytest.mark.slow  # runs 160 Python programs per language
 @pytest.mark.parametrize(
     "lang, key", [("cpp", "cpp"), ("java", "java"), ("js", "javascript"), ("go", "go")]
 )

@@ -29,7 +29,7 @@ def test_oversized_frames_are_skipped_and_the_stream_survives():
     reader = p.FrameReader(max_message=100)
     big = struct.pack(">I", 5000) + b"x" * 5000
     out = list(reader.feed(big + p.request(2, "status")))
-    assert isinstance(out[0], p.ProtocolError) and out[0].code == p.TOO_LARGE
+    assert isinstance(out[0], p.ProtocolError) and out[0].wire_code == p.TOO_LARGE
     assert p.parse(out[1]).id == 2
 
 
@@ -47,7 +47,7 @@ def test_malformed_messages_are_named():
         try:
             p.parse(body)
         except p.ProtocolError as e:
-            assert e.code == code, body
+            assert e.wire_code == code, body
         else:
             raise AssertionError(f"{body!r} parsed")
 

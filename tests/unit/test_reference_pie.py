@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from pied.models import reference as ref
+from tests import reference as ref
 
 THETA = 1_000_000.0
 IDS = [5, 17, 3, 88, 42, 9, 61, 23, 7, 70, 11, 34, 56, 2, 90, 13]

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from pied.daemon.scheduler import BACKGROUND, INTERACTIVE, Cancelled, Scheduler
+from pied.engine.scheduler import BACKGROUND, INTERACTIVE, Cancelled, Scheduler
 from pied.models.backend import DecodeAborted
 from tests.fakes import FakeBackend
 
@@ -107,7 +107,7 @@ def test_stop_answers_queued_jobs(scheduler):
 
 
 def test_urgent_work_aborts_an_abortable_job_but_not_a_plain_one(scheduler):
-    from pied.daemon.scheduler import IDLE
+    from pied.engine.scheduler import IDLE
 
     backend = scheduler.backend
     started = threading.Event()

@@ -1,4 +1,4 @@
-from pied.daemon.summarize import allowed_numbers, check_numbers, drop_repeats, facts_markdown
+from pied.engine.summarize import allowed_numbers, check_numbers, drop_repeats, facts_markdown
 from pied.sheets import reader
 from pied.sheets.cells import Cell, Range, Sheet
 from pied.sheets.tables import facts

@@ -3,8 +3,8 @@ the same path in tests/model/test_translate.py; this pins down which answer is k
 
 from types import SimpleNamespace
 
-from pied.daemon import translate as tr
-from pied.translate import sandbox
+from pied.engine import translate as tr
+from pied.translation import sandbox
 
 SOURCE = """int twice(int x) {
     return 2 * x;

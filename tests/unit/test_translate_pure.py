@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pied.translate import clean, detect, sandbox, split
+from pied.translation import clean, detect, sandbox, split
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "humaneval-x"
 

@@ -17,9 +17,9 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from pied.editing.kvplan import Encode, KvPlan, plan
+from pied.kvcache.apply import PlanInterrupted, Scratch, apply_plan, refresh
+from pied.kvcache.plan import Encode, KvPlan, plan
 from pied.models.backend import Backend, CacheFull, DecodeAborted
-from pied.models.kvedit import PlanInterrupted, Scratch, apply_plan, refresh
 
 log = logging.getLogger("pied.kvcache")
 

@@ -6,8 +6,9 @@ chunks and between generated tokens, so a completion never waits for a long pref
 
 from __future__ import annotations
 
-from pied.daemon.engine import Engine
-from pied.daemon.scheduler import JobContext
+from pied.engine.engine import Engine
+from pied.engine.scheduler import JobContext
+from pied.errors import BadInput
 from pied.models.chat import Message, chatml, stop_tokens
 from pied.models.generate import generate
 from pied.models.sampling import Sampler
@@ -33,7 +34,7 @@ def chat(
     tokens = backend.tokenize(chatml(messages, prime=prime).encode("utf-8"), special=True)
     room = backend.info.n_ctx - max_tokens - 8
     if len(tokens) > room:
-        raise ValueError(f"the prompt needs {len(tokens)} tokens; the context leaves {room}")
+        raise BadInput(f"the prompt needs {len(tokens)} tokens; the context leaves {room}")
     for k in range(CHUNK, len(tokens), CHUNK):
         engine.cache.sync(JOB_KEY, tokens[:k])
         if ctx is not None:

@@ -1,5 +1,7 @@
 """The one error type of translation."""
 
+from pied.errors import BadInput
 
-class TranslateError(ValueError):
+
+class TranslateError(BadInput):
     """Input pied cannot translate, in one sentence."""

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pied.translate.split import ENTRY
+from pied.translation.split import ENTRY
 
 TIMEOUT = 10.0
 MEMORY = 1 << 30

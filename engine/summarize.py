@@ -14,9 +14,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pied.daemon.engine import Engine
-from pied.daemon.jobs import chat
-from pied.daemon.scheduler import JobContext
+from pied.engine.engine import Engine
+from pied.engine.jobs import chat
+from pied.engine.scheduler import JobContext
+from pied.errors import BadInput
 from pied.models.chat import Message
 from pied.sheets import compress, reader, tables
 from pied.sheets.cells import Sheet
@@ -202,6 +203,6 @@ def summarize(
         return summarize_sheets(engine, Path(path), params.get("sheet"), ctx)
     text = params.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise ValueError("nothing to summarize: give a spreadsheet path or some code")
+        raise BadInput("nothing to summarize: give a spreadsheet path or some code")
     name = str(params.get("name") or (Path(path).name if isinstance(path, str) else "code"))
     return summarize_code(engine, text, name, whole_file=not params.get("selection"), ctx=ctx)

@@ -6,14 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pied import __version__, commands, config, log
-from pied.bench import cli as bench_cli
-from pied.commands import CliError
-from pied.daemon.client import DaemonError
-from pied.editing.errors import EditingError
-from pied.models.errors import ModelError
-from pied.sheets.errors import SheetError
-from pied.translate.errors import TranslateError
+from pied import __version__, config, log
+from pied.cli import bench as bench_cli
+from pied.cli import commands
+from pied.errors import Code, PiedError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -175,23 +171,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Exit statuses by kind of failure (1 is left to commands that report a negative result).
+EXIT_STATUS = {Code.BAD_INPUT: 2, Code.CONFIG: 2, Code.MODEL: 3, Code.NOT_AVAILABLE: 4}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     log.setup(args.verbose)
     try:
         return int(args.func(args))
-    except (
-        CliError,
-        config.ConfigError,
-        EditingError,
-        ModelError,
-        DaemonError,
-        SheetError,
-        TranslateError,
-    ) as e:
+    except PiedError as e:  # the one place the CLI turns a failure into a line and a status
         print(f"pied: error: {e}", file=sys.stderr)
-        return 2
+        return EXIT_STATUS.get(e.code, 2)
     except KeyboardInterrupt:
         print("pied: interrupted", file=sys.stderr)
         return 130

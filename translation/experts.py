@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pied.translate.detect import NAMES
+from pied.translation.detect import NAMES
 
 COMMON = (
     "Translate the {lang} code to idiomatic Python 3 that does exactly the same thing. "

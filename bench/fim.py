@@ -40,9 +40,10 @@ from pied.bench import fimsuite
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
 from pied.bench.metrics import edit_similarity, mean, percentile
 from pied.config import Settings
-from pied.daemon.completion import CompletionRequest
-from pied.daemon.engine import Engine, load_backend
 from pied.editing import syntax
+from pied.engine.completion import CompletionRequest
+from pied.engine.engine import Engine, load_backend
+from pied.errors import BadInput
 
 MODES = ("plain", "healing", "bytes", "auto", "naive")
 SPLITS = ("boundary", "midtoken", "stdlib", "realcode")
@@ -254,7 +255,7 @@ def run(
         problems = realcode_problems(data, limit, seed)
     else:
         if data is None:
-            raise ValueError("--data is needed for the boundary and midtoken splits")
+            raise BadInput("--data is needed for the boundary and midtoken splits")
         problems = load_problems(data)[:limit]
         if split == "midtoken":
             problems = [p for p in (move_split_into_word(p, rng) for p in problems) if p]
@@ -302,5 +303,5 @@ def parse_modes(spec: str) -> list[str]:
     modes = spec.split(",")
     for m in modes:
         if m not in MODES:
-            raise ValueError(f"unknown mode {m!r}; known: {', '.join(MODES)}")
+            raise BadInput(f"unknown mode {m!r}; known: {', '.join(MODES)}")
     return modes

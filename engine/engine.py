@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pied import paths
 from pied.config import Settings
-from pied.daemon.completion import (
+from pied.engine.completion import (
     Completion,
     CompletionRequest,
     LoadedModel,
@@ -20,7 +20,7 @@ from pied.daemon.completion import (
     complete,
     complete_naive,
 )
-from pied.daemon.kvcache import Policy, SequenceCache
+from pied.kvcache.cache import Policy, SequenceCache
 from pied.models import fim, store
 from pied.models.backend import Backend
 from pied.models.generate import never

@@ -1,4 +1,4 @@
-"""What the ``pied`` commands do (the parser is in ``pied.cli``)."""
+"""What the ``pied`` commands do (the parser is in ``pied.cli.main``)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from pied import config, paths
+from pied.errors import BadInput
 
 
-class CliError(Exception):
+class CliError(BadInput):
     """A command-line mistake, reported as one line."""
 
 
@@ -138,9 +139,9 @@ def _complete_here(
     settings: config.Settings, text: str, offset: int, path: Path, context: list[str]
 ) -> dict[str, Any]:
     """Complete in this process, without the daemon."""
-    from pied.daemon.completion import CompletionRequest
-    from pied.daemon.engine import Engine, load_backend
     from pied.editing.source import read_source
+    from pied.engine.completion import CompletionRequest
+    from pied.engine.engine import Engine, load_backend
     from pied.models.fim import ContextFile
 
     files = [ContextFile(Path(p).name, read_source(Path(p))) for p in context]
@@ -162,7 +163,7 @@ def cmd_lsp(args: argparse.Namespace) -> int:
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
-    from pied.daemon.summarize import SHEET_SUFFIXES
+    from pied.engine.summarize import SHEET_SUFFIXES
 
     path = Path(args.file)
     params: dict[str, Any] = {"path": str(path.resolve())}
@@ -183,14 +184,14 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 def _job(method: str, params: dict[str, Any], here: bool) -> Any:
     """Run a daemon job (summarize, translate) in the daemon, or in this process."""
     if here:
-        from pied.daemon.engine import Engine, load_backend
-        from pied.daemon.summarize import summarize
+        from pied.engine.engine import Engine, load_backend
+        from pied.engine.summarize import summarize
 
         settings = config.load()
         engine = Engine(load_backend(settings), settings, model_name=settings.model)
         if method == "summarize":
             return summarize(engine, params)
-        from pied.daemon.translate import translate
+        from pied.engine.translate import translate
 
         return translate(
             engine,
@@ -232,7 +233,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from pied import doctor
+    from pied.cli import doctor
 
     found = doctor.checks()
     print(doctor.render(found))
@@ -296,7 +297,7 @@ def _print_status(s: dict[str, Any]) -> None:
 
 def token_counter(settings: config.Settings) -> Any:
     """Count tokens with the configured model's own tokenizer."""
-    from pied.daemon.engine import load_backend
+    from pied.engine.engine import load_backend
 
     backend = load_backend(settings.replace(n_ctx=512, documents=1))
     return lambda text: len(backend.tokenize(text.encode("utf-8")))

@@ -14,8 +14,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from pied.config import Settings
-from pied.daemon.kvcache import SyncStats
 from pied.editing import indent, postprocess, stops, syntax, windows
+from pied.kvcache.cache import SyncStats
 from pied.models import bytesampling, fim
 from pied.models.backend import Backend
 from pied.models.generate import Generation, generate, never

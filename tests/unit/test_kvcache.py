@@ -4,10 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pied.daemon.kvcache import Policy, SequenceCache
-from pied.editing.kvplan import Encode, Keep, plan
+from pied.kvcache.apply import Scratch, apply_plan
+from pied.kvcache.cache import Policy, SequenceCache
+from pied.kvcache.plan import Encode, Keep, plan
 from pied.models.backend import DecodeAborted
-from pied.models.kvedit import Scratch, apply_plan
 from tests.fakes import FakeBackend
 
 

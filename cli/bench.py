@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pied.commands import CliError, settings_from, token_counter
+from pied.cli.commands import CliError, settings_from, token_counter
 
 
 def cmd_bench_backend(args: argparse.Namespace) -> int:
@@ -44,10 +44,7 @@ def cmd_bench_pie(args: argparse.Namespace) -> int:
 def cmd_bench_fim(args: argparse.Namespace) -> int:
     from pied.bench import fim
 
-    try:
-        modes = fim.parse_modes(args.mode)
-    except ValueError as e:
-        raise CliError(str(e)) from None
+    modes = fim.parse_modes(args.mode)
     report = fim.run(
         settings_from(args),
         data=Path(args.data) if args.data else None,

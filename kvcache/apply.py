@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pied.editing.kvplan import Encode, Keep, KvPlan
+from pied.kvcache.plan import Encode, Keep, KvPlan
 from pied.models.backend import Backend, DecodeAborted
 
 

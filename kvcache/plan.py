@@ -6,7 +6,7 @@ tokens must be encoded against everything before them. Runs may also move out of
 (when the cursor moves, text changes side between the FIM prefix and suffix). Tokens
 of the old sequence that no run keeps are dropped.
 
-Pure: no model, no cache; ``pied.models.kvedit`` carries a plan out on a backend.
+Pure: no model, no cache; ``pied.kvcache.apply`` carries a plan out on a backend.
 """
 
 from __future__ import annotations

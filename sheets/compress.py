@@ -271,7 +271,7 @@ def encode(sheet: Sheet, stage: str, k: int = K) -> str:
         return inverted(extracted)
     if stage == "aggregated":
         return inverted(extracted, aggregate(extracted))
-    raise ValueError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
+    raise SheetError(f"unknown stage {stage!r}; stages: {', '.join(STAGES)}")
 
 
 def region(sheet: Sheet, rng: Range) -> Sheet:

@@ -15,10 +15,10 @@ from pied.bench.corpus import machine
 from pied.bench.fim import run_tests
 from pied.bench.metrics import percentile
 from pied.config import Settings
-from pied.daemon.engine import Engine, load_backend
-from pied.daemon.translate import translate
-from pied.translate import clean, detect
-from pied.translate.errors import TranslateError
+from pied.engine.engine import Engine, load_backend
+from pied.engine.translate import translate
+from pied.translation import clean, detect
+from pied.translation.errors import TranslateError
 
 LANG_FILES = {"cpp": "cpp", "java": "java", "js": "javascript", "go": "go", "python": "python"}
 

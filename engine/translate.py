@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pied.daemon.engine import Engine
-from pied.daemon.jobs import chat
-from pied.daemon.scheduler import JobContext
+from pied.engine.engine import Engine
+from pied.engine.jobs import chat
+from pied.engine.scheduler import JobContext
 from pied.models.chat import Message
-from pied.translate import clean, detect, experts, harness, sandbox, split
-from pied.translate.errors import TranslateError
+from pied.translation import clean, detect, experts, harness, sandbox, split
+from pied.translation.errors import TranslateError
 
 CHUNK_TOKENS = 1200
 MAX_SOURCE_TOKENS = 60_000

@@ -15,8 +15,8 @@ import builtins
 import re
 from collections.abc import Callable
 
-from pied.translate import clean
-from pied.translate.split import code_chars
+from pied.translation import clean
+from pied.translation.split import code_chars
 
 FLOAT_SUFFIX = re.compile(r"\b(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)[fFlLdD]\b")
 SLICE_TYPES = re.compile(r"\[\](?:\w+|\[\]\w+)(?=\{)")  # Go: []string{...}

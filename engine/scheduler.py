@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from pied.errors import Code, PiedError
 from pied.models.backend import Backend, DecodeAborted
 
 log = logging.getLogger("pied.scheduler")
@@ -29,8 +30,10 @@ BACKGROUND = 10  # translation, summaries
 IDLE = 20  # refreshing stale caches
 
 
-class Cancelled(Exception):
+class Cancelled(PiedError):
     """The job was cancelled (by its client or because a newer request superseded it)."""
+
+    code = Code.CANCELLED
 
     def __init__(self, reason: str = "cancelled") -> None:
         super().__init__(reason)
