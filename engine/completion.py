@@ -8,17 +8,18 @@ Windows around the cursor (``editing.windows``) go into the model's FIM template
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from pied.config import Settings
 from pied.editing import indent, postprocess, stops, syntax, windows
 from pied.kvcache.cache import SyncStats
 from pied.models import bytesampling, fim
 from pied.models.backend import Backend
-from pied.models.generate import Generation, generate, never
+from pied.models.generate import Generation, Limits, Start, Stops, generate, never
 from pied.models.sampling import Sampler
 from pied.models.vocab import Vocab
 
@@ -187,46 +188,24 @@ def complete(
     t2 = time.monotonic()
     rules = stops.StopRules(scope, settings.multiline)
     sampler = Sampler(settings.temperature, settings.top_p)
-    rng = sampler.rng()
     deadline = time.monotonic() + settings.time_budget_ms / 1000
-    run = functools.partial(
-        generate,
+    loop = _Loop(
         backend,
-        seq=sync.seq,
-        sampler=sampler,
-        rng=rng,
-        max_tokens=settings.max_tokens,
-        deadline=deadline,
-        stop_tokens=model.fim.stops,
-        check=rules.check,
-        cancelled=cancelled,
+        sync.seq,
+        len(prompt.tokens),
+        sampler,
+        sampler.rng(),
+        Limits(settings.max_tokens, deadline, cancelled),
+        Stops(model.fim.stops, rules.check),
     )
-    n_past = len(prompt.tokens)
     t3 = t2
     if cut.mode == "bytes":
-        prelude = bytesampling.sample_bytes(
-            backend,
-            model.vocab,
-            seq=sync.seq,
-            base=n_past,
-            stub=cut.stub,
-            pick=lambda probs: sampler.pick_from_probs(probs, rng),
-            keep_going=lambda out: rules.check(out.decode("utf-8", "ignore")) is None,
-        )
-        t3 = time.monotonic()
-        if prelude.stopped:
-            gen = Generation(prelude.text.decode("utf-8", "replace"), stop_reason="end")
-        else:
-            gen = run(
-                n_past=n_past + len(prelude.tokens),
-                first_logits=prelude.logprobs,
-                prelude=prelude.text,
-            )
+        gen, t3 = _after_bytes(model, loop, cut.stub, rules), time.monotonic()
     elif cut.mode == "healing":
         allowed = model.vocab.starting_with(cut.stub)
-        gen = run(n_past=n_past, first_allowed=allowed, skip=len(cut.stub))
+        gen = loop.run(Start(allowed=allowed, skip=len(cut.stub)))
     else:
-        gen = run(n_past=n_past)
+        gen = loop.run()
     t4 = time.monotonic()
     text = ""
     if gen.stop_reason != "cancelled":
@@ -250,6 +229,51 @@ def complete(
         "generate": (t4 - t3) * 1000,
     }
     return _result(model, text, prompt, sync, gen, t0, scope.mode.value, cut.mode, phases)
+
+
+@dataclass(frozen=True)
+class _Loop:
+    """The token loop for one completion, ready to run from a given start."""
+
+    backend: Backend
+    seq: int
+    n_past: int  # the prompt's length
+    sampler: Sampler
+    rng: np.random.Generator
+    limits: Limits
+    stops: Stops
+
+    def run(self, start: Start | None = None, already: int = 0) -> Generation:
+        """Generate after the prompt and ``already`` tokens decoded after it."""
+        return generate(
+            self.backend,
+            n_past=self.n_past + already,
+            seq=self.seq,
+            sampler=self.sampler,
+            rng=self.rng,
+            limits=self.limits,
+            stops=self.stops,
+            start=start or Start(),
+        )
+
+
+def _after_bytes(
+    model: LoadedModel, loop: _Loop, stub: bytes, rules: stops.StopRules
+) -> Generation:
+    """Byte-level sampling from the stable boundary through ``stub``, then tokens."""
+    prelude = bytesampling.sample_bytes(
+        loop.backend,
+        model.vocab,
+        seq=loop.seq,
+        base=loop.n_past,
+        stub=stub,
+        pick=lambda probs: loop.sampler.pick_from_probs(probs, loop.rng),
+        keep_going=lambda out: rules.check(out.decode("utf-8", "ignore")) is None,
+    )
+    if prelude.stopped:
+        return Generation(prelude.text.decode("utf-8", "replace"), stop_reason="end")
+    start = Start(logits=prelude.logprobs, prelude=prelude.text)
+    return loop.run(start, already=len(prelude.tokens))
 
 
 def _result(
@@ -294,8 +318,8 @@ def complete_naive(
         model.backend,
         n_past=len(prompt.tokens),
         seq=sync.seq,
-        max_tokens=settings.max_tokens,
-        stop_tokens=model.fim.stops,
+        limits=Limits(settings.max_tokens),
+        stops=Stops(model.fim.stops),
     )
     text, suffix = gen.text, prompt.window.suffix
     for k in range(min(len(text), len(suffix)), 0, -1):

@@ -10,7 +10,7 @@ from pied.engine.engine import Engine
 from pied.engine.scheduler import JobContext
 from pied.errors import BadInput
 from pied.models.chat import Message, chatml, stop_tokens
-from pied.models.generate import generate
+from pied.models.generate import Limits, Stops, Yielding, generate, never
 from pied.models.sampling import Sampler
 
 JOB_KEY = "job"  # the KV sequence background jobs share (one job runs at a time)
@@ -66,12 +66,9 @@ def _generate(
         backend,
         n_past=len(tokens),
         seq=seq,
-        max_tokens=max_tokens,
         sampler=sampler,
-        stop_tokens=stop_tokens(backend.special_token),
-        cancelled=ctx.cancelled if ctx is not None else (lambda: False),
-        yield_point=ctx.yield_point if ctx is not None else None,
-        prompt_last=tokens[-1],
-        check=check,
+        limits=Limits(max_tokens, cancelled=ctx.cancelled if ctx is not None else never),
+        stops=Stops(stop_tokens(backend.special_token), check),
+        yielding=Yielding(ctx.yield_point, tokens[-1]) if ctx is not None else None,
     )
     return gen.text

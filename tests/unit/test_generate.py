@@ -3,7 +3,7 @@ import time
 from pied.config import Settings
 from pied.engine.completion import CompletionRequest
 from pied.engine.engine import Engine
-from pied.models.generate import generate
+from pied.models.generate import Limits, generate
 from tests.fakes import FakeBackend
 
 
@@ -38,7 +38,7 @@ def test_second_request_reuses_the_common_prefix():
 def test_max_tokens_budget():
     backend = FakeBackend("abcdefghijklmnop")
     backend.decode([256 + 2], 0)  # <|fim_middle|>
-    gen = generate(backend, n_past=1, max_tokens=5)
+    gen = generate(backend, n_past=1, limits=Limits(max_tokens=5))
     assert gen.text == "abcde"
     assert gen.stop_reason == "max_tokens"
 
@@ -46,7 +46,7 @@ def test_max_tokens_budget():
 def test_time_budget():
     backend = FakeBackend("abcdefghijklmnop")
     backend.decode([256 + 2], 0)
-    gen = generate(backend, n_past=1, deadline=time.monotonic() - 1)
+    gen = generate(backend, n_past=1, limits=Limits(deadline=time.monotonic() - 1))
     assert gen.text == "" and gen.stop_reason == "time"
 
 
@@ -59,7 +59,7 @@ def test_cancellation_is_seen_between_tokens():
         calls.append(1)
         return len(calls) > 3
 
-    gen = generate(backend, n_past=1, cancelled=cancelled)
+    gen = generate(backend, n_past=1, limits=Limits(cancelled=cancelled))
     assert gen.stop_reason == "cancelled"
     assert len(gen.tokens) == 3
 

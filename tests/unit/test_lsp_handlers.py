@@ -1,0 +1,88 @@
+"""The language server's handlers in process, in front of a daemon on the fake backend."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types as t
+
+from pied.config import Settings
+from pied.daemon.client import DaemonClient
+from pied.daemon.server import Server
+from pied.daemon.service import Service
+from pied.engine.engine import Engine
+from pied.lsp.server import PiedServer, create_server
+from tests.fakes import FakeBackend
+
+URI = "file:///w/a.py"
+
+
+@pytest.fixture
+async def lsp(tmp_path: Path) -> AsyncIterator[tuple[PiedServer, list[str]]]:
+    engine = Engine(FakeBackend("compute(a)\n"), Settings(sampling="plain"))
+    service = Service(engine, engine.settings)
+    service.start()
+    server = Server(service)
+    sock = tmp_path / "d.sock"
+    task = asyncio.create_task(server.serve(sock))
+    while not sock.exists():
+        await asyncio.sleep(0.02)
+    ls = create_server()
+    ls.settings = Settings(sampling="plain")  # the scripted fake knows no byte-level sampling
+    shown: list[str] = []
+    ls.window_show_message = lambda params: shown.append(params.message)  # type: ignore[method-assign]
+    ls.daemon = await DaemonClient.connect(sock, "test")
+    yield ls, shown
+    await ls.daemon.close()
+    await asyncio.sleep(0.05)  # the daemon sees the client leave
+    server.stop()
+    await task
+    service.stop()
+
+
+def handler(ls: PiedServer, name: str) -> Any:
+    return ls.protocol.fm.features[name]
+
+
+async def open_doc(ls: PiedServer, text: str) -> None:
+    params = t.DidOpenTextDocumentParams(
+        t.TextDocumentItem(uri=URI, language_id="python", version=1, text=text)
+    )
+    await handler(ls, t.TEXT_DOCUMENT_DID_OPEN)(params)
+
+
+async def test_inline_completion_through_the_handlers(lsp) -> None:
+    ls, shown = lsp
+    await open_doc(ls, "x = \n")
+    params = t.InlineCompletionParams(
+        text_document=t.TextDocumentIdentifier(URI),
+        position=t.Position(0, 4),
+        context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Automatic),
+    )
+    out = await handler(ls, t.TEXT_DOCUMENT_INLINE_COMPLETION)(params)
+    assert [i.insert_text for i in out.items] == ["compute(a)"]
+    assert out.items[0].range == t.Range(t.Position(0, 4), t.Position(0, 4))
+    assert not shown
+
+
+async def test_a_change_reaches_the_daemon_and_a_bad_position_is_shown_once(lsp) -> None:
+    ls, shown = lsp
+    await open_doc(ls, "x = \n")
+    change = t.DidChangeTextDocumentParams(
+        text_document=t.VersionedTextDocumentIdentifier(uri=URI, version=2),
+        content_changes=[
+            t.TextDocumentContentChangePartial(
+                range=t.Range(t.Position(0, 0), t.Position(0, 0)), text="# top\n"
+            )
+        ],
+    )
+    await handler(ls, t.TEXT_DOCUMENT_DID_CHANGE)(change)
+    moved = await ls.complete(URI, t.Position(1, 4))
+    assert moved is not None and moved["range"]["start"] == [1, 4]
+    for _ in range(2):  # the same mistake twice: one message, no exception, no answer
+        assert await ls.complete(URI, t.Position(40, 0)) is None
+    assert len(shown) == 1 and "line" in shown[0]

@@ -1,0 +1,163 @@
+"""The daemon's Service and Server on the scripted fake backend: documents, snapshots,
+errors mapped once, every request answered (no model, no llama.cpp)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from pied.config import Settings
+from pied.daemon import protocol as p
+from pied.daemon.client import DaemonClient, DaemonError
+from pied.daemon.server import Server
+from pied.daemon.service import Service
+from pied.engine.engine import Engine
+from pied.errors import BadInput, Code
+from tests.fakes import FakeBackend
+
+URI = "file:///w/a.py"
+
+
+def service_for(script: str) -> Service:
+    engine = Engine(FakeBackend(script), Settings(sampling="plain"))
+    return Service(engine, engine.settings)
+
+
+@pytest.fixture
+def service() -> Iterator[Service]:
+    s = service_for("compute(a)\n")
+    s.start()
+    yield s
+    s.stop()
+
+
+def test_a_completion_of_an_open_document(service: Service) -> None:
+    service.open(1, {"uri": URI, "text": "x = \ny = 2\n", "version": 1})
+    out = service.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
+    assert out["text"] == "compute(a)"
+    assert out["range"] == {"start": [0, 4], "end": [0, 4]}
+
+
+def test_bad_requests_are_bad_input_and_lose_nothing(service: Service) -> None:
+    service.open(1, {"uri": URI, "text": "x = 1\n", "version": 1})
+    with pytest.raises(BadInput, match="non-negative"):
+        service.complete(1, {"uri": URI, "line": -1, "character": 0})
+    with pytest.raises(BadInput, match=r"outside|past|line"):
+        service.complete(1, {"uri": URI, "line": 7, "character": 0})
+    with pytest.raises(BadInput, match="not open"):
+        service.complete(1, {"uri": "file:///other.py", "line": 0, "character": 0})
+    change = {"text": "zz", "start": [9, 0], "end": [9, 1]}
+    with pytest.raises(BadInput, match="does not fit"):
+        service.change(1, {"uri": URI, "changes": [{"text": "y"}, change], "version": 2})
+    assert service.documents[(1, URI)].text == "x = 1\n"  # all or nothing
+    assert service.documents[(1, URI)].version == 1
+
+
+def test_a_job_answers_about_the_text_it_saw() -> None:
+    """The completion is queued, the user types on before it runs: it answers empty
+    ("stale") rather than with a range computed from text it never saw."""
+    s = service_for("compute(a)\n")  # not started: jobs wait in the queue
+    s.open(1, {"uri": URI, "text": "x = \n", "version": 1})
+    future = s.complete(1, {"uri": URI, "line": 0, "character": 4})
+    s.change(1, {"uri": URI, "changes": [{"text": "# new line\nx = \n"}], "version": 2})
+    s.start()
+    try:
+        assert future.result(10) == {"text": "", "stale": True}
+        fresh = s.complete(1, {"uri": URI, "line": 1, "character": 4}).result(10)
+        assert fresh["range"]["start"] == [1, 4]
+    finally:
+        s.stop()
+
+
+def test_snapshots_do_not_move_with_the_document(service: Service) -> None:
+    service.open(1, {"uri": URI, "text": "ab\n", "version": 1})
+    doc = service.documents[(1, URI)]
+    snap = doc.snapshot()
+    service.change(1, {"uri": URI, "changes": [{"text": "X", "start": [0, 0], "end": [0, 0]}]})
+    assert doc.text == "Xab\n" and snap.text == "ab\n"
+    assert snap.position(2) == (0, 2)
+
+
+@pytest.fixture
+async def daemon(tmp_path: Path) -> AsyncIterator[tuple[Service, Path]]:
+    service = service_for("compute(a)\n")
+    service.start()
+    server = Server(service)
+    sock = tmp_path / "d.sock"
+    task = asyncio.create_task(server.serve(sock))
+    for _ in range(100):
+        if sock.exists():
+            break
+        await asyncio.sleep(0.02)
+    yield service, sock
+    server.stop()
+    await task
+    service.stop()
+
+
+async def raw(sock: Path, *frames: bytes) -> list[p.Message]:
+    """Send frames on a fresh connection and read one answer per request frame."""
+    reader, writer = await asyncio.open_unix_connection(str(sock))
+    writer.write(b"".join(frames))
+    await writer.drain()
+    frames_in = p.FrameReader()
+    out: list[p.Message] = []
+    while len(out) < len(frames):
+        data = await asyncio.wait_for(reader.read(1 << 16), 10)
+        assert data, "the daemon closed the connection"
+        out.extend(p.parse(b) for b in frames_in.feed(data) if isinstance(b, bytes))
+    writer.close()
+    return out
+
+
+async def test_every_malformed_message_is_answered_with_its_code(daemon) -> None:
+    _, sock = daemon
+    hello = p.request(1, "hello", {"version": p.PROTOCOL_VERSION})
+    answers = await raw(
+        sock,
+        hello,
+        p.encode({"type": "request", "id": 2}),  # no method
+        p.request(3, "no-such-method", {}),
+        p.request(4, "complete", {"uri": URI, "line": "zero", "character": 0}),
+        p.request(5, "complete", {"uri": URI, "line": 0, "character": 0}),  # not open
+    )
+    codes = {m.id: (m.error or {}).get("code") for m in answers}
+    assert codes[1] is None
+    assert codes[2] == p.INVALID_REQUEST
+    assert codes[3] == p.METHOD_NOT_FOUND
+    assert codes[4] == p.INVALID_PARAMS
+    assert codes[5] == p.INVALID_PARAMS
+
+
+async def test_a_bug_in_pied_is_answered_as_internal_and_the_daemon_goes_on(daemon) -> None:
+    service, sock = daemon
+
+    def broken() -> dict[str, object]:
+        raise RuntimeError("a bug")
+
+    service.status = broken  # type: ignore[method-assign]
+    client = await DaemonClient.connect(sock)
+    try:
+        with pytest.raises(DaemonError) as bug:
+            await client.request("status")
+        assert bug.value.code is Code.INTERNAL and "a bug" in str(bug.value)
+        await client.notify("open", {"uri": URI, "text": "x = \n"})
+        out = await client.request("complete", {"uri": URI, "line": 0, "character": 4})
+        assert out["text"] == "compute(a)"
+        with pytest.raises(DaemonError) as bad:
+            await client.request("complete", {"uri": URI, "line": 9, "character": 0})
+        assert bad.value.code is Code.BAD_INPUT
+    finally:
+        await client.close()
+        await asyncio.sleep(0.05)
+
+
+def test_wire_codes_map_back_to_the_same_kinds() -> None:
+    for kind in Code:
+        if kind is Code.CONFIG:
+            continue  # a config error reaches the wire as invalid params (bad input)
+        assert p.kind_of(p.WIRE_CODES[kind]) is kind
+    assert p.kind_of(p.WIRE_CODES[Code.CONFIG]) is Code.BAD_INPUT
