@@ -28,9 +28,6 @@ import gzip
 import json
 import random
 import re
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +39,9 @@ from pied.bench.metrics import edit_similarity, mean, percentile
 from pied.config import Settings
 from pied.editing import syntax
 from pied.engine.completion import CompletionRequest
-from pied.engine.engine import Engine, load_backend
+from pied.engine.engine import Engine
 from pied.errors import BadInput
+from pied.translation import sandbox
 
 MODES = ("plain", "healing", "bytes", "auto", "naive")
 SPLITS = ("boundary", "midtoken", "stdlib", "realcode")
@@ -137,26 +135,10 @@ def stdlib_problems(n: int, rng: random.Random, corpus: Path | None = None) -> l
     return out
 
 
-def run_tests(program: str, timeout: float = 10.0) -> bool:
-    """True if ``program`` exits 0 in a fresh interpreter (temp dir, limits)."""
-
-    def limits() -> None:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-
-    with tempfile.TemporaryDirectory(prefix="pied-fim-") as tmp:
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-I", "-c", program],
-                cwd=tmp,
-                capture_output=True,
-                timeout=timeout,
-                preexec_fn=limits,
-            )
-        except subprocess.TimeoutExpired:
-            return False
-    return proc.returncode == 0
+def run_tests(program: str) -> bool:
+    """True if ``program`` exits 0 in translation's sandbox (a fresh interpreter in a temp
+    dir, no network, memory and time limits)."""
+    return sandbox.run_python(program).ok
 
 
 def _summary(rows: list[dict[str, float]]) -> dict[str, Any]:
@@ -259,7 +241,7 @@ def run(
         problems = load_problems(data)[:limit]
         if split == "midtoken":
             problems = [p for p in (move_split_into_word(p, rng) for p in problems) if p]
-    engine = Engine(load_backend(settings), settings)
+    engine = Engine.load(settings)
     report: dict[str, Any] = {
         "bench": "fim",
         "data": str(data) if data else "stdlib",

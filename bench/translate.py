@@ -15,7 +15,7 @@ from pied.bench.corpus import machine
 from pied.bench.fim import run_tests
 from pied.bench.metrics import percentile
 from pied.config import Settings
-from pied.engine.engine import Engine, load_backend
+from pied.engine.engine import Engine
 from pied.engine.translate import translate
 from pied.translation import clean, detect
 from pied.translation.errors import TranslateError
@@ -56,7 +56,7 @@ def run(
     examples: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    engine = Engine(load_backend(settings), settings)
+    engine = Engine.load(settings)
     python = {r["task_id"].split("/")[-1]: r for r in _load(data, "python")}
     report: dict[str, Any] = {
         "bench": "translate",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
@@ -141,11 +142,11 @@ def _complete_here(
     """Complete in this process, without the daemon."""
     from pied.editing.source import read_source
     from pied.engine.completion import CompletionRequest
-    from pied.engine.engine import Engine, load_backend
+    from pied.engine.engine import Engine
     from pied.models.fim import ContextFile
 
     files = [ContextFile(Path(p).name, read_source(Path(p))) for p in context]
-    engine = Engine(load_backend(settings), settings, model_name=settings.model)
+    engine = Engine.load(settings)
     r = engine.complete(CompletionRequest(text, offset, path=path.name, context=files))
     return {
         "text": r.text,
@@ -163,11 +164,11 @@ def cmd_lsp(args: argparse.Namespace) -> int:
 
 
 def cmd_summarize(args: argparse.Namespace) -> int:
-    from pied.engine.summarize import SHEET_SUFFIXES
+    from pied.sheets.reader import SUFFIXES
 
     path = Path(args.file)
     params: dict[str, Any] = {"path": str(path.resolve())}
-    if path.suffix.lower() not in SHEET_SUFFIXES:
+    if path.suffix.lower() not in SUFFIXES:
         from pied.editing.source import read_source
 
         params = {"text": read_source(path), "name": path.name}
@@ -184,11 +185,11 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 def _job(method: str, params: dict[str, Any], here: bool) -> Any:
     """Run a daemon job (summarize, translate) in the daemon, or in this process."""
     if here:
-        from pied.engine.engine import Engine, load_backend
+        from pied.engine.engine import Engine
         from pied.engine.summarize import summarize
 
         settings = config.load()
-        engine = Engine(load_backend(settings), settings, model_name=settings.model)
+        engine = Engine.load(settings)
         if method == "summarize":
             return summarize(engine, params)
         from pied.engine.translate import translate
@@ -298,9 +299,10 @@ def _print_status(s: dict[str, Any]) -> None:
 def token_counter(settings: config.Settings) -> Any:
     """Count tokens with the configured model's own tokenizer."""
     from pied.engine.engine import load_backend
+    from pied.models.backend import token_count
 
     backend = load_backend(settings.replace(n_ctx=512, documents=1))
-    return lambda text: len(backend.tokenize(text.encode("utf-8")))
+    return functools.partial(token_count, backend)
 
 
 def cmd_encode_sheet(args: argparse.Namespace) -> int:

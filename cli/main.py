@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pied import __version__, config, log
 from pied.cli import bench as bench_cli
 from pied.cli import commands
-from pied.errors import Code, PiedError
+from pied.errors import PiedError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,10 +171,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-# Exit statuses by kind of failure (1 is left to commands that report a negative result).
-EXIT_STATUS = {Code.BAD_INPUT: 2, Code.CONFIG: 2, Code.MODEL: 3, Code.NOT_AVAILABLE: 4}
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -183,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except PiedError as e:  # the one place the CLI turns a failure into a line and a status
         print(f"pied: error: {e}", file=sys.stderr)
-        return EXIT_STATUS.get(e.code, 2)
+        return 2  # 1 is left to commands that report a negative result
     except KeyboardInterrupt:
         print("pied: interrupted", file=sys.stderr)
         return 130

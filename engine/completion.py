@@ -18,7 +18,7 @@ from pied.config import Settings
 from pied.editing import indent, postprocess, stops, syntax, windows
 from pied.kvcache.cache import SyncStats
 from pied.models import bytesampling, fim
-from pied.models.backend import Backend
+from pied.models.backend import Backend, token_count
 from pied.models.generate import Generation, Limits, Start, Stops, generate, never
 from pied.models.sampling import Sampler
 from pied.models.vocab import Vocab
@@ -151,7 +151,7 @@ def build_prompt(model: LoadedModel, settings: Settings, request: CompletionRequ
     backend = model.backend
 
     def count(s: str) -> int:
-        return len(backend.tokenize(s.encode("utf-8")))
+        return token_count(backend, s)
 
     window = windows.fim_window(
         request.text, request.offset, settings.prefix_tokens, settings.suffix_tokens, count

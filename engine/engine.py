@@ -65,6 +65,11 @@ class Engine:
             backend, n_seq=backend.info.n_seq, policy=policy, ends_line=self._ends_line
         )
 
+    @classmethod
+    def load(cls, settings: Settings) -> Engine:
+        """The configured model loaded (ModelError with a clear sentence if it cannot be)."""
+        return cls(load_backend(settings), settings, model_name=settings.model)
+
     def _ends_line(self, token: int) -> bool:
         return b"\n" in self.backend.token_bytes(token)
 

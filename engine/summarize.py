@@ -18,11 +18,11 @@ from pied.engine.engine import Engine
 from pied.engine.jobs import chat
 from pied.engine.scheduler import JobContext
 from pied.errors import BadInput
+from pied.models.backend import token_count
 from pied.models.chat import Message
 from pied.sheets import compress, reader, tables
 from pied.sheets.cells import Sheet
 
-SHEET_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".tsv"}
 TABLE_TOKENS = 1500  # budget for one table's encoding in a prompt
 CODE_TOKENS = 3000
 SYSTEM = (
@@ -114,9 +114,9 @@ def facts_markdown(f: tables.TableFacts) -> str:
 def _table_encoding(engine: Engine, sheet: Sheet, rng: Any) -> str:
     region = compress.region(sheet, rng)
     text = compress.inverted(region)
-    if len(engine.backend.tokenize(text.encode("utf-8"))) > TABLE_TOKENS:
+    if token_count(engine.backend, text) > TABLE_TOKENS:
         text = compress.encode(region, "aggregated")  # anchors + inverted + formats
-    while len(engine.backend.tokenize(text.encode("utf-8"))) > TABLE_TOKENS:
+    while token_count(engine.backend, text) > TABLE_TOKENS:
         text = text[: len(text) * 3 // 4]
         text = text[: text.rfind("\n")]
     return text
@@ -199,7 +199,7 @@ def summarize(
 ) -> dict[str, Any]:
     """A summary of a spreadsheet file (``path``) or of code (``text`` with ``name``)."""
     path = params.get("path")
-    if isinstance(path, str) and Path(path).suffix.lower() in SHEET_SUFFIXES:
+    if isinstance(path, str) and Path(path).suffix.lower() in reader.SUFFIXES:
         return summarize_sheets(engine, Path(path), params.get("sheet"), ctx)
     text = params.get("text")
     if not isinstance(text, str) or not text.strip():

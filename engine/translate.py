@@ -18,6 +18,7 @@ from typing import Any
 from pied.engine.engine import Engine
 from pied.engine.jobs import chat
 from pied.engine.scheduler import JobContext
+from pied.models.backend import token_count
 from pied.models.chat import Message
 from pied.translation import clean, detect, experts, harness, sandbox, split
 from pied.translation.errors import TranslateError
@@ -98,7 +99,7 @@ def translate(
         raise TranslateError("This is already Python.")
 
     def count(text: str) -> int:
-        return len(engine.backend.tokenize(text.encode("utf-8")))
+        return token_count(engine.backend, text)
 
     n_tokens = count(source)
     if n_tokens > MAX_SOURCE_TOKENS:

@@ -24,6 +24,7 @@ from pied.config import REQUEST_SETTINGS, ConfigError, Settings, load_dict
 from pied.daemon import lifecycle
 from pied.daemon.client import DaemonClient, DaemonError
 from pied.errors import Code
+from pied.sheets.reader import SUFFIXES
 
 log = logging.getLogger("pied.lsp")
 
@@ -297,7 +298,6 @@ def _range_dict(r: t.Range) -> dict[str, list[int]]:
     return {"start": [r.start.line, r.start.character], "end": [r.end.line, r.end.character]}
 
 
-SHEETS = (".xlsx", ".xlsm", ".csv", ".tsv")
 TITLES = {"translate": "pied: translating to Python", "summarize": "pied: summarizing"}
 
 
@@ -309,7 +309,7 @@ async def _job(ls: PiedServer, method: str, args: tuple[Any, ...]) -> Any:
     if len(args) > 1 and isinstance(args[1], dict):
         params["range"] = args[1]
     path = args[2] if len(args) > 2 and isinstance(args[2], str) and args[2] else None
-    if path is None and "uri" in params and params["uri"].lower().endswith(SHEETS):
+    if path is None and "uri" in params and params["uri"].lower().endswith(SUFFIXES):
         path = _path_of(params["uri"])
     if path is not None:
         params = {"path": path}

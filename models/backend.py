@@ -118,3 +118,8 @@ class Backend(Protocol):
 
     def perf_reset(self) -> None:
         """Restart the backend's own timing."""
+
+
+def token_count(backend: Backend, text: str) -> int:
+    """How many tokens ``text`` is for ``backend``'s tokenizer."""
+    return len(backend.tokenize(text.encode("utf-8")))

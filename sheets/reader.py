@@ -13,6 +13,7 @@ from typing import Any
 from pied.sheets.cells import Cell, Range, Sheet, Style
 from pied.sheets.errors import SheetError
 
+SUFFIXES = (".xlsx", ".xlsm", ".csv", ".tsv")  # what ``read`` reads
 MAX_CELLS = 2_000_000
 MAX_BYTES = 200 * 1024 * 1024
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"

@@ -49,6 +49,18 @@ def test_missing_model_is_one_sentence(tmp_path, daemon):
     )
 
 
+@pytest.mark.parametrize("where", ["--no-daemon", "--daemon"])
+def test_summarizing_an_empty_file_is_one_sentence(tmp_path, env, where):
+    empty = tmp_path / "empty.py"
+    empty.write_text("")
+    args = ["summarize", str(empty)] + (["--no-daemon"] if where == "--no-daemon" else [])
+    proc = pied(*args, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == (
+        "pied: error: nothing to summarize: give a spreadsheet path or some code"
+    )
+
+
 def test_bad_locations_and_files(tmp_path, env):
     assert "expected FILE:LINE:COL" in pied("complete", "samples/stats.py", env=env).stderr
     assert "line 999 is out of range" in pied("complete", "samples/stats.py:999:1", env=env).stderr
