@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/python scripts/typecheck.py
+	$(BIN)/mypy -p pied
 
 # code-server (VS Code 1.100 in the browser) and Chromium for tests/e2e/test_vscode.py; cached.
 editor-tools:

@@ -46,6 +46,9 @@ def test_every_layer_is_a_top_level_folder_and_every_package_folder_a_layer():
         assert (ROOT / folder / "__init__.py").is_file(), folder
     packages = {p.parent.name for p in ROOT.glob("*/__init__.py")}
     assert packages - {"tests"} == set(layers)
+    for folder in set(layers) - {"pied"}:  # each installs as pied.<folder> through its link
+        link = ROOT / "pied" / folder
+        assert link.is_symlink() and link.resolve() == (ROOT / folder).resolve(), folder
 
 
 def test_imports_point_down_the_layers():
