@@ -192,15 +192,9 @@ def _job(method: str, params: dict[str, Any], here: bool) -> Any:
         engine = Engine.load(settings)
         if method == "summarize":
             return summarize(engine, params)
-        from pied.engine.translate import translate
+        from pied.engine.translate import translate_request
 
-        return translate(
-            engine,
-            params["text"],
-            language=params.get("language"),
-            filename=params.get("name"),
-            check=bool(params.get("check")),
-        )
+        return translate_request(engine, params)
     from pied.daemon import lifecycle
     from pied.daemon.client import call
 

@@ -26,7 +26,7 @@ from pied.engine.context import ContextFiles
 from pied.engine.engine import Engine
 from pied.engine.scheduler import BACKGROUND, IDLE, INTERACTIVE, WARM, JobContext, Scheduler
 from pied.engine.summarize import summarize
-from pied.engine.translate import translate
+from pied.engine.translate import translate_request
 from pied.errors import BadInput
 
 log = logging.getLogger("pied.service")
@@ -276,22 +276,14 @@ class Service:
     ) -> Future[Any]:
         """Python for an open document (or a range of it), or for ``text`` sent along."""
         job = self._job_params(conn, params)
-        text = job.get("text")
-        if not isinstance(text, str):
+        if not isinstance(job.get("text"), str):
             raise BadInput("translate needs a uri of an open document, or a text")
-
-        def run(ctx: JobContext) -> dict[str, Any]:
-            return translate(
-                self.engine,
-                text,
-                language=job.get("language"),
-                filename=job.get("name"),
-                check=bool(job.get("check")),
-                ctx=ctx,
-            )
-
         return self.scheduler.submit(
-            "translate", (conn, "translate"), run, BACKGROUND, progress=progress
+            "translate",
+            (conn, "translate"),
+            lambda ctx: translate_request(self.engine, job, ctx),
+            BACKGROUND,
+            progress=progress,
         )
 
     def _submit_warm(self, key: DocKey, snap: Snapshot, cursor: int) -> None:

@@ -84,10 +84,17 @@ def parses(text: str, language: str | None) -> bool | None:
 MAX_CUTS = 12
 
 
-def _cuts(completion: str) -> list[int]:
-    """Candidate lengths, longest first: line ends, then the first line's word ends."""
+def _cuts(completion: str, inside_line: bool) -> list[int]:
+    """Candidate lengths, longest first: line ends, then the first line's word ends.
+
+    Word ends only ``inside_line`` (the cursor's line has code before or after it, which
+    the cut part completes or meets); at a fresh line a part of a line would be glued to
+    the next one (``f(2) ==`` before ``f(3),`` parses, and means nothing the model wrote).
+    """
     ends = [i for i, ch in enumerate(completion) if ch == "\n"]
     cuts = sorted({len(completion), *ends}, reverse=True)
+    if not inside_line:
+        return [c for c in cuts if completion[:c].strip()][:MAX_CUTS]
     first = completion.find("\n")
     first_line = completion if first == -1 else completion[:first]
     for i in range(len(first_line) - 1, 0, -1):
@@ -98,7 +105,9 @@ def _cuts(completion: str) -> list[int]:
 
 def _longest_parsing_cut(prefix: str, completion: str, suffix: str, language: str) -> str:
     """The longest of ``completion``'s cuts with which the file parses, or ""."""
-    for n in _cuts(completion):
+    line_prefix = prefix[prefix.rfind("\n") + 1 :]
+    inside_line = bool(line_prefix.strip() or suffix.split("\n", 1)[0].strip())
+    for n in _cuts(completion, inside_line):
         if parses(prefix + completion[:n] + suffix, language):
             return completion[:n]
     return ""

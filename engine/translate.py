@@ -294,3 +294,21 @@ def _execution_check(
         if clean.syntax_error(candidate) is not None:
             candidate = python
     return {"status": "failed", "reason": first_error, "retries": RETRIES, "definitions": python}
+
+
+def translate_request(
+    engine: Engine, params: dict[str, Any], ctx: JobContext | None = None
+) -> dict[str, Any]:
+    """``translate`` for a request's params (``text``, ``language``, ``name``, ``check``),
+    as the daemon and ``pied translate --no-daemon`` get them."""
+    text = params.get("text")
+    if not isinstance(text, str):
+        raise TranslateError("translate needs a uri of an open document, or a text")
+    return translate(
+        engine,
+        text,
+        language=params.get("language"),
+        filename=params.get("name"),
+        check=bool(params.get("check")),
+        ctx=ctx,
+    )

@@ -73,3 +73,10 @@ def test_python_is_judged_on_the_top_level_statement_around_the_cursor():
 
 def test_a_file_without_top_level_definitions_is_one_region():
     assert python_region("x = 1\ny = ", "\nprint(y)\n") == (0, len("\nprint(y)\n"))
+
+
+def test_a_fresh_line_is_not_cut_inside_its_first_line():
+    prefix, suffix = "items = [\n    check(1),\n", "\n    check(3),\n]\n"
+    # "    check(2) ==" would parse glued to the next line: that is not a suggestion.
+    assert fit(prefix, "    check(2) == False", suffix, "python") == ""
+    assert fit(prefix, "    check(2),", suffix, "python") == "    check(2),"
