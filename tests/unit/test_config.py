@@ -1,5 +1,7 @@
 import pytest
 
+from dataclasses import fields
+
 from pied import config
 
 
@@ -58,3 +60,26 @@ def test_the_readme_table_lists_every_setting_with_its_default():
         if isinstance(default, bool):
             shown = str(default).lower()
         assert f"| `{name}` | `{shown}` | {doc.rstrip('.')} |" in readme, name
+
+
+def test_the_editors_settings_mirror_the_one_list_in_config():
+    """The per-request settings are defined once (pied.config); VS Code's package.json and
+    settings.ts and the README's table mirror them, names and defaults alike."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    package = json.loads((root / "editors/vscode/package.json").read_text())
+    props = package["contributes"]["configuration"]["properties"]
+    defaults = {f.name: f.default for f in fields(config.Settings)}
+    exposed = {k.removeprefix("pied."): v for k, v in props.items() if k != "pied.path"}
+    snake = {config._camel_to_snake(k): v for k, v in exposed.items()}
+    assert set(snake) == set(config.REQUEST_SETTINGS)
+    for name, prop in snake.items():
+        assert prop["default"] == defaults[name], name
+    ts = (root / "editors/vscode/src/settings.ts").read_text()
+    assert set(re.findall(r'key: "(\w+)"', ts)) == set(exposed)
+    readme = (root / "README.md").read_text()
+    for name in config.REQUEST_SETTINGS:
+        assert f"`{name}`" in readme, name

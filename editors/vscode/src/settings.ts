@@ -20,6 +20,11 @@ export const OPTIONS: readonly Option[] = [
     check: (v) => typeof v === "number" && v >= 0 && v <= 5,
     allowed: "a number from 0 to 5",
   },
+  {
+    key: "topP",
+    check: (v) => typeof v === "number" && v > 0 && v <= 1,
+    allowed: "a number above 0, at most 1",
+  },
   { key: "prefixTokens", check: integer(0), allowed: "an integer >= 0" },
   { key: "suffixTokens", check: integer(0), allowed: "an integer >= 0" },
   { key: "contextTokens", check: integer(0), allowed: "an integer >= 0" },
