@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pied
 from pied import __version__, config, paths
 
 
@@ -34,7 +35,7 @@ def checks() -> list[Check]:
     from pied.models.errors import ModelError
 
     out = [
-        Check("ok", "pied", f"{__version__} in {Path(__file__).resolve().parent}"),
+        Check("ok", "pied", f"{__version__} in {Path(pied.__file__).resolve().parent}"),
         Check("ok", "python", f"{sys.version.split()[0]} at {sys.executable}"),
     ]
     on_path = shutil.which("pied")

