@@ -19,6 +19,7 @@ from typing import Any
 
 from pied import __version__
 from pied.config import ConfigError, Settings, load_dict
+from pied.editing import typethrough
 from pied.editing.document import Change, Document, Edit, Snapshot
 from pied.editing.errors import EditingError
 from pied.engine.completion import CompletionRequest
@@ -45,6 +46,7 @@ class Stats:
     encoded: int = 0
     completions: int = 0
     superseded: int = 0
+    typed_through: int = 0  # answers from a shown suggestion, without the model
     started: float = field(default_factory=time.monotonic)
 
 
@@ -91,6 +93,9 @@ class Service:
         self._last_activity = time.monotonic()
         self._attended = self._last_activity  # when a client was last connected
         self._cursors: dict[DocKey, int] = {}  # where each document was last completed
+        # Recent suggestions per document, for typing through them (replaced whole: the
+        # model thread writes, the loop thread reads).
+        self._shown: dict[DocKey, tuple[typethrough.Shown, ...]] = {}
 
     def start(self) -> None:
         self.scheduler.start()
@@ -156,6 +161,7 @@ class Service:
         key, doc = self._doc(conn, params)
         del self.documents[key]
         self._cursors.pop(key, None)
+        self._shown.pop(key, None)
         self.context.closed(doc.uri)
         self.scheduler.supersede("complete", key)
         self.scheduler.supersede("warm", key)
@@ -200,6 +206,9 @@ class Service:
         pos = list(snap.position(offset))
         self._cursors[key] = offset
         self._touch()
+        typed_through = self._type_through(key, snap.text, offset, pos)
+        if typed_through is not None:
+            return typed_through
 
         submitted = time.monotonic()
 
@@ -221,6 +230,9 @@ class Service:
             )
             self.stats.reused += result.reused_tokens
             self.stats.encoded += result.encoded_tokens
+            if result.text:
+                shown = typethrough.Shown(snap.text, offset, result.text)
+                self._shown[key] = typethrough.remember(self._shown.get(key, ()), shown)
             if self.engine.cache.needs_refresh(key):
                 self._submit_refresh(key)
             return {
@@ -240,6 +252,28 @@ class Service:
         self.scheduler.supersede("warm", key)
         future = self.scheduler.submit("complete", key, run, INTERACTIVE)
         self.scheduler.supersede("complete", key, keep=future)
+        return future
+
+    def _type_through(
+        self, key: DocKey, text: str, offset: int, pos: list[int]
+    ) -> Future[Any] | None:
+        """The rest of a shown suggestion the user is typing through, answered at once."""
+        started = time.monotonic()
+        rest = typethrough.answer(self._shown.get(key, ()), text, offset)
+        if rest is None:
+            return None
+        self.scheduler.supersede("complete", key)  # what was asked before is moot now
+        self.stats.typed_through += 1
+        future: Future[Any] = Future()
+        future.set_result(
+            {
+                "text": rest,
+                "range": {"start": pos, "end": pos},
+                "type_through": True,
+                "generated_tokens": 0,
+                "latency_ms": round((time.monotonic() - started) * 1000, 3),
+            }
+        )
         return future
 
     def _job_params(self, conn: int, params: dict[str, Any]) -> dict[str, Any]:
@@ -354,6 +388,7 @@ class Service:
             "keep_alive_minutes": self.settings.keep_alive_minutes,
             "idle_s": round(time.monotonic() - self._last_activity, 1),
             "completions": self.stats.completions,
+            "typed_through": self.stats.typed_through,
             "cancelled": self.scheduler.cancelled,
             "latency_ms": {
                 "p50": round(statistics.median(lat), 1) if lat else None,

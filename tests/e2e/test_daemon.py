@@ -147,6 +147,31 @@ def test_completion_of_an_open_document_and_pie_after_a_change(daemon):
     asyncio.run(go())
 
 
+def test_typing_through_a_suggestion_answers_its_rest_without_the_model(daemon):
+    async def go():
+        client = await connect(daemon)
+        uri = await open_doc(client, uri="file:///tmp/pied-e2e/through.py")
+        line = CODE.count("\n")
+        first = await client.request("complete", {"uri": uri, "line": line, "character": 4})
+        shown = first["text"]
+        assert len(shown) > 2 and "\n" not in shown[:2], first
+        typed = shown[:2]
+        await client.notify(
+            "change",
+            {
+                "uri": uri,
+                "version": 2,
+                "changes": [{"text": typed, "start": [line, 4], "end": [line, 4]}],
+            },
+        )
+        rest = await client.request("complete", {"uri": uri, "line": line, "character": 6})
+        assert rest["type_through"] and rest["generated_tokens"] == 0
+        assert typed + rest["text"] == shown
+        await client.close()
+
+    asyncio.run(go())
+
+
 def test_cancel_and_supersede_always_answer(daemon):
     async def go():
         client = await connect(daemon)

@@ -1,6 +1,6 @@
-import pytest
-
 from dataclasses import fields
+
+import pytest
 
 from pied import config
 

@@ -161,3 +161,26 @@ def test_wire_codes_map_back_to_the_same_kinds() -> None:
             continue  # a config error reaches the wire as invalid params (bad input)
         assert p.kind_of(p.WIRE_CODES[kind]) is kind
     assert p.kind_of(p.WIRE_CODES[Code.CONFIG]) is Code.BAD_INPUT
+
+
+def test_typing_through_a_shown_suggestion_needs_no_model(service: Service) -> None:
+    service.open(1, {"uri": URI, "text": "x = \ny = 2\n", "version": 1})
+    first = service.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
+    assert first["text"] == "compute(a)"
+    typed = {"text": "co", "start": [0, 4], "end": [0, 4]}
+    service.change(1, {"uri": URI, "changes": [typed], "version": 2})
+    answered = service.complete(1, {"uri": URI, "line": 0, "character": 6})
+    assert answered.done()  # answered before any job could run: no model
+    rest = answered.result()
+    assert rest["text"] == "mpute(a)" and rest["type_through"]
+    assert rest["range"] == {"start": [0, 6], "end": [0, 6]}
+    back = {"text": "", "start": [0, 5], "end": [0, 6]}  # Backspace
+    service.change(1, {"uri": URI, "changes": [back], "version": 3})
+    assert service.complete(1, {"uri": URI, "line": 0, "character": 5}).result(0)["text"] == (
+        "ompute(a)"
+    )
+    other = {"text": "z", "start": [0, 5], "end": [0, 5]}  # typed off the suggestion
+    service.change(1, {"uri": URI, "changes": [other], "version": 4})
+    fresh = service.complete(1, {"uri": URI, "line": 0, "character": 6}).result(10)
+    assert "type_through" not in fresh
+    assert service.status()["typed_through"] == 2

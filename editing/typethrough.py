@@ -1,0 +1,51 @@
+"""Typing through a shown suggestion: its rest, without the model.
+
+When the user types the first characters of a suggestion on screen (or deletes back within
+them), the document is the one the suggestion was made for with a prefix of the suggestion
+inserted at its cursor, and the answer is the rest of the same suggestion. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KEEP = 4  # recent suggestions remembered per document
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A suggestion as it was made: the document's text, the cursor, the suggestion."""
+
+    text: str
+    offset: int
+    suggestion: str
+
+
+def remainder(shown: Shown, text: str, offset: int) -> str | None:
+    """The rest of ``shown``'s suggestion when ``text`` with the cursor at ``offset`` is its
+    document with the suggestion's first k characters typed (0 <= k < its length); else None."""
+    typed = offset - shown.offset
+    if not 0 <= typed < len(shown.suggestion) or len(text) != len(shown.text) + typed:
+        return None
+    if text[shown.offset : offset] != shown.suggestion[:typed]:
+        return None
+    if (
+        text[: shown.offset] != shown.text[: shown.offset]
+        or text[offset:] != shown.text[shown.offset :]
+    ):
+        return None
+    return shown.suggestion[typed:]
+
+
+def remember(recent: tuple[Shown, ...], shown: Shown) -> tuple[Shown, ...]:
+    """``recent`` with ``shown`` first, the oldest dropped past ``KEEP``."""
+    return (shown, *(s for s in recent if s != shown))[:KEEP]
+
+
+def answer(recent: tuple[Shown, ...], text: str, offset: int) -> str | None:
+    """The rest of the newest remembered suggestion that the text is typing through."""
+    for shown in recent:
+        rest = remainder(shown, text, offset)
+        if rest:
+            return rest
+    return None

@@ -1,0 +1,38 @@
+from pied.editing.typethrough import KEEP, Shown, answer, remainder, remember
+
+DOC = "def f(x):\n    return \n"
+AT = DOC.index("return ") + len("return ")
+SHOWN = Shown(DOC, AT, "x + 1")
+
+
+def typed(k: int) -> str:
+    return DOC[:AT] + SHOWN.suggestion[:k] + DOC[AT:]
+
+
+def test_typing_the_start_of_a_suggestion_leaves_its_rest():
+    assert remainder(SHOWN, DOC, AT) == "x + 1"  # asked again where it was made
+    assert remainder(SHOWN, typed(1), AT + 1) == " + 1"
+    assert remainder(SHOWN, typed(3), AT + 3) == " 1"
+
+
+def test_backspace_within_it_gives_more_of_it_back():
+    assert remainder(SHOWN, typed(1), AT + 1) == " + 1"  # typed 3, deleted 2
+
+
+def test_other_text_or_another_cursor_is_not_typing_through():
+    assert remainder(SHOWN, DOC[:AT] + "y" + DOC[AT:], AT + 1) is None  # typed something else
+    assert remainder(SHOWN, typed(2), AT + 1) is None  # cursor elsewhere
+    assert remainder(SHOWN, typed(5), AT + 5) is None  # all of it typed: nothing left
+    assert remainder(SHOWN, "# edit\n" + typed(1), AT + 8) is None  # the document changed
+    assert remainder(SHOWN, typed(1)[:-1] + "z", AT + 1) is None  # the text after changed
+
+
+def test_the_newest_matching_suggestion_answers_and_few_are_kept():
+    older = Shown(DOC, AT, "xs[0]")
+    recent = remember(remember((), older), SHOWN)
+    assert answer(recent, typed(1), AT + 1) == " + 1"
+    assert answer(recent, DOC[:AT] + "xs" + DOC[AT:], AT + 2) == "[0]"
+    many = ()
+    for i in range(KEEP + 3):
+        many = remember(many, Shown(DOC, AT, f"v{i}"))
+    assert len(many) == KEEP and many[0].suggestion == f"v{KEEP + 2}"
