@@ -206,7 +206,7 @@ class Service:
         pos = list(snap.position(offset))
         self._cursors[key] = offset
         self._touch()
-        typed_through = self._type_through(key, snap.text, offset, pos)
+        typed_through = self._type_through(key, snap.text, offset, pos, settings)
         if typed_through is not None:
             return typed_through
 
@@ -231,7 +231,7 @@ class Service:
             self.stats.reused += result.reused_tokens
             self.stats.encoded += result.encoded_tokens
             if result.text:
-                shown = typethrough.Shown(snap.text, offset, result.text)
+                shown = typethrough.Shown(snap.text, offset, result.text, settings)
                 self._shown[key] = typethrough.remember(self._shown.get(key, ()), shown)
             if self.engine.cache.needs_refresh(key):
                 self._submit_refresh(key)
@@ -255,11 +255,11 @@ class Service:
         return future
 
     def _type_through(
-        self, key: DocKey, text: str, offset: int, pos: list[int]
+        self, key: DocKey, text: str, offset: int, pos: list[int], settings: Settings
     ) -> Future[Any] | None:
         """The rest of a shown suggestion the user is typing through, answered at once."""
         started = time.monotonic()
-        rest = typethrough.answer(self._shown.get(key, ()), text, offset)
+        rest = typethrough.answer(self._shown.get(key, ()), text, offset, settings)
         if rest is None:
             return None
         self.scheduler.supersede("complete", key)  # what was asked before is moot now

@@ -19,6 +19,7 @@ class Shown:
     text: str
     offset: int
     suggestion: str
+    made_with: object = None  # what else shaped it (the settings): a request must match
 
 
 def remainder(shown: Shown, text: str, offset: int) -> str | None:
@@ -42,10 +43,13 @@ def remember(recent: tuple[Shown, ...], shown: Shown) -> tuple[Shown, ...]:
     return (shown, *(s for s in recent if s != shown))[:KEEP]
 
 
-def answer(recent: tuple[Shown, ...], text: str, offset: int) -> str | None:
-    """The rest of the newest remembered suggestion that the text is typing through."""
+def answer(
+    recent: tuple[Shown, ...], text: str, offset: int, made_with: object = None
+) -> str | None:
+    """The rest of the newest remembered suggestion, made ``made_with`` the same settings,
+    that the text is typing through."""
     for shown in recent:
-        rest = remainder(shown, text, offset)
+        rest = remainder(shown, text, offset) if shown.made_with == made_with else None
         if rest:
             return rest
     return None

@@ -183,8 +183,10 @@ def test_cancel_and_supersede_always_answer(daemon):
         a, b = await asyncio.gather(first, second)
         assert a.get("superseded") or a["text"] is not None
         assert "text" in b
-        # An explicit cancel from the client side.
-        task = asyncio.ensure_future(client.request("complete", params))
+        # An explicit cancel from the client side, of a request the model must work on (the
+        # same request again is answered at once from the suggestion just made).
+        other = await open_doc(client, "file:///tmp/pied-e2e/b2.py")
+        task = asyncio.ensure_future(client.request("complete", params | {"uri": other}))
         await asyncio.sleep(0.05)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

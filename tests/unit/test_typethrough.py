@@ -36,3 +36,9 @@ def test_the_newest_matching_suggestion_answers_and_few_are_kept():
     for i in range(KEEP + 3):
         many = remember(many, Shown(DOC, AT, f"v{i}"))
     assert len(many) == KEEP and many[0].suggestion == f"v{KEEP + 2}"
+
+
+def test_a_suggestion_made_with_other_settings_does_not_answer():
+    shown = Shown(DOC, AT, "x + 1", made_with="max_tokens=8")
+    assert answer((shown,), typed(1), AT + 1, "max_tokens=8") == " + 1"
+    assert answer((shown,), typed(1), AT + 1, "max_tokens=64") is None
