@@ -19,13 +19,13 @@ from typing import Any
 
 from pied import __version__
 from pied.daemon import protocol as p
-from pied.daemon.service import Service
+from pied.daemon.service import CANCELLED_BY_CLIENT, Service
 from pied.engine.scheduler import Cancelled
 from pied.errors import BadInput, PiedError
 
 log = logging.getLogger("pied.server")
 
-NOTIFICATIONS = {"open", "change", "close", "workspace", "$/cancelRequest"}
+NOTIFICATIONS = {"open", "change", "close", "cursor", "workspace", "$/cancelRequest"}
 REQUESTS = {"hello", "complete", "status", "shutdown", "translate", "summarize"}
 
 
@@ -196,6 +196,7 @@ class Server:
             "open": s.open,
             "change": s.change,
             "close": s.close,
+            "cursor": s.cursor,
             "workspace": self._workspace,
             "$/cancelRequest": lambda _c, params: self._cancel(conn, params),
         }
@@ -215,7 +216,7 @@ class Server:
     def _cancel(self, conn: Connection, params: dict[str, Any]) -> None:
         future = conn.pending.get(params.get("id", -1))
         if future is not None:
-            self.service.scheduler.cancel(future, "cancelled by the client")
+            self.service.scheduler.cancel(future, CANCELLED_BY_CLIENT)
 
     def _request(self, conn: Connection, msg: p.Message) -> None:
         assert msg.id is not None

@@ -25,7 +25,15 @@ from pied.editing.errors import EditingError
 from pied.engine.completion import CompletionRequest
 from pied.engine.context import ContextFiles
 from pied.engine.engine import Engine
-from pied.engine.scheduler import BACKGROUND, IDLE, INTERACTIVE, WARM, JobContext, Scheduler
+from pied.engine.scheduler import (
+    BACKGROUND,
+    IDLE,
+    INTERACTIVE,
+    WARM,
+    Cancelled,
+    JobContext,
+    Scheduler,
+)
 from pied.engine.summarize import summarize
 from pied.engine.translate import translate_request
 from pied.errors import BadInput
@@ -35,6 +43,7 @@ log = logging.getLogger("pied.service")
 DocKey = tuple[int, str]  # (connection, uri)
 Progress = Callable[[str], None]
 """Hears a job's progress messages (sent to the requester as ``progress`` notifications)."""
+CANCELLED_BY_CLIENT = "cancelled by the client"
 NEAR_CURSOR = 400  # characters: an edit this close to the last cursor is the user typing there
 
 
@@ -96,6 +105,7 @@ class Service:
         # Recent suggestions per document, for typing through them (replaced whole: the
         # model thread writes, the loop thread reads).
         self._shown: dict[DocKey, tuple[typethrough.Shown, ...]] = {}
+        self._asked_with: dict[DocKey, Settings] = {}  # each document's last request settings
 
     def start(self) -> None:
         self.scheduler.start()
@@ -157,11 +167,25 @@ class Service:
         self._cursors[key] = cursor
         return cursor if abs(typed_at - cursor) > NEAR_CURSOR else typed_at
 
+    def cursor(self, conn: int, params: dict[str, Any]) -> None:
+        """The user's cursor is here (the editor says so as it moves): warm the cache there
+        in the background, so the window is encoded before the user asks."""
+        key, doc = self._doc(conn, params)
+        line, character = _position(params)
+        snap = doc.snapshot()
+        offset = snap.offset(line, character)
+        if self._cursors.get(key) == offset and self.scheduler.queued():
+            return  # already on its way
+        self._cursors[key] = offset
+        self._touch()
+        self._submit_warm(key, snap, offset)
+
     def close(self, conn: int, params: dict[str, Any]) -> None:
         key, doc = self._doc(conn, params)
         del self.documents[key]
         self._cursors.pop(key, None)
         self._shown.pop(key, None)
+        self._asked_with.pop(key, None)
         self.context.closed(doc.uri)
         self.scheduler.supersede("complete", key)
         self.scheduler.supersede("warm", key)
@@ -205,6 +229,7 @@ class Service:
         request = self._request(key, snap, offset)
         pos = list(snap.position(offset))
         self._cursors[key] = offset
+        self._asked_with[key] = settings
         self._touch()
         typed_through = self._type_through(key, snap.text, offset, pos, settings)
         if typed_through is not None:
@@ -252,7 +277,20 @@ class Service:
         self.scheduler.supersede("warm", key)
         future = self.scheduler.submit("complete", key, run, INTERACTIVE)
         self.scheduler.supersede("complete", key, keep=future)
+        future.add_done_callback(lambda f: self._warm_after_cancel(key, doc, snap, offset, f))
         return future
+
+    def _warm_after_cancel(
+        self, key: DocKey, doc: Document, snap: Snapshot, offset: int, future: Future[Any]
+    ) -> None:
+        """A completion the client cancelled (the cursor moved, the popup closed) still says
+        where the user is: go on encoding that window in the background (a warm job, which
+        any request preempts). Not after a newer request superseded it, or an edit."""
+        exc = None if future.cancelled() else future.exception()
+        if not isinstance(exc, Cancelled) or exc.reason != CANCELLED_BY_CLIENT:
+            return
+        if self.documents.get(key) is doc and doc.version == snap.version:
+            self._submit_warm(key, snap, offset)
 
     def _type_through(
         self, key: DocKey, text: str, offset: int, pos: list[int], settings: Settings
@@ -322,9 +360,10 @@ class Service:
 
     def _submit_warm(self, key: DocKey, snap: Snapshot, cursor: int) -> None:
         request = self._request(key, snap, min(cursor, len(snap.text)))
+        settings = self._asked_with.get(key, self.settings)  # the window the editor asks for
 
         def run(ctx: JobContext) -> None:
-            self.engine.warm(request, self.settings)
+            self.engine.warm(request, settings)
             if self.engine.cache.needs_refresh(key):
                 self._submit_refresh(key)
 

@@ -182,6 +182,14 @@ def _range(result: dict[str, Any]) -> t.Range:
     return t.Range(t.Position(start[0], start[1]), t.Position(end[0], end[1]))
 
 
+def _field(params: Any, name: str) -> Any:
+    """A field of a custom notification's params (pygls gives objects; tests may give dicts)."""
+    return params[name] if isinstance(params, dict) else getattr(params, name)
+
+
+CURSOR = "pied/cursor"  # a notification the pied plugins send as the cursor moves
+
+
 def create_server() -> PiedServer:
     server = PiedServer()
 
@@ -224,6 +232,20 @@ def create_server() -> PiedServer:
                 changes.append({"text": c.text})
         doc = params.text_document
         await ls.forward("change", {"uri": doc.uri, "version": doc.version, "changes": changes})
+
+    @server.feature(CURSOR)
+    async def cursor(ls: PiedServer, params: Any) -> None:
+        """``pied/cursor`` {textDocument: {uri}, position}: the editor's cursor moved (the
+        plugins send it, debounced), so the daemon encodes the window there before it is
+        asked."""
+        try:
+            doc, pos = _field(params, "textDocument"), _field(params, "position")
+            uri = str(_field(doc, "uri"))
+            line, character = int(_field(pos, "line")), int(_field(pos, "character"))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            log.debug("ignored a malformed %s: %r", CURSOR, params)
+            return
+        await ls.forward("cursor", {"uri": uri, "line": line, "character": character})
 
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: PiedServer, params: t.DidCloseTextDocumentParams) -> None:

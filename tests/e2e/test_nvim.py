@@ -203,3 +203,30 @@ def test_pied_summarize_shows_a_float(nvim, tmp_path):
         timeout=300,
     )
     assert len(text.split()) >= 5
+
+
+def daemon_status(env: dict[str, str]) -> dict[str, Any]:
+    import json
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pied", "daemon", "status", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    status: dict[str, Any] = json.loads(proc.stdout)
+    return status
+
+
+def test_the_cursor_resting_in_a_file_warms_the_daemon_before_any_request(nvim, tmp_path, daemon):
+    before = daemon_status(daemon)
+    unseen = CODE.replace("count_files", "count_cursor_files")  # a window not encoded yet
+    open_python(nvim, tmp_path, unseen)
+    nvim.call("cursor", 5, 5)  # normal mode: no completion is asked for
+    deadline = time.monotonic() + 120
+    while daemon_status(daemon)["cache"]["encoded_tokens"] <= before["cache"]["encoded_tokens"]:
+        assert time.monotonic() < deadline, "the cursor never reached the daemon"
+        time.sleep(0.2)
+    assert daemon_status(daemon)["completions"] == before["completions"]

@@ -15,14 +15,14 @@ from pied.daemon.client import DaemonClient
 from pied.daemon.server import Server
 from pied.daemon.service import Service
 from pied.engine.engine import Engine
-from pied.lsp.server import PiedServer, create_server
+from pied.lsp.server import CURSOR, PiedServer, create_server
 from tests.fakes import FakeBackend
 
 URI = "file:///w/a.py"
 
 
 @pytest.fixture
-async def lsp(tmp_path: Path) -> AsyncIterator[tuple[PiedServer, list[str]]]:
+async def lsp(tmp_path: Path) -> AsyncIterator[tuple[PiedServer, list[str], Service]]:
     engine = Engine(FakeBackend("compute(a)\n"), Settings(sampling="plain"))
     service = Service(engine, engine.settings)
     service.start()
@@ -36,7 +36,7 @@ async def lsp(tmp_path: Path) -> AsyncIterator[tuple[PiedServer, list[str]]]:
     shown: list[str] = []
     ls.window_show_message = lambda params: shown.append(params.message)  # type: ignore[method-assign]
     ls.daemon = await DaemonClient.connect(sock, "test")
-    yield ls, shown
+    yield ls, shown, service
     await ls.daemon.close()
     await asyncio.sleep(0.05)  # the daemon sees the client leave
     server.stop()
@@ -56,7 +56,7 @@ async def open_doc(ls: PiedServer, text: str) -> None:
 
 
 async def test_inline_completion_through_the_handlers(lsp) -> None:
-    ls, shown = lsp
+    ls, shown, _ = lsp
     await open_doc(ls, "x = \n")
     params = t.InlineCompletionParams(
         text_document=t.TextDocumentIdentifier(URI),
@@ -70,7 +70,7 @@ async def test_inline_completion_through_the_handlers(lsp) -> None:
 
 
 async def test_a_change_reaches_the_daemon_and_a_bad_position_is_shown_once(lsp) -> None:
-    ls, shown = lsp
+    ls, shown, _ = lsp
     await open_doc(ls, "x = \n")
     change = t.DidChangeTextDocumentParams(
         text_document=t.VersionedTextDocumentIdentifier(uri=URI, version=2),
@@ -86,3 +86,17 @@ async def test_a_change_reaches_the_daemon_and_a_bad_position_is_shown_once(lsp)
     for _ in range(2):  # the same mistake twice: one message, no exception, no answer
         assert await ls.complete(URI, t.Position(40, 0)) is None
     assert len(shown) == 1 and "line" in shown[0]
+
+
+async def test_the_cursor_notification_warms_the_window_in_the_daemon(lsp) -> None:
+    ls, _, service = lsp
+    await open_doc(ls, "def f(x):\n    return \n")
+    cursor = {"textDocument": {"uri": URI}, "position": {"line": 1, "character": 11}}
+    await handler(ls, CURSOR)(cursor)
+    for _ in range(100):
+        if service.engine.cache.encoded_total:
+            break
+        await asyncio.sleep(0.02)
+    assert service.engine.cache.encoded_total > 0  # encoded before any completion request
+    assert service.stats.completions == 0
+    await handler(ls, CURSOR)({"textDocument": {}})  # malformed: ignored, nothing breaks

@@ -13,8 +13,9 @@ from pied.config import Settings
 from pied.daemon import protocol as p
 from pied.daemon.client import DaemonClient, DaemonError
 from pied.daemon.server import Server
-from pied.daemon.service import Service
+from pied.daemon.service import CANCELLED_BY_CLIENT, Service
 from pied.engine.engine import Engine
+from pied.engine.scheduler import INTERACTIVE, WARM
 from pied.errors import BadInput, Code
 from tests.fakes import FakeBackend
 
@@ -184,3 +185,21 @@ def test_typing_through_a_shown_suggestion_needs_no_model(service: Service) -> N
     fresh = service.complete(1, {"uri": URI, "line": 0, "character": 6}).result(10)
     assert "type_through" not in fresh
     assert service.status()["typed_through"] == 2
+
+
+def test_the_cursor_and_a_cancelled_request_warm_the_window_there() -> None:
+    s = service_for("compute(a)\n")  # not started: the queue shows what was submitted
+    s.open(1, {"uri": URI, "text": "x = \ny = 2\n", "version": 1})
+    s.cursor(1, {"uri": URI, "line": 1, "character": 4})
+    assert ("warm", WARM) in s.scheduler.queued()
+    with pytest.raises(BadInput):
+        s.cursor(1, {"uri": URI, "line": 9, "character": 0})
+    future = s.complete(1, {"uri": URI, "line": 0, "character": 4})
+    assert s.scheduler.queued() == [("complete", INTERACTIVE)]  # it superseded the warm job
+    s.scheduler.cancel(future, CANCELLED_BY_CLIENT)
+    assert s.scheduler.queued() == [("warm", WARM)]  # the cursor is still known: warm there
+    newer = s.complete(1, {"uri": URI, "line": 0, "character": 4})
+    s.complete(1, {"uri": URI, "line": 0, "character": 4})  # supersedes ``newer``: no warm
+    assert newer.exception() is not None
+    assert [k for k, _ in s.scheduler.queued()] == ["complete"]
+    s.stop()

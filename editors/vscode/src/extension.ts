@@ -4,6 +4,7 @@ import type { LanguageClient } from "vscode-languageclient/node";
 
 import { createClient, locateServer } from "./client";
 import { SERVER, runOnActiveEditor, showStatus } from "./commands";
+import { CURSOR, CURSOR_MS, cursorParams, debounce } from "./cursor";
 import { OPTIONS } from "./settings";
 import { Latencies, type State, formatStatus } from "./status";
 
@@ -85,9 +86,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     await run();
   };
 
+  // Where the cursor rests, so the daemon encodes that window before a suggestion is asked.
+  const tellCursor = debounce<vscode.TextEditor>(CURSOR_MS, (editor) => {
+    const pos = editor.selection.active;
+    if (client?.isRunning() && ["file", "untitled"].includes(editor.document.uri.scheme)) {
+      void client
+        .sendNotification(CURSOR, cursorParams(editor.document.uri.toString(), pos.line, pos.character))
+        .catch(() => undefined);
+    }
+  });
+
   context.subscriptions.push(
     output,
     item,
+    vscode.window.onDidChangeTextEditorSelection((e) => tellCursor(e.textEditor)),
+    vscode.window.onDidChangeActiveTextEditor((editor) => editor && tellCursor(editor)),
     vscode.commands.registerCommand("pied.client.translateToPython", needsServer(() => runOnActiveEditor(SERVER.translate))),
     vscode.commands.registerCommand("pied.client.summarize", needsServer(() => runOnActiveEditor(SERVER.summarize))),
     vscode.commands.registerCommand("pied.client.showStatus", needsServer(showStatus)),

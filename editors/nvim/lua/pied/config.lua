@@ -15,6 +15,9 @@ M.defaults = {
   },
   -- Milliseconds to wait after typing before asking (only for Neovim < 0.12).
   debounce_ms = 150,
+  -- Milliseconds the cursor rests before the server is told where it is (it then encodes
+  -- the window there in the background); false: never tell it.
+  cursor_ms = 150,
 }
 
 M.options = vim.deepcopy(M.defaults)

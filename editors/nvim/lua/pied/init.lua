@@ -19,6 +19,7 @@ function M.setup(opts)
       local client = vim.lsp.get_client_by_id(args.data.client_id)
       if client and client.name == 'pied' then
         require('pied.inline').attach(args.buf, client)
+        require('pied.cursor').attach(args.buf, client)
       end
     end,
   })
