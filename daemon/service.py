@@ -56,6 +56,7 @@ class Stats:
     completions: int = 0
     superseded: int = 0
     typed_through: int = 0  # answers from a shown suggestion, without the model
+    prefetched: int = 0  # next suggestions computed after an accept
     started: float = field(default_factory=time.monotonic)
 
 
@@ -147,9 +148,18 @@ class Service:
             raise BadInput(f"change does not fit {doc.uri}: {e}") from None
         self.context.opened(doc.uri, doc.text)
         self._touch()
-        if edits:
-            # Keep the cache in step where the user works: a warm-up job, replaced by the next.
-            self._submit_warm(key, doc.snapshot(), self._warm_cursor(key, edits))
+        if not edits:
+            return
+        snap = doc.snapshot()
+        taken = typethrough.accepted(self._shown.get(key, ()), snap.text)
+        if taken is not None:
+            # A suggestion was accepted: compute the next one now, so Tab, Tab feels instant.
+            end = taken.offset + len(taken.suggestion)
+            self._cursors[key] = end
+            self._submit_prefetch(key, doc, snap, end)
+            return
+        # Keep the cache in step where the user works: a warm-up job, replaced by the next.
+        self._submit_warm(key, snap, self._warm_cursor(key, edits))
 
     def _warm_cursor(self, key: DocKey, edits: list[Edit]) -> int:
         """Where to warm the cache: where the user types, or, for an edit far from the last
@@ -370,6 +380,25 @@ class Service:
         self.scheduler.supersede("warm", key)
         self.scheduler.submit("warm", key, run, WARM, abortable=True)
 
+    def _submit_prefetch(self, key: DocKey, doc: Document, snap: Snapshot, offset: int) -> None:
+        """The next suggestion after an accepted one, computed in the background (any request
+        preempts it) and remembered, so that asking there is answered at once."""
+        request = self._request(key, snap, offset)
+        settings = self._asked_with.get(key, self.settings)
+
+        def run(ctx: JobContext) -> None:
+            if doc.version != snap.version:
+                return
+            result = self.engine.complete(request, settings, cancelled=ctx.cancelled)
+            if result.text and result.stop_reason != "cancelled":
+                shown = typethrough.Shown(snap.text, offset, result.text, settings)
+                self._shown[key] = typethrough.remember(self._shown.get(key, ()), shown)
+                self.stats.prefetched += 1
+
+        self.scheduler.supersede("warm", key)
+        self.scheduler.supersede("prefetch", key)
+        self.scheduler.submit("prefetch", key, run, WARM, abortable=True)
+
     def idle(self, after: float = 2.0) -> bool:
         """If nothing happened for ``after`` seconds, refresh the stalest cache. True if queued."""
         if time.monotonic() - self._last_activity < after or self.scheduler.queued():
@@ -428,6 +457,7 @@ class Service:
             "idle_s": round(time.monotonic() - self._last_activity, 1),
             "completions": self.stats.completions,
             "typed_through": self.stats.typed_through,
+            "prefetched": self.stats.prefetched,
             "cancelled": self.scheduler.cancelled,
             "latency_ms": {
                 "p50": round(statistics.median(lat), 1) if lat else None,

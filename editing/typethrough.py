@@ -38,6 +38,22 @@ def remainder(shown: Shown, text: str, offset: int) -> str | None:
     return shown.suggestion[typed:]
 
 
+def accepted(recent: tuple[Shown, ...], text: str) -> Shown | None:
+    """The remembered suggestion that ``text`` is its document with the whole suggestion in
+    (the user accepted it, perhaps after typing part of it), if any."""
+    for shown in recent:
+        whole = len(shown.text) + len(shown.suggestion)
+        end = shown.offset + len(shown.suggestion)
+        if (
+            len(text) == whole
+            and text[shown.offset : end] == shown.suggestion
+            and text[: shown.offset] == shown.text[: shown.offset]
+            and text[end:] == shown.text[shown.offset :]
+        ):
+            return shown
+    return None
+
+
 def remember(recent: tuple[Shown, ...], shown: Shown) -> tuple[Shown, ...]:
     """``recent`` with ``shown`` first, the oldest dropped past ``KEEP``."""
     return (shown, *(s for s in recent if s != shown))[:KEEP]

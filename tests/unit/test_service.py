@@ -4,6 +4,7 @@ errors mapped once, every request answered (no model, no llama.cpp)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -203,3 +204,21 @@ def test_the_cursor_and_a_cancelled_request_warm_the_window_there() -> None:
     assert newer.exception() is not None
     assert [k for k, _ in s.scheduler.queued()] == ["complete"]
     s.stop()
+
+
+def test_after_an_accept_the_next_suggestion_is_ready_before_it_is_asked() -> None:
+    service = service_for("1\n")  # the fake writes "1" wherever it is asked
+    service.start()
+    service.open(1, {"uri": URI, "text": "x = \n", "version": 1})
+    first = service.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
+    accept = {"text": first["text"], "start": [0, 4], "end": [0, 4]}  # Tab: the whole of it
+    service.change(1, {"uri": URI, "changes": [accept], "version": 2})
+    deadline = time.monotonic() + 10
+    while service.stats.prefetched == 0:
+        assert time.monotonic() < deadline, "no prefetch"
+        time.sleep(0.01)
+    end = 4 + len(first["text"])
+    answered = service.complete(1, {"uri": URI, "line": 0, "character": end})
+    assert answered.done() and answered.result()["type_through"]  # ready: no model wait
+    assert service.status()["prefetched"] == 1
+    service.stop()

@@ -1,4 +1,4 @@
-from pied.editing.typethrough import KEEP, Shown, answer, remainder, remember
+from pied.editing.typethrough import KEEP, Shown, accepted, answer, remainder, remember
 
 DOC = "def f(x):\n    return \n"
 AT = DOC.index("return ") + len("return ")
@@ -42,3 +42,10 @@ def test_a_suggestion_made_with_other_settings_does_not_answer():
     shown = Shown(DOC, AT, "x + 1", made_with="max_tokens=8")
     assert answer((shown,), typed(1), AT + 1, "max_tokens=8") == " + 1"
     assert answer((shown,), typed(1), AT + 1, "max_tokens=64") is None
+
+
+def test_an_accepted_suggestion_is_recognised_whole_only():
+    recent = (SHOWN,)
+    assert accepted(recent, DOC[:AT] + "x + 1" + DOC[AT:]) == SHOWN
+    assert accepted(recent, typed(3)) is None  # typed part of it: still typing through
+    assert accepted(recent, DOC[:AT] + "x + 2" + DOC[AT:]) is None
