@@ -229,12 +229,20 @@ def run(
     seed: int,
     progress: Callable[[str], None] | None = None,
     examples: Path | None = None,
+    shapes: list[str] | None = None,
 ) -> dict[str, Any]:
     rng = random.Random(seed)
     if split == "stdlib":
         problems = stdlib_problems(limit, rng)
     elif split == "realcode":
         problems = realcode_problems(data, limit, seed)
+        if shapes:
+            unknown = set(shapes) - set(fimsuite.SPLITS)
+            if unknown:
+                raise BadInput(
+                    f"unknown shapes {sorted(unknown)}; known: {', '.join(fimsuite.SPLITS)}"
+                )
+            problems = [p for p in problems if p.group in shapes]
     else:
         if data is None:
             raise BadInput("--data is needed for the boundary and midtoken splits")

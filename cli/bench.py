@@ -54,6 +54,7 @@ def cmd_bench_fim(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=lambda line: print(line, file=sys.stderr),
         examples=Path(args.examples) if args.examples else None,
+        shapes=args.shapes.split(",") if args.shapes else None,
     )
     return _write_report(report, args.json)
 

@@ -129,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="problems (realcode: Python cases per shape; half per other language)",
     )
     bf.add_argument("--examples", help="write each case's middle and completions here (JSONL)")
+    bf.add_argument(
+        "--shapes",
+        help="realcode: only these shapes, comma-separated (the same cases as in the full suite)",
+    )
     bf.add_argument("--seed", type=int, default=0)
     bf.add_argument("--model", help="a catalog model name or a GGUF path")
     bf.add_argument("--multiline", choices=config.MODES)
