@@ -19,7 +19,7 @@ from typing import Any
 
 from pied import __version__
 from pied.config import ConfigError, Settings, load_dict
-from pied.editing import typethrough
+from pied.editing import indent, typethrough
 from pied.editing.document import Change, Document, Edit, Snapshot
 from pied.editing.errors import EditingError
 from pied.engine.completion import CompletionRequest
@@ -382,16 +382,21 @@ class Service:
 
     def _submit_prefetch(self, key: DocKey, doc: Document, snap: Snapshot, offset: int) -> None:
         """The next suggestion after an accepted one, computed in the background (any request
-        preempts it) and remembered, so that asking there is answered at once."""
-        request = self._request(key, snap, offset)
+        preempts it) and remembered, so that asking there is answered at once. At the end of
+        a line that is on the next line, as the editor will indent it after Enter."""
+        unit = indent.detect_unit(snap.text)
+        text, at = typethrough.after_enter(snap.text, offset, unit)
+        path = snap.uri.rsplit("/", 1)[-1]
+        others = self.context.neighbours(snap.uri, limit=4)
+        request = CompletionRequest(text, at, path=path, context=others, key=key)
         settings = self._asked_with.get(key, self.settings)
 
         def run(ctx: JobContext) -> None:
-            if doc.version != snap.version:
-                return
+            if doc.version != snap.version and doc.text != text:
+                return  # the user went elsewhere
             result = self.engine.complete(request, settings, cancelled=ctx.cancelled)
             if result.text and result.stop_reason != "cancelled":
-                shown = typethrough.Shown(snap.text, offset, result.text, settings)
+                shown = typethrough.Shown(text, at, result.text, settings)
                 self._shown[key] = typethrough.remember(self._shown.get(key, ()), shown)
                 self.stats.prefetched += 1
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pied.editing.indent import leading_ws, width
+
 KEEP = 4  # recent suggestions remembered per document
 
 
@@ -52,6 +54,32 @@ def accepted(recent: tuple[Shown, ...], text: str) -> Shown | None:
         ):
             return shown
     return None
+
+
+OPENS = (":", "{", "(", "[")
+ENDS_BLOCK = ("return", "pass", "break", "continue", "raise")  # editors dedent after these
+
+
+def after_enter(text: str, offset: int, unit: str) -> tuple[str, int]:
+    """Where the user goes on after accepting a suggestion that ends at ``offset``.
+
+    At the end of a line the next suggestion belongs on the next line: the text with the
+    newline and the indentation an editor gives it (the line's own; one unit more after an
+    opener, one less after ``return`` and the like) and the cursor after them. Inside a line,
+    the text and the offset as they are.
+    """
+    end = text.find("\n", offset)
+    if text[offset : len(text) if end == -1 else end].strip():
+        return text, offset
+    line = text[text.rfind("\n", 0, offset) + 1 : offset]
+    indent = leading_ws(line)
+    code = line.strip()
+    if code.endswith(OPENS):
+        indent += unit
+    elif code.split(" ", 1)[0] in ENDS_BLOCK and width(indent) >= width(unit):
+        indent = indent[: len(indent) - len(unit)] if indent.endswith(unit) else indent
+    new = "\n" + indent
+    return text[:offset] + new + text[offset:], offset + len(new)
 
 
 def remember(recent: tuple[Shown, ...], shown: Shown) -> tuple[Shown, ...]:

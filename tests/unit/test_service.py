@@ -218,7 +218,9 @@ def test_after_an_accept_the_next_suggestion_is_ready_before_it_is_asked() -> No
         assert time.monotonic() < deadline, "no prefetch"
         time.sleep(0.01)
     end = 4 + len(first["text"])
-    answered = service.complete(1, {"uri": URI, "line": 0, "character": end})
+    enter = {"text": "\n", "start": [0, end], "end": [0, end]}  # the user goes on below
+    service.change(1, {"uri": URI, "changes": [enter], "version": 3})
+    answered = service.complete(1, {"uri": URI, "line": 1, "character": 0})
     assert answered.done() and answered.result()["type_through"]  # ready: no model wait
     assert service.status()["prefetched"] == 1
     service.stop()

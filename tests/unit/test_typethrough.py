@@ -1,4 +1,12 @@
-from pied.editing.typethrough import KEEP, Shown, accepted, answer, remainder, remember
+from pied.editing.typethrough import (
+    KEEP,
+    Shown,
+    accepted,
+    after_enter,
+    answer,
+    remainder,
+    remember,
+)
 
 DOC = "def f(x):\n    return \n"
 AT = DOC.index("return ") + len("return ")
@@ -49,3 +57,16 @@ def test_an_accepted_suggestion_is_recognised_whole_only():
     assert accepted(recent, DOC[:AT] + "x + 1" + DOC[AT:]) == SHOWN
     assert accepted(recent, typed(3)) is None  # typed part of it: still typing through
     assert accepted(recent, DOC[:AT] + "x + 2" + DOC[AT:]) is None
+
+
+def test_after_an_accept_at_the_end_of_a_line_the_next_one_is_where_enter_goes():
+    text = "def f(xs):\n    for x in xs:\n        total += x\n"
+    end = text.index("total += x") + len("total += x")
+    assert after_enter(text, end, "    ") == (text[:end] + "\n        " + text[end:], end + 9)
+    opener = text.index("for x in xs:") + len("for x in xs:")
+    assert after_enter(text, opener, "    ")[0][opener:].startswith("\n        ")
+    ret = "def f():\n    return 1\n"
+    at = ret.index("return 1") + len("return 1")
+    assert after_enter(ret, at, "    ") == (ret[:at] + "\n" + ret[at:], at + 1)
+    inside = text.index("total")
+    assert after_enter(text, inside, "    ") == (text, inside)  # inside a line: stay
