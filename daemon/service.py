@@ -103,8 +103,7 @@ class Service:
         self._last_activity = time.monotonic()
         self._attended = self._last_activity  # when a client was last connected
         self._cursors: dict[DocKey, int] = {}  # where each document was last completed
-        # Recent suggestions per document, for typing through them (replaced whole: the
-        # model thread writes, the loop thread reads).
+        # Recent suggestions per document, for typing through them (see ``_remember``).
         self._shown: dict[DocKey, tuple[typethrough.Shown, ...]] = {}
         self._asked_with: dict[DocKey, Settings] = {}  # each document's last request settings
 
@@ -216,10 +215,15 @@ class Service:
         except ConfigError as e:
             raise BadInput(str(e)) from None
 
-    def _request(self, key: DocKey, snap: Snapshot, offset: int) -> CompletionRequest:
-        path = snap.uri.rsplit("/", 1)[-1]
-        others = self.context.neighbours(snap.uri, limit=4)
-        return CompletionRequest(snap.text, offset, path=path, context=others, key=key)
+    def _request(self, key: DocKey, uri: str, text: str, offset: int) -> CompletionRequest:
+        path = uri.rsplit("/", 1)[-1]
+        others = self.context.neighbours(uri, limit=4)
+        return CompletionRequest(text, offset, path=path, context=others, key=key)
+
+    def _remember(self, key: DocKey, shown: typethrough.Shown) -> None:
+        """Keep a suggestion for type-through (the tuple is replaced whole: the model thread
+        writes, the loop thread reads)."""
+        self._shown[key] = typethrough.remember(self._shown.get(key, ()), shown)
 
     def complete(self, conn: int, params: dict[str, Any]) -> Future[Any]:
         """Complete at a position of an open document, or of a text sent along."""
@@ -236,7 +240,7 @@ class Service:
             key, doc = self._doc(conn, params)
         snap = doc.snapshot()  # the job sees this version only, whatever the user types next
         offset = snap.offset(line, character)
-        request = self._request(key, snap, offset)
+        request = self._request(key, snap.uri, snap.text, offset)
         pos = list(snap.position(offset))
         self._cursors[key] = offset
         self._asked_with[key] = settings
@@ -266,8 +270,7 @@ class Service:
             self.stats.reused += result.reused_tokens
             self.stats.encoded += result.encoded_tokens
             if result.text:
-                shown = typethrough.Shown(snap.text, offset, result.text, settings)
-                self._shown[key] = typethrough.remember(self._shown.get(key, ()), shown)
+                self._remember(key, typethrough.Shown(snap.text, offset, result.text, settings))
             if self.engine.cache.needs_refresh(key):
                 self._submit_refresh(key)
             return {
@@ -369,7 +372,7 @@ class Service:
         )
 
     def _submit_warm(self, key: DocKey, snap: Snapshot, cursor: int) -> None:
-        request = self._request(key, snap, min(cursor, len(snap.text)))
+        request = self._request(key, snap.uri, snap.text, min(cursor, len(snap.text)))
         settings = self._asked_with.get(key, self.settings)  # the window the editor asks for
 
         def run(ctx: JobContext) -> None:
@@ -386,9 +389,7 @@ class Service:
         a line that is on the next line, as the editor will indent it after Enter."""
         unit = indent.detect_unit(snap.text)
         text, at = typethrough.after_enter(snap.text, offset, unit)
-        path = snap.uri.rsplit("/", 1)[-1]
-        others = self.context.neighbours(snap.uri, limit=4)
-        request = CompletionRequest(text, at, path=path, context=others, key=key)
+        request = self._request(key, snap.uri, text, at)
         settings = self._asked_with.get(key, self.settings)
 
         def run(ctx: JobContext) -> None:
@@ -396,8 +397,7 @@ class Service:
                 return  # the user went elsewhere
             result = self.engine.complete(request, settings, cancelled=ctx.cancelled)
             if result.text and result.stop_reason != "cancelled":
-                shown = typethrough.Shown(text, at, result.text, settings)
-                self._shown[key] = typethrough.remember(self._shown.get(key, ()), shown)
+                self._remember(key, typethrough.Shown(text, at, result.text, settings))
                 self.stats.prefetched += 1
 
         self.scheduler.supersede("warm", key)

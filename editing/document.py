@@ -53,10 +53,6 @@ class Snapshot:
         """Offset of an LSP position (UTF-16 column; past the line end means its end)."""
         return offset_at_utf16(self.text, line, character, starts=self.starts)
 
-    def snapshot(self) -> Snapshot:
-        """This version, frozen (changes are applied on one thread; jobs read snapshots)."""
-        return Snapshot(self.uri, self.text, self.version, self.language, self.starts)
-
     def position(self, offset: int) -> tuple[int, int]:
         """The LSP (line, UTF-16 character) of an offset."""
         return position_utf16(self.text, offset, starts=self.starts)

@@ -103,10 +103,10 @@ def _cuts(completion: str, inside_line: bool) -> list[int]:
     return [c for c in cuts if completion[:c].strip()][:MAX_CUTS]
 
 
-def _longest_parsing_cut(prefix: str, completion: str, suffix: str, language: str) -> str:
+def _longest_parsing_cut(
+    prefix: str, completion: str, suffix: str, language: str, inside_line: bool
+) -> str:
     """The longest of ``completion``'s cuts with which the file parses, or ""."""
-    line_prefix = prefix[prefix.rfind("\n") + 1 :]
-    inside_line = bool(line_prefix.strip() or suffix.split("\n", 1)[0].strip())
     for n in _cuts(completion, inside_line):
         if parses(prefix + completion[:n] + suffix, language):
             return completion[:n]
@@ -173,12 +173,10 @@ def python_region(prefix: str, suffix: str) -> tuple[int, int]:
     at = len(prefix)
     while at > 0:
         line_start = prefix.rfind("\n", 0, at - 1) + 1
-        if prefix.startswith(_TOP_LEVEL, line_start) and line_start < len(prefix):
+        if prefix.startswith(_TOP_LEVEL, line_start):
             start = line_start
             break
         at = line_start
-        if at == 0:
-            break
     while start > 0:  # a decorated definition starts at its decorators
         above = prefix.rfind("\n", 0, start - 1) + 1
         if not prefix.startswith("@", above):
@@ -191,7 +189,7 @@ def python_region(prefix: str, suffix: str) -> tuple[int, int]:
             end = nl + 1
             break
         nl = suffix.find("\n", nl + 1)
-    while start > 0 and prefix[:start].rstrip().endswith(("\\", ",", "(")):
+    if prefix[:start].rstrip().endswith(("\\", ",", "(")):
         start = 0  # not a clean statement boundary after all
     return start, end
 
@@ -217,14 +215,15 @@ def fit(
     if not completion.strip() or parses(prefix + completion + suffix, language) is not False:
         return completion
     assert language is not None
-    best = _longest_parsing_cut(prefix, completion, suffix, language)
     line_prefix = prefix[prefix.rfind("\n") + 1 :]
+    inside_line = bool(line_prefix.strip() or suffix.split("\n", 1)[0].strip())
+    best = _longest_parsing_cut(prefix, completion, suffix, language, inside_line)
     if language == "python" and not line_prefix.strip() and "\t" not in indent_unit:
         for target in _levels_around(prefix, suffix, len(indent_unit)):
             moved = shifted(line_prefix, completion, target)
             if moved is None or len(moved.strip()) <= len(best.strip()):
                 continue
-            cut = _longest_parsing_cut(prefix, moved, suffix, language)
+            cut = _longest_parsing_cut(prefix, moved, suffix, language, inside_line)
             if len(cut.strip()) > len(best.strip()):
                 best = cut
     if best:

@@ -24,18 +24,22 @@ class Shown:
     made_with: object = None  # what else shaped it (the settings): a request must match
 
 
+def _with_typed(shown: Shown, text: str, typed: int) -> bool:
+    """``text`` is ``shown``'s document with the suggestion's first ``typed`` characters in."""
+    end = shown.offset + typed
+    return (
+        len(text) == len(shown.text) + typed
+        and text[shown.offset : end] == shown.suggestion[:typed]
+        and text[: shown.offset] == shown.text[: shown.offset]
+        and text[end:] == shown.text[shown.offset :]
+    )
+
+
 def remainder(shown: Shown, text: str, offset: int) -> str | None:
     """The rest of ``shown``'s suggestion when ``text`` with the cursor at ``offset`` is its
     document with the suggestion's first k characters typed (0 <= k < its length); else None."""
     typed = offset - shown.offset
-    if not 0 <= typed < len(shown.suggestion) or len(text) != len(shown.text) + typed:
-        return None
-    if text[shown.offset : offset] != shown.suggestion[:typed]:
-        return None
-    if (
-        text[: shown.offset] != shown.text[: shown.offset]
-        or text[offset:] != shown.text[shown.offset :]
-    ):
+    if not 0 <= typed < len(shown.suggestion) or not _with_typed(shown, text, typed):
         return None
     return shown.suggestion[typed:]
 
@@ -43,17 +47,7 @@ def remainder(shown: Shown, text: str, offset: int) -> str | None:
 def accepted(recent: tuple[Shown, ...], text: str) -> Shown | None:
     """The remembered suggestion that ``text`` is its document with the whole suggestion in
     (the user accepted it, perhaps after typing part of it), if any."""
-    for shown in recent:
-        whole = len(shown.text) + len(shown.suggestion)
-        end = shown.offset + len(shown.suggestion)
-        if (
-            len(text) == whole
-            and text[shown.offset : end] == shown.suggestion
-            and text[: shown.offset] == shown.text[: shown.offset]
-            and text[end:] == shown.text[shown.offset :]
-        ):
-            return shown
-    return None
+    return next((s for s in recent if _with_typed(s, text, len(s.suggestion))), None)
 
 
 OPENS = (":", "{", "(", "[")
