@@ -16,6 +16,7 @@ import numpy as np
 
 from pied.config import Settings
 from pied.editing import indent, postprocess, stops, syntax, windows
+from pied.editing.parseguide import ParseGuide
 from pied.kvcache.cache import SyncStats
 from pied.models import bytesampling, fim
 from pied.models.backend import Backend, token_count
@@ -187,6 +188,16 @@ def complete(
     sync = prepare(prompt.tokens)
     t2 = time.monotonic()
     rules = stops.StopRules(scope, settings.multiline)
+    language = syntax.language_of(request.path)
+    unit = indent.detect_unit(window.prefix + window.suffix)
+    guide = ParseGuide(
+        request.text[: request.offset],
+        request.text[request.offset :],
+        language,
+        rules.check,
+        scope,
+        indent_unit=unit,
+    )
     sampler = Sampler(settings.temperature, settings.top_p)
     deadline = time.monotonic() + settings.time_budget_ms / 1000
     loop = _Loop(
@@ -196,7 +207,7 @@ def complete(
         sampler,
         sampler.rng(),
         Limits(settings.max_tokens, deadline, cancelled),
-        Stops(model.fim.stops, rules.check),
+        Stops(model.fim.stops, guide.check),
     )
     t3 = t2
     if cut.mode == "bytes":
@@ -209,9 +220,8 @@ def complete(
     t4 = time.monotonic()
     text = ""
     if gen.stop_reason != "cancelled":
-        unit = indent.detect_unit(window.prefix + window.suffix)
         truncated = gen.stop_reason in ("max_tokens", "time")
-        joined = rules.met_suffix or gen.stop_reason == "end"
+        joined = rules.met_suffix or guide.met or gen.stop_reason == "end"
         text = postprocess.finish(
             gen.text, rules.scope, window.suffix, unit, truncated=truncated, joined=joined
         )
@@ -219,7 +229,7 @@ def complete(
             request.text[: request.offset],
             text,
             request.text[request.offset :],
-            syntax.language_of(request.path),
+            language,
             unit,
         )
     phases = {

@@ -1,0 +1,95 @@
+"""ParseGuide: generation goes past a stop rule only where the file needs the missing code."""
+
+from pied.editing.parseguide import EXTRA_LINES, ParseGuide
+from pied.editing.stops import scope_at
+
+
+def first_line(text: str, final: bool) -> int | None:
+    """A stand-in for the stop rules: the first line, or all of it at the end."""
+    nl = text.find("\n")
+    if nl != -1:
+        return nl
+    return len(text) if final else None
+
+
+def feed(guide: ParseGuide, text: str) -> int | None:
+    """The check called as the token loop does: after each character, then final."""
+    for i in range(1, len(text) + 1):
+        keep = guide.check(text[:i])
+        if keep is not None:
+            return keep
+    return guide.check(text, final=True)
+
+
+def guide_for(prefix: str, suffix: str, language: str = "python") -> ParseGuide:
+    return ParseGuide(prefix, suffix, language, first_line, scope_at(prefix, suffix))
+
+
+def test_a_file_that_parses_without_the_completion_keeps_the_rules_stop():
+    prefix, suffix = "def f(x):\n    y = 1\n    ", "\n    return y\n"
+    guide = guide_for(prefix, suffix)
+    assert not guide.needed
+    assert feed(guide, "z = 2\n    w = 3\n") == len("z = 2")
+
+
+def test_a_stop_the_file_cannot_parse_with_goes_on_to_the_line_that_makes_it_parse():
+    # The body below is indented deeper: the file needs an opener at the cursor.
+    prefix, suffix = "def f(x):\n    a = 0\n    ", "\n        return x\n"
+    guide = guide_for(prefix, suffix)
+    assert guide.needed
+    text = "y = 1\n    if x:\n        w = 3\n"
+    keep = feed(guide, text)
+    assert text[:keep] == "y = 1\n    if x:"
+
+
+def test_a_span_ending_inside_a_later_line_ends_where_the_text_meets_it():
+    # ``pu|blic`` style: the span ends in the middle of a word on a later line.
+    prefix, suffix = "def f():\n    a = [1,", "urn a\n"
+    guide = guide_for(prefix, suffix)
+    text = " 2]\n    return a\n"
+    keep = feed(guide, text)
+    assert text[:keep] == " 2]\n    ret"
+    assert guide.met
+
+
+def test_the_meet_works_in_braced_languages_too():
+    prefix, suffix = "int f(int a) {\n    int b = (a", "urn b + 1;\n}\n"
+    guide = ParseGuide(prefix, suffix, "cpp", first_line, scope_at(prefix, suffix))
+    text = " + 1);\n    return b;\n}\n"
+    keep = feed(guide, text)
+    assert text[:keep] == " + 1);\n    ret"
+
+
+def test_the_search_stops_at_a_line_the_code_below_already_has():
+    prefix = "def f(x):\n    a = 0\n    "
+    suffix = "\n        return x\n    total = compute_the_total(x)\n"
+    guide = guide_for(prefix, suffix)
+    text = "y = 1\n    total = compute_the_total(x)\n    if x:\n"
+    assert feed(guide, text) == len("y = 1")  # the rules' own cut
+
+
+def test_the_search_stops_at_a_line_that_leaves_the_block():
+    prefix, suffix = "def f(x):\n    a = 0\n    ", "\n        return x\n"
+    guide = guide_for(prefix, suffix)
+    text = "y = 1\ndef g():\n    if x:\n"
+    assert feed(guide, text) == len("y = 1")
+
+
+def test_the_search_is_bounded_in_lines():
+    prefix, suffix = "def f(x):\n    a = 0\n    ", "\n        return x\n"
+    guide = guide_for(prefix, suffix)
+    text = "y = 1\n" + "".join(f"    v{i} = {i}\n" for i in range(EXTRA_LINES + 4))
+    assert feed(guide, text) == len("y = 1")
+
+
+def test_a_markdown_fence_ends_the_search():
+    prefix, suffix = "def f(x):\n    a = 0\n    ", "\n        return x\n"
+    guide = guide_for(prefix, suffix)
+    assert feed(guide, "y = 1\n```\nif x:\n") == len("y = 1")
+
+
+def test_a_language_without_a_parser_is_not_guided():
+    prefix, suffix = "a b c\n", "d e f\n"
+    guide = ParseGuide(prefix, suffix, None, first_line, scope_at(prefix, suffix))
+    assert not guide.needed
+    assert feed(guide, "x\ny\n") == 1
