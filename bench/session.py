@@ -5,8 +5,11 @@ the block is then retyped character by character through ``pied lsp`` (increment
 ``didChange``), with an edit elsewhere in the file now and then. At the end of each word
 the typist pauses and waits for the suggestion (latency from the keystroke to the
 answer); inside words the editor also asks, but the next keystroke arrives 80 ms later
-and cancels the request. The same session runs twice, each with its own daemon:
-with PIE, and with PIE disabled (everything after the first change is re-encoded).
+and cancels the request. Before typing, the editor asks once as the file opens and
+cancels (the user is reading: the daemon learns only where the cursor is); after
+``read_s`` seconds the user waits there for the first suggestion. The same session runs
+twice, each with its own daemon (and an empty cache on disk): with PIE, and with PIE
+disabled (everything after the first change is re-encoded).
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ def _position(text: str, offset: int) -> t.Position:
 
 
 async def _session(
-    env: dict[str, str], text: str, offset: int, typed: str, rng: random.Random
+    env: dict[str, str], text: str, offset: int, typed: str, rng: random.Random, read_s: float
 ) -> dict[str, Any]:
     client = LanguageClient("pied-bench", "0")
     await client.start_io(sys.executable, "-m", "pied", "lsp", env=env)
@@ -100,7 +103,7 @@ async def _session(
         )
         text = text[:at] + insert + text[at:]
 
-    async def ask(wait: bool) -> None:
+    async def ask(wait: bool) -> float | None:
         nonlocal requests, cancelled
         requests += 1
         params = t.InlineCompletionParams(
@@ -116,14 +119,21 @@ async def _session(
         try:
             await asyncio.wait_for(asyncio.shield(future), timeout=30 if wait else TYPING_GAP)
             if wait:
-                latencies.append((time.monotonic() - started) * 1000)
+                return (time.monotonic() - started) * 1000
         except TimeoutError:
             cancelled += 1
             client.protocol.notify("$/cancelRequest", t.CancelParams(id=msg_id))
             with contextlib.suppress(Exception):  # RequestCancelled: answered, as it must be
                 await future
+        return None
 
     cursor = offset
+    # The file is open and the cursor placed; the editor asks at once and the user reads on
+    # (the request is cancelled: all the daemon learns is where the cursor is). After
+    # ``read_s`` seconds the user pauses there and waits for the first suggestion.
+    await ask(wait=False)
+    await asyncio.sleep(read_s)
+    first = await ask(wait=True)
     for i, ch in enumerate(typed):
         change(cursor, ch)
         cursor += 1
@@ -135,20 +145,30 @@ async def _session(
             and i > 0
             and (typed[i - 1].isalnum() or typed[i - 1] == "_")
         )
-        await ask(wait=at_word_end or ch == "\n")
+        latency = await ask(wait=at_word_end or ch == "\n")
+        if latency is not None:
+            latencies.append(latency)
     status = await client.workspace_execute_command_async(
         t.ExecuteCommandParams(command="pied.status")
     )
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()  # type: ignore[no-untyped-call]
-    return {"latencies": latencies, "requests": requests, "cancelled": cancelled, "status": status}
+    return {
+        "latencies": latencies,
+        "first": first,
+        "requests": requests,
+        "cancelled": cancelled,
+        "status": status,
+    }
 
 
 def _daemon_env(root: Path, pie: bool) -> dict[str, str]:
     config = root / "config" / "pied"
     config.mkdir(parents=True, exist_ok=True)
-    (config / "config.toml").write_text(f"pie = {'true' if pie else 'false'}\n")
+    (config / "config.toml").write_text(
+        f'pie = {"true" if pie else "false"}\nkv_dir = "{root / "kv"}"\n'  # a fresh daemon
+    )
     run = root / "run"
     run.mkdir(mode=0o700, exist_ok=True)
     return {
@@ -166,6 +186,7 @@ def run(
     seed: int,
     file_tokens: int = 3000,
     runs: tuple[str, ...] = ("pie", "no_pie"),
+    read_s: float = 6.0,
 ) -> dict[str, Any]:
     rng = random.Random(seed)
     path, text = pick_file(corpus or default_corpus(), file_tokens, rng)
@@ -176,7 +197,9 @@ def run(
         with tempfile.TemporaryDirectory(prefix=f"pied-session-{name}-") as tmp:
             env = _daemon_env(Path(tmp), pie)
             try:
-                out = asyncio.run(_session(env, removed, offset, typed, random.Random(seed)))
+                out = asyncio.run(
+                    _session(env, removed, offset, typed, random.Random(seed), read_s)
+                )
             finally:
                 subprocess.run(
                     [sys.executable, "-m", "pied", "daemon", "stop"], env=env, capture_output=True
@@ -184,6 +207,7 @@ def run(
         lat = out["latencies"]
         status = out["status"]
         results[name] = {
+            "first_suggestion_ms": round(out["first"], 1) if out["first"] else None,
             "latency_ms_p50": round(percentile(lat, 50), 1),
             "latency_ms_p90": round(percentile(lat, 90), 1),
             "latency_ms_p99": round(percentile(lat, 99), 1),
@@ -203,6 +227,7 @@ def run(
         "file": str(path),
         "keystrokes": len(typed),
         "seed": seed,
+        "read_s": read_s,
         "machine": machine(),
         "runs": results,
     }

@@ -41,6 +41,19 @@ def cmd_bench_pie(args: argparse.Namespace) -> int:
     return _write_report(report, args.json)
 
 
+def cmd_bench_restore(args: argparse.Namespace) -> int:
+    from pied.bench import restore
+
+    report = restore.run(
+        settings_from(args),
+        corpus=Path(args.corpus) if args.corpus else None,
+        files=args.files,
+        tokens=args.tokens,
+        kv_dir=Path(args.kv_dir) if args.kv_dir else None,
+    )
+    return _write_report(report, args.json)
+
+
 def cmd_bench_fim(args: argparse.Namespace) -> int:
     from pied.bench import fim
 
@@ -68,6 +81,7 @@ def cmd_bench_session(args: argparse.Namespace) -> int:
         seed=args.seed,
         file_tokens=args.file_tokens,
         runs=tuple(r for r in args.runs.split(",") if r in ("pie", "no_pie")) or ("pie",),
+        read_s=args.read_s,
     )
     return _write_report(report, args.json)
 

@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     bs.add_argument("--file-tokens", type=int, default=3000, help="size of the file typed in")
     bs.add_argument("--seed", type=int, default=0)
     bs.add_argument(
+        "--read-s", type=float, default=6.0, help="seconds the user reads before the first ask"
+    )
+    bs.add_argument(
         "--runs", default="pie,no_pie", help="which runs: pie, no_pie (comma-separated)"
     )
     bs.add_argument("--json", help="write the report here too")
@@ -162,6 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     btr.add_argument("--model", help="a catalog model name or a GGUF path")
     btr.add_argument("--json", help="write the report here too")
     btr.set_defaults(func=bench_cli.cmd_bench_translate)
+    br = bsub.add_parser("restore", help="a document's KV cache from disk against encoding it")
+    br.add_argument("--model", help="a catalog model name or a GGUF path")
+    br.add_argument("--corpus", help="a directory of source files (default: Python's stdlib)")
+    br.add_argument("--files", type=int, default=5)
+    br.add_argument("--tokens", type=int, default=2000, help="tokens of each file (its window)")
+    br.add_argument("--kv-dir", help="where the files go (default: a temporary folder)")
+    br.add_argument("--json", help="write the report here too")
+    br.set_defaults(func=bench_cli.cmd_bench_restore)
     bsh = bsub.add_parser("sheet", help="SheetCompressor ratios, timing, table detection")
     bsh.add_argument("--files", nargs="*", default=[], help="spreadsheets (.xlsx, .csv)")
     bsh.add_argument("--generate", help="also write the realistic test workbooks here and use them")

@@ -85,7 +85,7 @@ def run(settings: Settings, *, tcp_port: int | None = None, verbosity: int = 1) 
     """Run the daemon in this process until it is told to stop. Returns an exit code."""
     from pied.daemon.server import Server
     from pied.daemon.service import Service
-    from pied.engine.engine import Engine, load_backend
+    from pied.engine.engine import Engine, disk_store, load_backend
 
     _ensure_runtime_dir()
     # Started by ``start`` the daemon's stderr already is its log file.
@@ -100,7 +100,9 @@ def run(settings: Settings, *, tcp_port: int | None = None, verbosity: int = 1) 
     pid_path().write_text(f"{os.getpid()}\n")
     try:
         backend = load_backend(settings)
-        engine = Engine(backend, settings, model_name=settings.model)
+        engine = Engine(
+            backend, settings, model_name=settings.model, disk=disk_store(settings, backend)
+        )
         service = Service(engine, settings)
         token = None
         if tcp_port is not None:

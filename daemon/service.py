@@ -44,6 +44,7 @@ DocKey = tuple[int, str]  # (connection, uri)
 Progress = Callable[[str], None]
 """Hears a job's progress messages (sent to the requester as ``progress`` notifications)."""
 CANCELLED_BY_CLIENT = "cancelled by the client"
+PERSIST_AFTER_S = 10.0  # seconds of quiet before documents' caches are written to disk
 NEAR_CURSOR = 400  # characters: an edit this close to the last cursor is the user typing there
 
 
@@ -114,6 +115,10 @@ class Service:
     def stop(self) -> None:
         self.scheduler.stop()
         self.context.stop()
+        # The model thread has ended: the caches can be read here and written to disk.
+        written = self.engine.persist_all()
+        if written:
+            log.info("saved %d documents' KV caches to disk", written)
 
     # --- documents ----------------------------------------------------------------------------
 
@@ -133,9 +138,15 @@ class Service:
         version = params.get("version", 0)
         language = params.get("language", "")
         doc = Document(uri, text, version if isinstance(version, int) else 0, str(language))
-        self.documents[(conn, uri)] = doc
+        key = (conn, uri)
+        self.documents[key] = doc
         self.context.opened(uri, text)
         self._touch()
+        # A file seen before (or before a restart) gets its cache back from disk, not
+        # re-encoded: its first completion then only syncs what changed since.
+        self.engine.name_document(key, uri)
+        if self.engine.disk is not None:
+            self.scheduler.submit("restore", key, lambda ctx: self.engine.restore(key), WARM)
 
     def change(self, conn: int, params: dict[str, Any]) -> None:
         key, doc = self._doc(conn, params)
@@ -198,7 +209,15 @@ class Service:
         self.context.closed(doc.uri)
         self.scheduler.supersede("complete", key)
         self.scheduler.supersede("warm", key)
-        self.scheduler.submit("forget", key, lambda ctx: self.engine.cache.forget(key), WARM)
+
+        def forget(ctx: JobContext) -> None:
+            if key in self.documents:
+                return  # opened again meanwhile: its cells are still good
+            self.engine.persist(key)  # kept on disk for when the file is opened again
+            self.engine.cache.forget(key)
+            self.engine.drop_name(key)
+
+        self.scheduler.submit("forget", key, forget, WARM)
 
     def disconnect(self, conn: int) -> None:
         for key in [k for k in self.documents if k[0] == conn]:
@@ -271,7 +290,9 @@ class Service:
             self.stats.encoded += result.encoded_tokens
             if result.text:
                 self._remember(key, typethrough.Shown(snap.text, offset, result.text, settings))
-            if self.engine.cache.needs_refresh(key):
+            if result.window_reduced:  # answered from a smaller window: grow it meanwhile
+                self._submit_warm(key, snap, offset)
+            elif self.engine.cache.needs_refresh(key):
                 self._submit_refresh(key)
             return {
                 "text": result.text,
@@ -285,6 +306,7 @@ class Service:
                 "mode": result.mode,
                 "sampling": result.sampling,
                 "stop_reason": result.stop_reason,
+                "window_reduced": result.window_reduced,
             }
 
         self.scheduler.supersede("warm", key)
@@ -409,9 +431,17 @@ class Service:
         if time.monotonic() - self._last_activity < after or self.scheduler.queued():
             return False
         stalest = self.engine.stalest()
-        if stalest is None:
+        if stalest is not None:
+            self._submit_refresh(stalest)
+            return True
+        if time.monotonic() - self._last_activity < PERSIST_AFTER_S:
             return False
-        self._submit_refresh(stalest)
+        unsaved = self.engine.unsaved()
+        if not unsaved:
+            return False
+        # Quiet and refreshed: put the caches on disk, so a crash loses no encoding.
+        key = unsaved[0]
+        self.scheduler.submit("persist", key, lambda ctx: self.engine.persist(key), IDLE)
         return True
 
     def _submit_refresh(self, key: Hashable) -> None:
@@ -458,6 +488,7 @@ class Service:
             "documents": len(self.documents),
             "cached_documents": len(cache.documents()),
             "queue": self.scheduler.queued(),
+            "running": self.scheduler.running(),
             "keep_alive_minutes": self.settings.keep_alive_minutes,
             "idle_s": round(time.monotonic() - self._last_activity, 1),
             "completions": self.stats.completions,
@@ -478,7 +509,22 @@ class Service:
                 "pie": cache.policy.pie,
                 "evictions": cache.evictions,
                 "restores": cache.restores,
+                "disk": self._disk_status(),
             },
+        }
+
+    def _disk_status(self) -> dict[str, Any] | None:
+        disk = self.engine.disk
+        if disk is None:
+            return None
+        st = disk.stats()
+        return {
+            "dir": str(disk.root),
+            "files": st.files,
+            "mib": round(st.bytes / 2**20, 1),
+            "written": disk.written,
+            "loaded": disk.loaded,
+            "rejected": disk.rejected,
         }
 
 

@@ -8,6 +8,7 @@ Windows around the cursor (``editing.windows``) go into the model's FIM template
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,13 @@ from pied.models.vocab import Vocab
 
 Prepare = Callable[[list[int]], SyncStats]
 """Bring the prompt into the document's KV sequence with fresh logits for its last token."""
+Estimate = Callable[[list[int]], float]
+"""Milliseconds ``Prepare`` would take for these prompt tokens (from the cache's state)."""
+
+# A window that cannot be encoded within the prompt budget is tried at these fractions.
+SMALLER_WINDOWS = (2, 4, 8, 16)
+MIN_PREFIX_TOKENS = 64
+MIN_SUFFIX_TOKENS = 32
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,8 @@ class Completion:
     mode: str
     sampling: str = "plain"
     phases_ms: dict[str, float] | None = None  # prompt, sync, prelude, generate
+    # The window was cut to fit the prompt budget: the full one is worth preparing now.
+    window_reduced: bool = False
 
 
 def context_files(
@@ -171,6 +181,27 @@ def build_prompt(model: LoadedModel, settings: Settings, request: CompletionRequ
     return Prompt(window, scope, cut, prompt.tokens)
 
 
+def fit_prompt(
+    model: LoadedModel, settings: Settings, request: CompletionRequest, estimate: Estimate | None
+) -> tuple[Prompt, bool]:
+    """The prompt for ``request``, from a smaller window where the full one would take
+    longer than ``settings.prompt_budget_ms`` to encode; and whether it was cut."""
+    prompt = build_prompt(model, settings, request)
+    budget = settings.prompt_budget_ms
+    if estimate is None or budget <= 0 or estimate(prompt.tokens) <= budget:
+        return prompt, False
+    for k in SMALLER_WINDOWS:
+        smaller = settings.replace(
+            prefix_tokens=max(MIN_PREFIX_TOKENS, settings.prefix_tokens // k),
+            suffix_tokens=max(MIN_SUFFIX_TOKENS, settings.suffix_tokens // k),
+            context_tokens=0,
+        )
+        prompt = build_prompt(model, smaller, request)
+        if estimate(prompt.tokens) <= budget:
+            break
+    return prompt, True
+
+
 def complete(
     model: LoadedModel,
     settings: Settings,
@@ -178,11 +209,12 @@ def complete(
     prepare: Prepare,
     *,
     cancelled: Callable[[], bool] = never,
+    estimate: Estimate | None = None,
 ) -> Completion:
-    """Complete ``request`` with ``model``."""
+    """Complete ``request`` with ``model`` (within the prompt budget, given ``estimate``)."""
     t0 = time.monotonic()
     backend = model.backend
-    prompt = build_prompt(model, settings, request)
+    prompt, reduced = fit_prompt(model, settings, request, estimate)
     window, scope, cut = prompt.window, prompt.scope, prompt.cut
     t1 = time.monotonic()
     sync = prepare(prompt.tokens)
@@ -238,7 +270,8 @@ def complete(
         "prelude": (t3 - t2) * 1000,
         "generate": (t4 - t3) * 1000,
     }
-    return _result(model, text, prompt, sync, gen, t0, scope.mode.value, cut.mode, phases)
+    result = _result(model, text, prompt, sync, gen, t0, scope.mode.value, cut.mode, phases)
+    return dataclasses.replace(result, window_reduced=reduced) if reduced else result
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ scheduler) run one job at a time on it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from pied import paths
@@ -20,12 +22,16 @@ from pied.engine.completion import (
     complete,
     complete_naive,
 )
-from pied.kvcache.cache import Policy, SequenceCache
+from pied.kvcache.cache import Policy, Saved, SequenceCache, SyncStats
+from pied.kvcache.disk import DiskStore, model_id
 from pied.models import fim, store
 from pied.models.backend import Backend
 from pied.models.generate import never
 
 log = logging.getLogger("pied.engine")
+
+DEFAULT_MS_PER_TOKEN = 4.0
+SPEED_SAMPLE_MIN = 64  # tokens a sync must encode to measure the speed by
 
 
 def load_backend(
@@ -45,6 +51,19 @@ def load_backend(
     )
 
 
+def disk_store(settings: Settings, backend: Backend) -> DiskStore | None:
+    """Where documents' caches for this model and context size go on disk, if anywhere."""
+    if settings.kv_disk_mib <= 0:
+        return None
+    root = Path(settings.kv_dir) if settings.kv_dir else paths.kv_dir()
+    try:
+        ident = model_id(Path(backend.info.path), root / "models.json")
+    except OSError as e:
+        log.warning("no KV cache on disk: cannot read the model file: %s", e)
+        return None
+    return DiskStore(root, f"{ident}:{backend.info.n_ctx}", settings.kv_disk_mib << 20)
+
+
 class Engine:
     """A backend plus what the jobs share: FIM tokens and the documents' KV sequences."""
 
@@ -54,6 +73,7 @@ class Engine:
         settings: Settings,
         model_name: str = "",
         policy: Policy | None = None,
+        disk: DiskStore | None = None,
     ) -> None:
         self.backend = backend
         self.settings = settings
@@ -62,13 +82,102 @@ class Engine:
         # Refreshes are jobs of their own (the daemon schedules them), not part of a sync.
         policy = policy or Policy(pie=settings.pie, refresh_inline=False)
         self.cache = SequenceCache(
-            backend, n_seq=backend.info.n_seq, policy=policy, ends_line=self._ends_line
+            backend,
+            n_seq=backend.info.n_seq,
+            policy=policy,
+            ends_line=self._ends_line,
+            evicted=self._evicted,
         )
+        self.disk = disk
+        # Prompt encoding speed on this machine, measured on each large enough sync; until
+        # then a 2-core laptop's (the 0.5B model encodes ~250 tokens a second there).
+        self.ms_per_token = DEFAULT_MS_PER_TOKEN
+        self._measured = 0
+        self._names: dict[Hashable, str] = {}  # documents' names on disk (their URIs)
+        self._written: dict[str, int] = {}  # what each name's file holds (a hash of it)
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="pied-kv-disk")
+        self._writes: list[Future[bool]] = []
+        self._pending: dict[str, Future[bool]] = {}  # each name's last write
+        self._writes_lock = threading.Lock()
 
     @classmethod
     def load(cls, settings: Settings) -> Engine:
         """The configured model loaded (ModelError with a clear sentence if it cannot be)."""
-        return cls(load_backend(settings), settings, model_name=settings.model)
+        backend = load_backend(settings)
+        return cls(backend, settings, model_name=settings.model, disk=disk_store(settings, backend))
+
+    # --- documents' caches on disk --------------------------------------------------------------
+
+    def name_document(self, key: Hashable, name: str) -> None:
+        """``key``'s cache is saved and restored on disk as ``name`` (its URI)."""
+        self._names[key] = name
+
+    def restore(self, key: Hashable) -> bool:
+        """Bring ``key``'s cache back from disk if it has none here (model thread)."""
+        name = self._names.get(key)
+        if self.disk is None or name is None or self.cache.holds(key):
+            return False
+        pending = self._pending.get(name)
+        if pending is not None:  # written as the file closed: wait for it to land
+            pending.result(timeout=10)
+        saved = self.disk.load(name)
+        if saved is None:
+            return False
+        self._written[name] = _fingerprint(saved)
+        return self.cache.adopt(key, saved)
+
+    def persist(self, key: Hashable) -> Future[bool] | None:
+        """Write ``key``'s cache to disk in the background, if it changed (model thread:
+        the cells are read here, the file is written by another thread)."""
+        name = self._names.get(key)
+        if self.disk is None or name is None:
+            return None
+        saved = self.cache.snapshot(key)
+        return None if saved is None else self._write(name, saved)
+
+    def persist_all(self, timeout: float = 10.0) -> int:
+        """Write every named document's cache and wait for the writes (the daemon stops)."""
+        for key in list(self._names):
+            self.persist(key)
+        with self._writes_lock:
+            futures, self._writes = list(self._writes), []  # and any still running before
+        written = 0
+        for f in futures:
+            try:
+                written += bool(f.result(timeout=timeout))
+            except Exception:  # a write that fails is logged by the store; nothing is lost
+                log.debug("a KV write did not finish", exc_info=True)
+        return written
+
+    def unsaved(self) -> list[Hashable]:
+        """Named documents whose cache differs from what their file holds."""
+        out = []
+        for key, name in self._names.items():
+            tokens = self.cache.tokens(key)
+            mark = _fingerprint_tokens(tokens, self.cache.staleness(key)[0])
+            if tokens and self._written.get(name) != mark:
+                out.append(key)
+        return out
+
+    def drop_name(self, key: Hashable) -> None:
+        self._names.pop(key, None)
+
+    def _evicted(self, key: Hashable, saved: Saved) -> None:
+        name = self._names.get(key)
+        if self.disk is not None and name is not None:
+            self._write(name, saved)
+
+    def _write(self, name: str, saved: Saved) -> Future[bool] | None:
+        assert self.disk is not None
+        mark = _fingerprint(saved)
+        if self._written.get(name) == mark:
+            return None
+        self._written[name] = mark
+        future = self._writer.submit(self.disk.save, name, saved)
+        self._pending[name] = future
+        with self._writes_lock:
+            self._writes = [f for f in self._writes if not f.done()] + [future]
+        return future
 
     def _ends_line(self, token: int) -> bool:
         return b"\n" in self.backend.token_bytes(token)
@@ -76,7 +185,23 @@ class Engine:
     def warm(self, request: CompletionRequest, settings: Settings | None = None) -> None:
         """Bring ``request``'s prompt into its document's cache, without generating."""
         prompt = build_prompt(self.model, settings or self.settings, request)
-        self.cache.sync(request.key, prompt.tokens)
+        self._sync(request.key, prompt.tokens)
+
+    def _sync(self, key: Hashable, tokens: list[int]) -> SyncStats:
+        """``key``'s cache brought to ``tokens``: from its cells here, else from disk (then
+        only what changed since is encoded), else encoded."""
+        self.restore(key)
+        stats = self.cache.sync(key, tokens)
+        if stats.encoded >= SPEED_SAMPLE_MIN:
+            ms = stats.ms / stats.encoded
+            self.ms_per_token = ms if self._measured == 0 else 0.7 * self.ms_per_token + 0.3 * ms
+            self._measured += 1
+        return stats
+
+    def estimate_ms(self, key: Hashable, tokens: list[int]) -> float:
+        """How long bringing ``key``'s cache to ``tokens`` would take on this machine."""
+        self.restore(key)
+        return self.cache.plan_for(key, tokens).encoded * self.ms_per_token
 
     def stalest(self) -> Hashable | None:
         """The cached document with the most edits its later tokens have not seen."""
@@ -97,8 +222,9 @@ class Engine:
             self.model,
             settings or self.settings,
             request,
-            lambda tokens: self.cache.sync(request.key, tokens),
+            lambda tokens: self._sync(request.key, tokens),
             cancelled=cancelled,
+            estimate=lambda tokens: self.estimate_ms(request.key, tokens),
         )
 
     def complete_naive(
@@ -109,5 +235,13 @@ class Engine:
             self.model,
             settings or self.settings,
             request,
-            lambda tokens: self.cache.sync(request.key, tokens),
+            lambda tokens: self._sync(request.key, tokens),
         )
+
+
+def _fingerprint_tokens(tokens: list[int], first_stale: int | None) -> int:
+    return hash((tuple(tokens), first_stale))
+
+
+def _fingerprint(saved: Saved) -> int:
+    return _fingerprint_tokens(saved.tokens, saved.first_stale)

@@ -169,6 +169,11 @@ class Scheduler:
             if self._running and self._running[-1] is job:
                 self.backend.request_abort()  # interrupts a prefill in progress
 
+    def running(self) -> list[str]:
+        """The kinds of the jobs running now (one, or a few nested ones)."""
+        with self._lock:
+            return [j.kind for j in self._running]
+
     def queued(self) -> list[tuple[str, int]]:
         with self._lock:
             return [(j.kind, j.priority) for j in sorted(self._queue)]

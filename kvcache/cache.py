@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pied.kvcache.apply import PlanInterrupted, Scratch, apply_plan, refresh
 from pied.kvcache.plan import Encode, KvPlan, plan
 from pied.models.backend import Backend, CacheFull, DecodeAborted
+from pied.models.errors import ModelError
 
 log = logging.getLogger("pied.kvcache")
 
@@ -77,6 +78,7 @@ class SequenceCache:
         policy: Policy | None = None,
         ends_line: Callable[[int], bool] | None = None,
         saved_budget: int = 256 * 1024 * 1024,
+        evicted: Callable[[Hashable, Saved], None] | None = None,
     ) -> None:
         """``n_seq`` sequences: the last two are scratch, the others hold documents."""
         if n_seq < 3:
@@ -89,6 +91,7 @@ class SequenceCache:
         self._entries: dict[Hashable, Entry] = {}
         self._saved: OrderedDict[Hashable, Saved] = OrderedDict()
         self.saved_budget = saved_budget
+        self._evicted = evicted  # told of each sequence saved away (to write it to disk)
         self.evictions = 0
         self.restores = 0
         self._pinned: set[Hashable] = set()
@@ -103,9 +106,15 @@ class SequenceCache:
             e = self._entries[key] = Entry(seq)
             saved = self._saved.pop(key, None)
             if saved is not None:
-                self.backend.set_seq_state(seq, saved.state)
-                e.tokens, e.first_stale, e.unseen = saved.tokens, saved.first_stale, saved.unseen
-                self.restores += 1
+                try:
+                    self.backend.set_seq_state(seq, saved.state)
+                except ModelError as err:  # a saved state this context cannot take: encode
+                    log.info("not restoring a saved KV state: %s", err)
+                    self.backend.kv_remove(seq, -1, -1)
+                else:
+                    e.tokens, e.first_stale = saved.tokens, saved.first_stale
+                    e.unseen = saved.unseen
+                    self.restores += 1
         e.used = time.monotonic()
         return e
 
@@ -128,14 +137,37 @@ class SequenceCache:
         """Free ``key``'s sequence, keeping its cells' state in memory (within the budget)."""
         e = self._entries.pop(key)
         if e.tokens:
-            self._saved[key] = Saved(
+            saved = self._saved[key] = Saved(
                 self.backend.seq_state(e.seq), e.tokens, e.first_stale, e.unseen
             )
+            if self._evicted is not None:
+                self._evicted(key, saved)
             while sum(len(s.state) for s in self._saved.values()) > self.saved_budget:
                 self._saved.popitem(last=False)
         self.backend.kv_remove(e.seq, -1, -1)
         self.evictions += 1
         return e.seq
+
+    def snapshot(self, key: Hashable) -> Saved | None:
+        """``key``'s cells and what they hold, resident or saved away; None if empty."""
+        e = self._entries.get(key)
+        if e is None:
+            return self._saved.get(key)
+        if not e.tokens:
+            return None
+        return Saved(self.backend.seq_state(e.seq), list(e.tokens), e.first_stale, e.unseen)
+
+    def adopt(self, key: Hashable, saved: Saved) -> bool:
+        """Take ``saved`` (from disk) as ``key``'s cells, restored on its next use; False
+        where ``key`` already holds cells of its own."""
+        if key in self._entries or key in self._saved:
+            return False
+        self._saved[key] = saved
+        return True
+
+    def holds(self, key: Hashable) -> bool:
+        """``key`` has cells, resident or saved away."""
+        return key in self._saved or bool(self._entries.get(key, Entry(-1)).tokens)
 
     def saved_bytes(self) -> int:
         return sum(len(s.state) for s in self._saved.values())

@@ -322,7 +322,7 @@ class LlamaCppBackend:
         size = ll.llama_state_seq_get_size(self._ctx, seq)
         buf = (ctypes.c_uint8 * size)()
         n = ll.llama_state_seq_get_data(self._ctx, buf, size, seq)
-        return bytes(buf[:n])
+        return ctypes.string_at(buf, n)
 
     def set_seq_state(self, seq: int, state: bytes) -> None:
         buf = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)

@@ -47,6 +47,8 @@ class Settings:
     """Most tokens one completion may generate."""
     time_budget_ms: int = 4000
     """Most time one completion may spend generating, in milliseconds."""
+    prompt_budget_ms: int = 1000
+    """Most ms to encode a window; a slower one is answered from a smaller one first; 0 = off."""
     multiline: str = "auto"
     """"auto" (decided from the cursor's line), "single" or "multi"."""
     sampling: str = "auto"
@@ -59,6 +61,10 @@ class Settings:
     """Follow edits in the KV cache by PIE; false re-encodes from the first changed token."""
     documents: int = 6
     """Documents whose KV cache stays resident (others are saved and restored)."""
+    kv_disk_mib: int = 2048
+    """MiB of documents' KV caches kept on disk for reopened files and restarts; 0 = off."""
+    kv_dir: str = ""
+    """Where those caches go; empty = $XDG_CACHE_HOME/pied/kv."""
     keep_alive_minutes: float = 30.0
     """Minutes the daemon stays with no client and no request before it exits; 0 = forever."""
 
@@ -83,6 +89,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {"multiline": MODES, "sampling": SAMPLING
 _POSITIVE = {"n_ctx", "max_tokens", "time_budget_ms"}
 _NON_NEGATIVE = {"threads", "prefix_tokens", "suffix_tokens", "context_tokens"}
 _NON_NEGATIVE.add("keep_alive_minutes")
+_NON_NEGATIVE.add("kv_disk_mib")
+_NON_NEGATIVE.add("prompt_budget_ms")
 _POSITIVE.add("documents")
 
 

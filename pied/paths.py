@@ -20,6 +20,11 @@ def models_dir() -> Path:
     return cache_dir() / "models"
 
 
+def kv_dir() -> Path:
+    """Documents' KV caches saved for reopened files and daemon restarts."""
+    return cache_dir() / "kv"
+
+
 def config_dir() -> Path:
     return _xdg("XDG_CONFIG_HOME", ".config") / "pied"
 

@@ -80,6 +80,9 @@ def daemon_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         "XDG_STATE_HOME": str(root / "state"),
         "XDG_CONFIG_HOME": str(root / "config"),
     }
+    # The session's documents' KV caches go to a folder of its own, not the user's.
+    (root / "config" / "pied").mkdir(parents=True)
+    (root / "config" / "pied" / "config.toml").write_text(f'kv_dir = "{root / "kv"}"\n')
     saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME", "XDG_CONFIG_HOME")}
     os.environ.update({k: env[k] for k in saved})
     try:

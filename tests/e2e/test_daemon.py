@@ -311,6 +311,38 @@ def test_killed_daemon_is_restarted_by_the_next_client(daemon):
     time.sleep(0.1)
 
 
+def test_after_a_restart_an_already_seen_file_is_restored_from_disk_not_encoded(daemon):
+    helpers = "".join(
+        f"def helper_{i}(path):\n    return os.path.join(path, {str(i)!r})\n\n\n" for i in range(40)
+    )
+    text = CODE.replace("def count", helpers + "def count")
+    uri = "file:///tmp/pied-e2e/seen-before.py"
+    at = {"uri": uri, "line": text.count("\n"), "character": 4}
+
+    async def edit_session():
+        client = await connect(daemon)
+        await open_doc(client, uri, text=text)
+        out = await client.request("complete", at)
+        # A first answer may come from a smaller window (the prompt budget) while the full
+        # one is encoded in the background: let that finish, as a user reading would.
+        for _ in range(300):
+            status = await client.request("status", {})
+            if not status["queue"] and not status["running"]:
+                break
+            await asyncio.sleep(0.1)
+        await client.close()  # the editor closes: the cache goes to disk
+        return out, status
+
+    _first, status = asyncio.run(edit_session())
+    assert status["cache"]["encoded_tokens"] > 600, status
+    proc = pied("daemon", "restart", env=daemon)
+    assert proc.returncode == 0, proc.stderr
+    second, status = asyncio.run(edit_session())
+    assert not second["window_reduced"] and second["prompt_tokens"] > 600, second
+    assert second["encoded_tokens"] < 50, second  # restored, then only the last token(s)
+    assert status["cache"]["restores"] == 1 and status["cache"]["disk"]["loaded"] == 1
+
+
 def test_response_shapes_are_msgpack_maps(daemon):
     raw = Raw(daemon)
     raw.hello()

@@ -16,8 +16,15 @@ from pied.engine.engine import Engine
 def engine(backend):
     from pied.config import Settings
 
-    # A generous time budget: what is completed must not depend on how busy the machine is.
-    settings = Settings(n_ctx=4096, max_tokens=64, prefix_tokens=1024, time_budget_ms=60_000)
+    # Generous time budgets: what is completed must not depend on how busy the machine is
+    # (the prompt budget's smaller first windows are tested on their own below).
+    settings = Settings(
+        n_ctx=4096,
+        max_tokens=64,
+        prefix_tokens=1024,
+        time_budget_ms=60_000,
+        prompt_budget_ms=0,
+    )
     return Engine(backend, settings)
 
 
@@ -117,3 +124,23 @@ def test_lines_inserted_before_existing_code_end_at_that_code(engine):
     assert out.text.endswith("\n    "), repr(out.text)  # the existing line keeps its indent
     assert joined.count("return average") == 1, out.text
     ast.parse(joined)
+
+
+def test_a_cold_window_over_the_prompt_budget_answers_from_a_smaller_one_first(backend):
+    from pied.config import Settings
+
+    settings = Settings(n_ctx=4096, max_tokens=48, time_budget_ms=60_000, prompt_budget_ms=400)
+    engine = Engine(backend, settings)
+    text = Path("samples/stats.py").read_text()
+    text = "".join(f"CONSTANT_{i} = {i} * 3 + 1\n" for i in range(120)) + "\n\n" + text
+    line = "    return sum(values) / len(values)\n"
+    at = text.index(line) + 4  # a fresh body line: after its indentation
+    request = CompletionRequest(text[:at] + text[at + len(line) - 5 :], at, path="stats.py")
+    engine.cache.forget(request.key)
+    first = engine.complete(request)
+    assert first.window_reduced and first.prompt_tokens < 600, first
+    assert first.text.strip(), first  # a suggestion now, from the code just around the cursor
+    engine.warm(request)  # what the daemon does next, in the background
+    second = engine.complete(request)
+    assert not second.window_reduced and second.prompt_tokens > 1000, second
+    assert second.encoded_tokens < 50

@@ -16,7 +16,7 @@ from pied.daemon.client import DaemonClient, DaemonError
 from pied.daemon.server import Server
 from pied.daemon.service import CANCELLED_BY_CLIENT, Service
 from pied.engine.engine import Engine
-from pied.engine.scheduler import INTERACTIVE, WARM
+from pied.engine.scheduler import IDLE, INTERACTIVE, WARM
 from pied.errors import BadInput, Code
 from tests.fakes import FakeBackend
 
@@ -224,3 +224,56 @@ def test_after_an_accept_the_next_suggestion_is_ready_before_it_is_asked() -> No
     assert answered.done() and answered.result()["type_through"]  # ready: no model wait
     assert service.status()["prefetched"] == 1
     service.stop()
+
+
+def test_a_reopened_file_and_a_restarted_daemon_restore_its_cache_from_disk(
+    tmp_path: Path,
+) -> None:
+    from pied.kvcache.disk import DiskStore
+
+    text = "def f(a):\n    return a\n\nx = \n"
+    at = {"uri": URI, "line": 3, "character": 4}
+
+    def daemon() -> Service:
+        engine = Engine(
+            FakeBackend("1\n"), Settings(sampling="plain"), disk=DiskStore(tmp_path, "m", 1 << 20)
+        )
+        s = Service(engine, engine.settings)
+        s.start()
+        return s
+
+    first = daemon()
+    first.open(1, {"uri": URI, "text": text, "version": 1})
+    first.complete(1, at).result(10)
+    first.close(1, {"uri": URI})  # written to disk as the file closes
+    first.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
+    assert first.status()["cached_documents"] == 0
+    first.open(1, {"uri": URI, "text": text, "version": 1})
+    first.complete(1, at).result(10)
+    assert first.status()["cache"]["restores"] == 1
+    first.stop()  # and again as the daemon stops
+    assert first.status()["cache"]["disk"]["files"] == 1
+
+    second = daemon()
+    second.open(7, {"uri": URI, "text": text, "version": 1})
+    second.complete(7, at).result(10)
+    status = second.status()["cache"]
+    assert status["restores"] == 1 and status["disk"]["loaded"] == 1
+    assert status["encoded_tokens"] <= 16  # the guard after the cursor, not the file
+    second.stop()
+
+
+def test_a_window_answered_smaller_is_grown_in_the_background() -> None:
+    engine = Engine(FakeBackend("1\n"), Settings(sampling="plain", prompt_budget_ms=50))
+    engine.ms_per_token = 10.0  # as slow as a busy laptop, until measured
+    s = Service(engine, engine.settings)
+    s.start()
+    text = "".join(f"v{i} = f({i}, 'words words words')\n" for i in range(200)) + "x = \n"
+    s.open(1, {"uri": URI, "text": text, "version": 1})
+    first = s.complete(1, {"uri": URI, "line": 200, "character": 4}).result(10)
+    assert first["window_reduced"]
+    s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
+    assert len(engine.cache.tokens((1, URI))) > first["prompt_tokens"]  # the full window
+    second = s.complete(1, {"uri": URI, "line": 200, "character": 3}).result(10)
+    assert not second["window_reduced"] and second["prompt_tokens"] > first["prompt_tokens"]
+    s.stop()

@@ -1,0 +1,48 @@
+"""The prompt time budget: a window too slow to encode on this machine is answered from a
+smaller one, and the daemon prepares the full one in the background."""
+
+from pied.config import Settings
+from pied.engine.completion import CompletionRequest, build_prompt, fit_prompt
+from pied.engine.engine import Engine
+from tests.fakes import FakeBackend
+
+TEXT = "".join(f"value_{i} = compute({i}, 'some words to make tokens')\n" for i in range(300))
+
+
+def request() -> CompletionRequest:
+    return CompletionRequest(TEXT, len(TEXT) // 2, path="a.py", key="doc")
+
+
+def test_a_window_within_the_budget_is_used_whole() -> None:
+    engine = Engine(FakeBackend("1\n"), Settings(sampling="plain"))
+    full = build_prompt(engine.model, engine.settings, request())
+    prompt, reduced = fit_prompt(engine.model, engine.settings, request(), lambda toks: 10.0)
+    assert not reduced and prompt.tokens == full.tokens
+
+
+def test_a_window_over_the_budget_shrinks_until_it_fits() -> None:
+    engine = Engine(FakeBackend("1\n"), Settings(sampling="plain", prompt_budget_ms=300))
+    full = build_prompt(engine.model, engine.settings, request())
+    prompt, reduced = fit_prompt(
+        engine.model, engine.settings, request(), lambda toks: 1.0 * len(toks)
+    )
+    assert reduced
+    assert len(prompt.tokens) <= 300 < len(full.tokens)
+    assert prompt.window.suffix and prompt.window.prefix.endswith(TEXT[: len(TEXT) // 2][-20:])
+
+
+def test_no_budget_means_the_full_window() -> None:
+    engine = Engine(FakeBackend("1\n"), Settings(sampling="plain", prompt_budget_ms=0))
+    _, reduced = fit_prompt(engine.model, engine.settings, request(), lambda toks: 1e9)
+    assert not reduced
+
+
+def test_the_engine_measures_its_speed_and_the_cache_state_counts() -> None:
+    engine = Engine(FakeBackend("1\n"), Settings(sampling="plain", prompt_budget_ms=50))
+    engine.ms_per_token = 1.0  # a slow machine: the full window would take ~1 s
+    first = engine.complete(request())
+    assert first.window_reduced
+    engine.warm(request())  # the background job grows the window...
+    second = engine.complete(request())
+    assert not second.window_reduced  # ...and the next request needs little encoding
+    assert second.prompt_tokens > first.prompt_tokens
