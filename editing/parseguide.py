@@ -1,16 +1,19 @@
-"""Keep generating where a stop rule would leave a file only the missing code can fix.
+"""Keep generating where a span ends inside a later line the stop rules cannot see.
 
-The stop rules end a completion where its shape says so (the join, the block's end, one
-statement at a fresh line). When the file around the cursor does not parse without a
-completion (the user removed or has not yet written code that the rest needs: an ``if``
-line above an indented body, the end of a call, a closing brace) and the text the rules
-kept does not make it parse either, ``ParseGuide`` lets the model go on for a few lines
-and ends the completion where the file parses: at a line end where the code after the
-cursor starts a line, or where the text reaches the start of the cursor's line rest when
-the span ends inside a line (``pu`` before ``blic static``; checked on every line after the
-first, the stop rules' join judges the first). Lines that write the code below again or
-leave the cursor's block end the search. If no parse comes, the rules' own cut stands (and
-``syntax.fit`` judges it as before).
+The stop rules end a completion where its shape says so (the join with the rest of the
+cursor's line, the block's end, one statement at a fresh line). A span that ends inside
+a *later* line (the cursor before ``blic static void main``: the user deleted from the
+middle of one line to the middle of another) is beyond them: its text must end where it
+reaches that line rest, several lines down. When the file does not parse without a
+completion, ``ParseGuide`` checks on every line after the first whether the text has
+reached the start of the cursor's line rest with the file parsing there (``pu`` before
+``blic``), and lets the model go on a few lines past the rules' stop looking for it. Lines
+that write the code below again or leave the cursor's block end the search; if none
+comes, the rules' own cut stands (and ``syntax.fit`` judges it as before).
+
+Holes of whole lines are not searched: measured in a typing session, where the file is
+broken because the user is halfway through a block, going on for a parse cost a third
+more tokens per keystroke and rarely found one (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from pied.editing.stops import CLOSERS, Scope, fence_at
 
 Check = Callable[[str, bool], int | None]
 
-EXTRA_LINES = 8  # how far past the rules' stop the model may go looking for a parse
+EXTRA_LINES = 3  # how far past the rules' stop the model may go looking for a parse...
+EXTRA_CHARS = 100  # ...and in characters (~25 tokens: a keystroke's completion stays quick)
 MEET_MIN = 3  # characters of the suffix's first line the text must have written to meet it
 
 
@@ -51,7 +55,9 @@ class ParseGuide:
         # Text after the cursor on its line: the span ends inside a line, and the text
         # must meet it there; else it ends at a line end.
         self._suffix_line = suffix if nl == -1 else suffix[:nl]
-        self._inside = bool(self._suffix_line.strip())
+        # Only where it starts with code (``blic static``): a line rest that starts with
+        # indentation is an existing line the cursor is typing in front of, not a span's end.
+        self._inside = bool(self._suffix_line[:1].strip())
         self._at_line_start = not prefix[prefix.rfind("\n") + 1 :].strip()
         # Only a file that is broken without the completion can need more of it.
         self.needed = language is not None and syntax.parses(prefix + suffix, language) is False
@@ -77,36 +83,31 @@ class ParseGuide:
             if met is not None:
                 return met
             keep = self._check(text, final)
-            if keep is None or final or self._fixable(text[:keep]):
-                return keep
+            if keep is None or final or not self._inside or self._fixable(text[:keep]):
+                return keep  # (a hole of whole lines is not searched: see the module's doc)
             self.fallback, self._lines, self._seen = keep, text.count("\n"), keep
             return None
         return self._seek(text, final)
 
     def _seek(self, text: str, final: bool) -> int | None:
         assert self.fallback is not None
-        if self._inside:
-            met = self._meet(text, self.fallback + 1)
-            if met is not None:
-                return met
-        elif final and self._parses(text):
-            return len(text)
+        met = self._meet(text, self.fallback + 1)
+        if met is not None:
+            return met
         end = text.find("\n", self._seen)
         while end != -1:
             if end > self.fallback:
                 line_start = text.rfind("\n", 0, end) + 1
                 line = text[line_start:end] if line_start else ""
-                if self._leaves_block(line):
-                    return self.fallback
-                if not self._inside and self._parses(text[:end]):
-                    return end
-                if self._written_below(line):
+                if self._leaves_block(line) or self._written_below(line):
                     return self.fallback
             self._seen = end + 1
             end = text.find("\n", end + 1)
         if fence_at(text[self.fallback :], at_line_start=self._at_line_start) is not None:
             return self.fallback
         if final or text.count("\n") - self._lines > EXTRA_LINES:
+            return self.fallback
+        if len(text) - self.fallback > EXTRA_CHARS:
             return self.fallback
         return None
 

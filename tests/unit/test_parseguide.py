@@ -32,14 +32,19 @@ def test_a_file_that_parses_without_the_completion_keeps_the_rules_stop():
     assert feed(guide, "z = 2\n    w = 3\n") == len("z = 2")
 
 
-def test_a_stop_the_file_cannot_parse_with_goes_on_to_the_line_that_makes_it_parse():
-    # The body below is indented deeper: the file needs an opener at the cursor.
+def test_a_hole_of_whole_lines_keeps_the_rules_stop() -> None:
+    # The body below is indented deeper: the file needs an opener at the cursor, but a
+    # hole of whole lines is not searched (a typing session pays for it and rarely wins).
     prefix, suffix = "def f(x):\n    a = 0\n    ", "\n        return x\n"
     guide = guide_for(prefix, suffix)
     assert guide.needed
-    text = "y = 1\n    if x:\n        w = 3\n"
-    keep = feed(guide, text)
-    assert text[:keep] == "y = 1\n    if x:"
+    assert feed(guide, "y = 1\n    if x:\n        w = 3\n") == len("y = 1")
+
+
+def test_typing_in_front_of_an_existing_line_is_not_a_span_end() -> None:
+    prefix, suffix = "def f(x):\n    try:\n        obj ", "        return x\n"
+    guide = guide_for(prefix, suffix)
+    assert feed(guide, "= x\n        return obj\n") == len("= x")
 
 
 def test_a_span_ending_inside_a_later_line_ends_where_the_text_meets_it():
@@ -60,32 +65,31 @@ def test_the_meet_works_in_braced_languages_too():
     assert text[:keep] == " + 1);\n    ret"
 
 
-def test_the_search_stops_at_a_line_the_code_below_already_has():
-    prefix = "def f(x):\n    a = 0\n    "
-    suffix = "\n        return x\n    total = compute_the_total(x)\n"
+def test_the_search_stops_at_a_line_the_code_below_already_has() -> None:
+    prefix = "def f():\n    a = [1,"
+    suffix = "urn a\n    total = compute_the_total(a)\n"
     guide = guide_for(prefix, suffix)
-    text = "y = 1\n    total = compute_the_total(x)\n    if x:\n"
-    assert feed(guide, text) == len("y = 1")  # the rules' own cut
+    text = " 2]\n    total = compute_the_total(a)\n    return a\n"
+    assert feed(guide, text) == len(" 2]")  # the rules' own cut
 
 
-def test_the_search_stops_at_a_line_that_leaves_the_block():
-    prefix, suffix = "def f(x):\n    a = 0\n    ", "\n        return x\n"
+def test_the_search_stops_at_a_line_that_leaves_the_block() -> None:
+    prefix, suffix = "def f():\n    a = [1,", "urn a\n"
     guide = guide_for(prefix, suffix)
-    text = "y = 1\ndef g():\n    if x:\n"
-    assert feed(guide, text) == len("y = 1")
+    assert feed(guide, " 2]\ndef g():\n    return a\n") == len(" 2]")
 
 
-def test_the_search_is_bounded_in_lines():
-    prefix, suffix = "def f(x):\n    a = 0\n    ", "\n        return x\n"
+def test_the_search_is_bounded() -> None:
+    prefix, suffix = "def f():\n    a = [1,", "urn a\n"
     guide = guide_for(prefix, suffix)
-    text = "y = 1\n" + "".join(f"    v{i} = {i}\n" for i in range(EXTRA_LINES + 4))
-    assert feed(guide, text) == len("y = 1")
+    text = " 2]\n" + "".join(f"    v{i} = {i}\n" for i in range(EXTRA_LINES + 4)) + "    return a"
+    assert feed(guide, text) == len(" 2]")
 
 
-def test_a_markdown_fence_ends_the_search():
-    prefix, suffix = "def f(x):\n    a = 0\n    ", "\n        return x\n"
+def test_a_markdown_fence_ends_the_search() -> None:
+    prefix, suffix = "def f():\n    a = [1,", "urn a\n"
     guide = guide_for(prefix, suffix)
-    assert feed(guide, "y = 1\n```\nif x:\n") == len("y = 1")
+    assert feed(guide, " 2]\n```\n    return a\n") == len(" 2]")
 
 
 def test_a_language_without_a_parser_is_not_guided():
