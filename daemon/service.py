@@ -405,7 +405,9 @@ class Service:
         self.scheduler.supersede("warm", key)
         self.scheduler.submit("warm", key, run, WARM, abortable=True)
 
-    def _submit_prefetch(self, key: DocKey, doc: Document, snap: Snapshot, offset: int) -> None:
+    def _submit_prefetch(
+        self, key: DocKey, doc: Document, snap: Snapshot, offset: int, tries: int = 3
+    ) -> None:
         """The next suggestion after an accepted one, computed in the background (any request
         preempts it) and remembered, so that asking there is answered at once. At the end of
         a line that is on the next line, as the editor will indent it after Enter."""
@@ -422,9 +424,18 @@ class Service:
                 self._remember(key, typethrough.Shown(text, at, result.text, settings))
                 self.stats.prefetched += 1
 
+        def again(future: Future[Any]) -> None:
+            # An editor asks again at once where the accepted text ends (Neovim does): that
+            # request preempts the prefetch; once it is answered, the prefetch goes on.
+            exc = None if future.cancelled() else future.exception()
+            preempted = isinstance(exc, Cancelled) and exc.reason == "preempted"
+            if preempted and tries > 1 and doc.version == snap.version:
+                self._submit_prefetch(key, doc, snap, offset, tries - 1)
+
         self.scheduler.supersede("warm", key)
         self.scheduler.supersede("prefetch", key)
-        self.scheduler.submit("prefetch", key, run, WARM, abortable=True)
+        future = self.scheduler.submit("prefetch", key, run, WARM, abortable=True)
+        future.add_done_callback(again)
 
     def idle(self, after: float = 2.0) -> bool:
         """If nothing happened for ``after`` seconds, refresh the stalest cache. True if queued."""

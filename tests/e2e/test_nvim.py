@@ -230,3 +230,40 @@ def test_the_cursor_resting_in_a_file_warms_the_daemon_before_any_request(nvim, 
         assert time.monotonic() < deadline, "the cursor never reached the daemon"
         time.sleep(0.2)
     assert daemon_status(daemon)["completions"] == before["completions"]
+
+
+def test_typing_through_a_suggestion_shows_its_rest_from_the_daemon(nvim, tmp_path, daemon):
+    open_python(nvim, tmp_path)
+    last = len(CODE.split("\n"))
+    nvim.call("cursor", last, 5)
+    nvim.input("Ar")
+    shown = wait(nvim, "require('pied.inline').current()")
+    assert shown[:2].strip() and shown[0] != shown[1:2], shown  # a visible first character
+    before = daemon_status(daemon)["typed_through"]
+    nvim.input(shown[0])  # the user types the suggestion's first character
+    rest = wait(nvim, f"require('pied.inline').current() == {shown[1:]!r} and 'same'")
+    assert rest == "same"
+    assert nvim.current.buffer[last - 1].strip() == "r" + shown[0]
+    deadline = time.monotonic() + 30
+    while daemon_status(daemon)["typed_through"] <= before:
+        assert time.monotonic() < deadline, "the rest did not come from the type-through cache"
+        time.sleep(0.2)
+
+
+def test_accept_then_enter_gets_the_next_line_ready(nvim, tmp_path, daemon):
+    text = "import os\n\n\ndef list_files(root):\n    "
+    open_python(nvim, tmp_path, text)
+    nvim.call("cursor", 5, 5)
+    nvim.input("Anames = ")
+    wait(nvim, "require('pied.inline').current()")
+    before = daemon_status(daemon)["prefetched"]
+    nvim.input("<Tab>")  # accept the whole line
+    wait(nvim, "require('pied.inline').current() == nil")
+    deadline = time.monotonic() + 60
+    while daemon_status(daemon)["prefetched"] <= before:  # the next one, before it is asked
+        assert time.monotonic() < deadline, "no prefetch after the accept"
+        time.sleep(0.2)
+    nvim.input("<CR>")
+    shown = wait(nvim, "require('pied.inline').current()")
+    assert shown.strip(), shown
+    assert nvim.current.buffer[4].startswith("    names = ")
