@@ -96,7 +96,10 @@ class Server:
     async def _idle_loop(self) -> None:
         while True:
             await asyncio.sleep(1.0)
-            self.service.idle()
+            try:
+                self.service.idle()
+            except Exception:  # background upkeep must never end the loop that runs it
+                log.exception("idle work failed")
             left = self.service.exits_in(len(self.connections))
             if left is not None and left <= 0:
                 minutes = self.service.settings.keep_alive_minutes

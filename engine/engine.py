@@ -119,7 +119,10 @@ class Engine:
             return False
         pending = self._pending.get(name)
         if pending is not None:  # written as the file closed: wait for it to land
-            pending.result(timeout=10)
+            try:
+                pending.result(timeout=10)
+            except Exception:  # a write that failed or hangs: read what is there, if anything
+                log.debug("a KV write for %s did not finish", name, exc_info=True)
         saved = self.disk.load(name)
         if saved is None:
             return False
@@ -152,7 +155,7 @@ class Engine:
     def unsaved(self) -> list[Hashable]:
         """Named documents whose cache differs from what their file holds."""
         out = []
-        for key, name in self._names.items():
+        for key, name in list(self._names.items()):  # the model thread drops names
             tokens = self.cache.tokens(key)
             mark = _fingerprint_tokens(tokens, self.cache.staleness(key)[0])
             if tokens and self._written.get(name) != mark:
