@@ -321,8 +321,7 @@ class Service:
         """A completion the client cancelled (the cursor moved, the popup closed) still says
         where the user is: go on encoding that window in the background (a warm job, which
         any request preempts). Not after a newer request superseded it, or an edit."""
-        exc = None if future.cancelled() else future.exception()
-        if not isinstance(exc, Cancelled) or exc.reason != CANCELLED_BY_CLIENT:
+        if _cancel_reason(future) != CANCELLED_BY_CLIENT:
             return
         if self.documents.get(key) is doc and doc.version == snap.version:
             self._submit_warm(key, snap, offset)
@@ -427,8 +426,7 @@ class Service:
         def again(future: Future[Any]) -> None:
             # An editor asks again at once where the accepted text ends (Neovim does): that
             # request preempts the prefetch; once it is answered, the prefetch goes on.
-            exc = None if future.cancelled() else future.exception()
-            preempted = isinstance(exc, Cancelled) and exc.reason == "preempted"
+            preempted = _cancel_reason(future) == "preempted"
             if preempted and tries > 1 and doc.version == snap.version:
                 self._submit_prefetch(key, doc, snap, offset, tries - 1)
 
@@ -537,6 +535,12 @@ class Service:
             "loaded": disk.loaded,
             "rejected": disk.rejected,
         }
+
+
+def _cancel_reason(future: Future[Any]) -> str | None:
+    """Why the scheduler cancelled a finished job (``Cancelled.reason``), or None."""
+    exc = None if future.cancelled() else future.exception()
+    return exc.reason if isinstance(exc, Cancelled) else None
 
 
 def _means(phases: deque[dict[str, float]]) -> dict[str, float]:

@@ -18,6 +18,7 @@ more tokens per keystroke and rarely found one (docs/BENCHMARKS.md).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from pied.editing import syntax
@@ -52,19 +53,24 @@ class ParseGuide:
         self._scope = scope
         self._unit = indent_unit
         nl = suffix.find("\n")
-        # Text after the cursor on its line: the span ends inside a line, and the text
-        # must meet it there; else it ends at a line end.
+        # The rest of the cursor's line, which a span ending inside a later line must meet.
         self._suffix_line = suffix if nl == -1 else suffix[:nl]
         # Only where it starts with code (``blic static``): a line rest that starts with
         # indentation is an existing line the cursor is typing in front of, not a span's end.
         self._inside = bool(self._suffix_line[:1].strip())
         self._at_line_start = not prefix[prefix.rfind("\n") + 1 :].strip()
-        # Only a file that is broken without the completion can need more of it.
-        self.needed = language is not None and syntax.parses(prefix + suffix, language) is False
         self.fallback: int | None = None  # the rules' cut, once seeking
         self._lines = 0  # line ends of the text when seeking began
         self._seen = 0  # characters of the text already looked at when seeking
         self.met = False  # the text met the cursor's line rest on a later line
+
+    @functools.cached_property
+    def needed(self) -> bool:
+        """The file is broken without a completion: only then can it need more of one
+        (judged on first use, so completions that are not a span's end never parse)."""
+        return self._language is not None and (
+            syntax.parses(self._prefix + self._suffix, self._language) is False
+        )
 
     def _parses(self, completion: str) -> bool:
         return bool(syntax.parses(self._prefix + completion + self._suffix, self._language))
@@ -76,7 +82,7 @@ class ParseGuide:
 
     def check(self, text: str, final: bool = False) -> int | None:
         """Characters of ``text`` to keep if generation must stop now, else None."""
-        if not self.needed:
+        if not self._inside or not self.needed:
             return self._check(text, final)
         if self.fallback is None:
             met = self._meet(text, text.find("\n") + 1) if self._inside else None

@@ -7,7 +7,6 @@ scheduler) run one job at a time on it.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -96,9 +95,7 @@ class Engine:
         self._names: dict[Hashable, str] = {}  # documents' names on disk (their URIs)
         self._written: dict[str, int] = {}  # what each name's file holds (a hash of it)
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="pied-kv-disk")
-        self._writes: list[Future[bool]] = []
         self._pending: dict[str, Future[bool]] = {}  # each name's last write
-        self._writes_lock = threading.Lock()
 
     @classmethod
     def load(cls, settings: Settings) -> Engine:
@@ -140,10 +137,8 @@ class Engine:
 
     def persist_all(self, timeout: float = 10.0) -> int:
         """Write every named document's cache and wait for the writes (the daemon stops)."""
-        for key in list(self._names):
-            self.persist(key)
-        with self._writes_lock:
-            futures, self._writes = list(self._writes), []  # and any still running before
+        futures = [f for f in list(self._pending.values()) if not f.done()]  # from before
+        futures += [f for key in list(self._names) if (f := self.persist(key)) is not None]
         written = 0
         for f in futures:
             try:
@@ -178,8 +173,6 @@ class Engine:
         self._written[name] = mark
         future = self._writer.submit(self.disk.save, name, saved)
         self._pending[name] = future
-        with self._writes_lock:
-            self._writes = [f for f in self._writes if not f.done()] + [future]
         return future
 
     def _ends_line(self, token: int) -> bool:

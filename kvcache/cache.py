@@ -167,7 +167,8 @@ class SequenceCache:
 
     def holds(self, key: Hashable) -> bool:
         """``key`` has cells, resident or saved away."""
-        return key in self._saved or bool(self._entries.get(key, Entry(-1)).tokens)
+        e = self._entries.get(key)
+        return key in self._saved or (e is not None and bool(e.tokens))
 
     def saved_bytes(self) -> int:
         return sum(len(s.state) for s in self._saved.values())

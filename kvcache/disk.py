@@ -140,9 +140,6 @@ class DiskStore:
             return None
         return Saved(data[start + count * width :], tokens.tolist(), first_stale, unseen)
 
-    def forget(self, name: str) -> None:
-        self._path(name).unlink(missing_ok=True)
-
     def _files(self) -> list[os.DirEntry[str]]:
         try:
             return [e for e in os.scandir(self.root) if e.name.endswith(SUFFIX)]
@@ -170,11 +167,13 @@ def model_id(path: Path, cache: Path) -> str:
     key = f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
     known: dict[str, str] = {}
     try:
-        known = json.loads(cache.read_text())
-        if isinstance(known, dict) and isinstance(known.get(key), str):
-            return known[key]
+        read = json.loads(cache.read_text())
     except (OSError, ValueError):
-        known = {}
+        read = None
+    if isinstance(read, dict):  # anything else in the file is ignored and rewritten
+        known = {k: v for k, v in read.items() if isinstance(v, str)}
+        if key in known:
+            return known[key]
     h = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
@@ -182,7 +181,6 @@ def model_id(path: Path, cache: Path) -> str:
     digest = h.hexdigest()
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        known = {k: v for k, v in known.items() if isinstance(v, str)} if known else {}
         known[key] = digest
         cache.write_text(json.dumps(known))
     except OSError:

@@ -73,6 +73,8 @@ def test_the_model_id_is_its_sha256_remembered(tmp_path: Path) -> None:
     assert model_id(model, tmp_path / "ids.json") == first
     model.write_bytes(b"other weights")
     assert model_id(model, tmp_path / "ids.json") != first
+    (tmp_path / "ids.json").write_text("[1, 2]")  # not what it should hold: rehashed
+    assert model_id(model, tmp_path / "ids.json") == hashlib.sha256(b"other weights").hexdigest()
 
 
 def _engine(disk: DiskStore) -> Engine:
