@@ -86,6 +86,17 @@ def cmd_bench_session(args: argparse.Namespace) -> int:
     return _write_report(report, args.json)
 
 
+def cmd_bench_soak(args: argparse.Namespace) -> int:
+    from pied.bench import soak
+
+    report = soak.run(
+        minutes=args.minutes,
+        seed=args.seed,
+        corpus=Path(args.corpus) if args.corpus else None,
+    )
+    return _write_report(report, args.json)
+
+
 def cmd_bench_sheet(args: argparse.Namespace) -> int:
     from pied.bench import sheet as bench_sheet
     from pied.bench import sheetgen

@@ -85,6 +85,19 @@ def checks() -> list[Check]:
     if absent:
         detail += f"; not found: {', '.join(absent)}"
     out.append(Check("info", "translate --check", detail))
+    from pied.translation.sandbox import isolation
+
+    level = isolation()
+    out.append(
+        Check("ok", "check sandbox", f"isolated: {level}")
+        if level == "network+filesystem"
+        else Check(
+            "missing",
+            "check sandbox",
+            f"isolated: {level} (checked programs could reach the network or your files)",
+            "user namespaces and util-linux's unshare (Debian: apt install util-linux mount)",
+        )
+    )
     nvim = shutil.which("nvim")
     out.append(Check("info", "neovim", nvim or "not on PATH"))
     return out

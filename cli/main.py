@@ -152,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bs.add_argument("--json", help="write the report here too")
     bs.set_defaults(func=bench_cli.cmd_bench_session)
+    bk = bsub.add_parser(
+        "soak", help="two editors and the CLI for minutes, the daemon killed thrice"
+    )
+    bk.add_argument("--minutes", type=float, default=10.0)
+    bk.add_argument("--seed", type=int, default=0)
+    bk.add_argument("--corpus", help="a directory of source files (default: Python's stdlib)")
+    bk.add_argument("--json", help="write the report here too")
+    bk.set_defaults(func=bench_cli.cmd_bench_soak)
     btr = bsub.add_parser("translate", help="HumanEval-X to Python: computational accuracy")
     btr.add_argument("--data", required=True, help="the humaneval-x directory")
     btr.add_argument("--langs", default="cpp,java,js,go")

@@ -37,6 +37,7 @@ class DaemonClient:
         self._task = asyncio.create_task(self._read())
         self.server: dict[str, Any] = {}
         self.closed = asyncio.Event()
+        self.stopped = False  # closed on purpose: by this client, or the daemon stopping
         self._listeners: dict[int, Callable[[str], None]] = {}
 
     @classmethod
@@ -84,6 +85,8 @@ class DaemonClient:
 
     def _notified(self, msg: p.Message) -> None:
         params = msg.params if isinstance(msg.params, dict) else {}
+        if msg.method == "stopping":
+            self.stopped = True
         listener = self._listeners.get(params.get("id", -1))
         if msg.method == "progress" and listener is not None:
             listener(str(params.get("message", "")))
@@ -126,6 +129,7 @@ class DaemonClient:
             raise DaemonError(f"lost the daemon: {e}") from None
 
     async def close(self) -> None:
+        self.stopped = True
         self._writer.close()
         self._task.cancel()
 

@@ -41,7 +41,15 @@ def lock_path() -> Path:
 
 
 def log_path() -> Path:
-    return paths.state_dir() / "daemon.log"
+    """The daemon's log: in the state dir, or in the runtime dir where that cannot be written."""
+    state = paths.state_dir()
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        if os.access(state, os.W_OK):
+            return state / "daemon.log"
+    except OSError:
+        pass
+    return paths.runtime_dir() / "daemon.log"
 
 
 def _ensure_runtime_dir() -> Path:
@@ -49,6 +57,57 @@ def _ensure_runtime_dir() -> Path:
     d.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(d, 0o700)
     return d
+
+
+class Claim:
+    """This daemon's hold on the runtime dir: the lock held, the pid file written.
+
+    If the dir is removed under a live daemon (a cleaner, a logout), ``intact`` turns
+    False and ``take`` claims a new one, unless another daemon has taken it meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._file: IO[str] | None = None
+        self.token: str | None = None  # the TCP listener's, written beside the pid
+
+    def write_token(self) -> None:
+        if self.token is not None:
+            token_file = paths.runtime_dir() / "daemon.token"
+            token_file.touch(mode=0o600)
+            token_file.write_text(self.token)
+
+    def take(self) -> bool:
+        """Lock the runtime dir and write the pid file; False if another daemon holds it."""
+        self.release()
+        _ensure_runtime_dir()
+        f = open(lock_path(), "a+")  # noqa: SIM115 - held for the daemon's life
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            return False
+        self._file = f
+        pid_path().write_text(f"{os.getpid()}\n")
+        self.write_token()
+        return True
+
+    def intact(self) -> bool:
+        """Whether the lock file on disk is still the one this daemon holds."""
+        if self._file is None:
+            return False
+        try:
+            return os.stat(lock_path()).st_ino == os.fstat(self._file.fileno()).st_ino
+        except OSError:
+            return False
+
+    def release(self) -> None:
+        if self._file is None:
+            return
+        if self.intact():
+            pid_path().unlink(missing_ok=True)
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()
+        self._file = None
 
 
 def running_pid() -> int | None:
@@ -83,49 +142,48 @@ def is_ready() -> bool:
 
 def run(settings: Settings, *, tcp_port: int | None = None, verbosity: int = 1) -> int:
     """Run the daemon in this process until it is told to stop. Returns an exit code."""
-    from pied.daemon.server import Server
-    from pied.daemon.service import Service
-    from pied.engine.engine import Engine, disk_store, load_backend
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pied.engine.engine import load_backend
 
     _ensure_runtime_dir()
     # Started by ``start`` the daemon's stderr already is its log file.
     pied_log.setup(verbosity, log_path() if sys.stderr.isatty() else None)
-    lock_file: IO[str] = open(lock_path(), "a+")  # noqa: SIM115 - held for the daemon's life
-    try:
-        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    claim = Claim()
+    if not claim.take():
         pid = running_pid()
         print(f"pied: error: a daemon is already running (pid {pid}).", file=sys.stderr)
         return 1
-    pid_path().write_text(f"{os.getpid()}\n")
     try:
-        backend = load_backend(settings)
+        # The model loads (in C, without the GIL) while the rest of the daemon is imported.
+        with ThreadPoolExecutor(1, thread_name_prefix="pied-load") as pool:
+            loading = pool.submit(load_backend, settings)
+            from pied.daemon.server import Server
+            from pied.daemon.service import Service
+            from pied.engine.engine import Engine, disk_store
+
+            backend = loading.result()
         engine = Engine(
             backend, settings, model_name=settings.model, disk=disk_store(settings, backend)
         )
         service = Service(engine, settings)
-        token = None
         if tcp_port is not None:
-            token = os.urandom(16).hex()
-            token_file = paths.runtime_dir() / "daemon.token"
-            token_file.touch(mode=0o600)
-            token_file.write_text(token)
-        server = Server(service, token)
+            claim.token = os.urandom(16).hex()
+            claim.write_token()
+        server = Server(service, claim.token)
         service.start()
         loop = asyncio.new_event_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, server.stop)
         log.info("pied daemon %d ready with %s", os.getpid(), backend.info.path)
         try:
-            loop.run_until_complete(server.serve(socket_path(), tcp_port))
+            loop.run_until_complete(server.serve(socket_path(), tcp_port, claim))
         finally:
             service.stop()
             loop.close()
         return 0
     finally:
-        pid_path().unlink(missing_ok=True)
-        fcntl.flock(lock_file, fcntl.LOCK_UN)
-        lock_file.close()
+        claim.release()
 
 
 def _last_error(since: int) -> str | None:
@@ -168,6 +226,9 @@ def start(timeout: float = 120.0) -> int:
         if proc.poll() is not None:
             if is_ready():  # another client's daemon won the race
                 return running_pid() or -1
+            if running_pid() is not None:  # ... and is still loading its model: wait for it
+                time.sleep(0.05)
+                continue
             reason = _last_error(since) or f"it exited with code {proc.returncode}"
             raise DaemonError(reason)
         time.sleep(0.05)

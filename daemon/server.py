@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pied import __version__
 from pied.daemon import protocol as p
@@ -24,6 +24,16 @@ from pied.engine.scheduler import Cancelled
 from pied.errors import BadInput, PiedError
 
 log = logging.getLogger("pied.server")
+
+HELLO_TIMEOUT_S = 10.0  # a connection that has not said hello by then is closed
+
+
+class RuntimeClaim(Protocol):
+    """The daemon's hold on its runtime dir (``lifecycle.Claim``)."""
+
+    def intact(self) -> bool: ...
+    def take(self) -> bool: ...
+
 
 NOTIFICATIONS = {"open", "change", "close", "cursor", "workspace", "$/cancelRequest"}
 REQUESTS = {"hello", "complete", "status", "shutdown", "translate", "summarize"}
@@ -54,24 +64,20 @@ class Server:
         self._stop = asyncio.Event()
         self.connections: dict[int, Connection] = {}
         self._client_tasks: set[asyncio.Task[None]] = set()
+        self._socket_path = Path()
+        self._socket_ino = -1
+        self._claim: RuntimeClaim | None = None
 
-    async def serve(self, socket_path: Path, tcp_port: int | None = None) -> None:
-        socket_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(socket_path.parent, 0o700)
-        socket_path.unlink(missing_ok=True)
-        old_umask = os.umask(0o177)  # the socket is born 0600
-        try:
-            unix = await asyncio.start_unix_server(
-                lambda r, w: self._client(r, w, tcp=False), path=str(socket_path)
-            )
-        finally:
-            os.umask(old_umask)
-        servers = [unix]
+    async def serve(
+        self, socket_path: Path, tcp_port: int | None = None, claim: RuntimeClaim | None = None
+    ) -> None:
+        self._socket_path = socket_path
+        self._claim = claim
+        self._unix = await self._bind(socket_path)
+        tcp = None
         if tcp_port is not None:
-            servers.append(
-                await asyncio.start_server(
-                    lambda r, w: self._client(r, w, tcp=True), host="127.0.0.1", port=tcp_port
-                )
+            tcp = await asyncio.start_server(
+                lambda r, w: self._client(r, w, tcp=True), host="127.0.0.1", port=tcp_port
             )
         idle = asyncio.create_task(self._idle_loop())
         log.info("serving on %s", socket_path)
@@ -79,23 +85,66 @@ class Server:
             await self._stop.wait()
         finally:
             idle.cancel()
-            for s in servers:
-                s.close()
+            for s in (self._unix, tcp):
+                if s is not None:
+                    s.close()
             for c in list(self.connections.values()):
+                c.send(p.notification("stopping", {}))  # not a crash: do not restart me
                 c.writer.close()
             # Let the client handlers end before the loop closes (no "Task was destroyed").
             tasks = list(self._client_tasks)
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            socket_path.unlink(missing_ok=True)
+            if self._reachable():  # never another daemon's socket
+                socket_path.unlink(missing_ok=True)
 
     def stop(self) -> None:
         self._stop.set()
 
+    async def _bind(self, socket_path: Path) -> asyncio.Server:
+        socket_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(socket_path.parent, 0o700)
+        socket_path.unlink(missing_ok=True)
+        old_umask = os.umask(0o177)  # the socket is born 0600
+        try:
+            server = await asyncio.start_unix_server(
+                lambda r, w: self._client(r, w, tcp=False), path=str(socket_path)
+            )
+        finally:
+            os.umask(old_umask)
+        self._socket_ino = socket_path.stat().st_ino
+        return server
+
+    def _reachable(self) -> bool:
+        """Whether the runtime dir still holds this daemon's lock and socket."""
+        if self._claim is not None and not self._claim.intact():
+            return False
+        try:
+            return self._socket_path.stat().st_ino == self._socket_ino
+        except OSError:
+            return False
+
+    async def _reclaim(self) -> None:
+        """The runtime dir (or the socket in it) was removed under this daemon: claim it again
+        and serve on a new socket, so the editors' next request finds this daemon and its
+        caches, not a second daemon; exit if another daemon has taken the dir meanwhile."""
+        if self._claim is not None and not self._claim.intact() and not self._claim.take():
+            log.error("another daemon took over %s: exiting", self._socket_path.parent)
+            self.stop()
+            return
+        log.warning("%s was removed: serving on a new socket", self._socket_path)
+        self._unix.close()
+        self._unix = await self._bind(self._socket_path)
+
     async def _idle_loop(self) -> None:
         while True:
             await asyncio.sleep(1.0)
+            try:
+                if not self._reachable():
+                    await self._reclaim()
+            except OSError:
+                log.exception("could not serve on %s again", self._socket_path)
             try:
                 self.service.idle()
             except Exception:  # background upkeep must never end the loop that runs it
@@ -116,6 +165,7 @@ class Server:
         if task is not None:
             self._client_tasks.add(task)
         frames = p.FrameReader()
+        silent = asyncio.get_running_loop().call_later(HELLO_TIMEOUT_S, self._drop_silent, conn)
         try:
             while data := await reader.read(1 << 16):
                 for item in frames.feed(data):
@@ -126,7 +176,10 @@ class Server:
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            pass  # the daemon stops: end quietly (asyncio logs a cancelled handler's task)
         finally:
+            silent.cancel()
             for future in conn.pending.values():
                 self.service.scheduler.cancel(future, "the client went away")
             self.service.disconnect(conn.id)
@@ -134,6 +187,12 @@ class Server:
             writer.close()
             if task is not None:
                 self._client_tasks.discard(task)
+
+    def _drop_silent(self, conn: Connection) -> None:
+        """Close a connection that never said hello (it would hold the daemon alive)."""
+        if not conn.greeted:
+            log.info("connection %d said nothing for %g s: closed", conn.id, HELLO_TIMEOUT_S)
+            conn.writer.close()
 
     def _handle(self, conn: Connection, body: bytes) -> None:
         try:
@@ -217,7 +276,10 @@ class Server:
             self.service.context.add_root(str(root))
 
     def _cancel(self, conn: Connection, params: dict[str, Any]) -> None:
-        future = conn.pending.get(params.get("id", -1))
+        rid = params.get("id")
+        if not isinstance(rid, int):
+            raise BadInput("$/cancelRequest needs the id of a request")
+        future = conn.pending.get(rid)
         if future is not None:
             self.service.scheduler.cancel(future, CANCELLED_BY_CLIENT)
 

@@ -7,6 +7,7 @@ connection has its own documents (two editors may open the same file).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import statistics
@@ -22,6 +23,7 @@ from pied.config import ConfigError, Settings, load_dict
 from pied.editing import indent, typethrough
 from pied.editing.document import Change, Document, Edit, Snapshot
 from pied.editing.errors import EditingError
+from pied.editing.source import MAX_SOURCE_BYTES
 from pied.engine.completion import CompletionRequest
 from pied.engine.context import ContextFiles
 from pied.engine.engine import Engine
@@ -45,6 +47,7 @@ Progress = Callable[[str], None]
 """Hears a job's progress messages (sent to the requester as ``progress`` notifications)."""
 CANCELLED_BY_CLIENT = "cancelled by the client"
 PERSIST_AFTER_S = 10.0  # seconds of quiet before documents' caches are written to disk
+MAX_DOCUMENT_CHARS = MAX_SOURCE_BYTES  # as for files read from disk
 NEAR_CURSOR = 400  # characters: an edit this close to the last cursor is the user typing there
 
 
@@ -59,6 +62,10 @@ class Stats:
     typed_through: int = 0  # answers from a shown suggestion, without the model
     prefetched: int = 0  # next suggestions computed after an accept
     started: float = field(default_factory=time.monotonic)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _position(params: dict[str, Any]) -> tuple[int, int]:
@@ -107,6 +114,8 @@ class Service:
         # Recent suggestions per document, for typing through them (see ``_remember``).
         self._shown: dict[DocKey, tuple[typethrough.Shown, ...]] = {}
         self._asked_with: dict[DocKey, Settings] = {}  # each document's last request settings
+        self._refused: dict[DocKey, str] = {}  # documents too large to follow, and why
+        self._worked_on: dict[DocKey, float] = {}  # when each document was last edited or asked
 
     def start(self) -> None:
         self.scheduler.start()
@@ -128,8 +137,22 @@ class Service:
             raise BadInput("uri must be a non-empty string")
         doc = self.documents.get((conn, uri))
         if doc is None:
-            raise BadInput(f"{uri} is not open")
+            raise BadInput(self._refused.get((conn, uri), f"{uri} is not open"))
         return (conn, uri), doc
+
+    def _refuse_if_huge(self, key: DocKey, text: str) -> None:
+        """A document too large to follow is dropped, and each request there says why."""
+        if len(text) <= MAX_DOCUMENT_CHARS:
+            return
+        name = key[1].rsplit("/", 1)[-1]
+        why = (
+            f"{name} is too large for suggestions ({len(text) // (1 << 20)} M characters; "
+            f"the limit is {MAX_DOCUMENT_CHARS // (1 << 20)} M)."
+        )
+        if key in self.documents:
+            self.close(key[0], {"uri": key[1]})
+        self._refused[key] = why
+        raise BadInput(why)
 
     def open(self, conn: int, params: dict[str, Any]) -> None:
         uri, text = params.get("uri"), params.get("text")
@@ -137,11 +160,13 @@ class Service:
             raise BadInput("open needs a uri and a text")
         version = params.get("version", 0)
         language = params.get("language", "")
+        self._refused.pop((conn, uri), None)
+        self._refuse_if_huge((conn, uri), text)
         doc = Document(uri, text, version if isinstance(version, int) else 0, str(language))
         key = (conn, uri)
         self.documents[key] = doc
         self.context.opened(uri, text)
-        self._touch()
+        self._touch(key)
         # A file seen before (or before a restart) gets its cache back from disk, not
         # re-encoded: its first completion then only syncs what changed since.
         self.engine.name_document(key, uri)
@@ -156,8 +181,9 @@ class Service:
             edits = doc.apply(changes, version if isinstance(version, int) else None)
         except EditingError as e:
             raise BadInput(f"change does not fit {doc.uri}: {e}") from None
+        self._refuse_if_huge(key, doc.text)
         self.context.opened(doc.uri, doc.text)
-        self._touch()
+        self._touch(key)
         if not edits:
             return
         snap = doc.snapshot()
@@ -197,15 +223,19 @@ class Service:
         if self._cursors.get(key) == offset and self.scheduler.queued():
             return  # already on its way
         self._cursors[key] = offset
-        self._touch()
+        self._touch(key)
         self._submit_warm(key, snap, offset)
 
     def close(self, conn: int, params: dict[str, Any]) -> None:
+        uri = params.get("uri")
+        if isinstance(uri, str) and self._refused.pop((conn, uri), None) is not None:
+            return
         key, doc = self._doc(conn, params)
         del self.documents[key]
         self._cursors.pop(key, None)
         self._shown.pop(key, None)
         self._asked_with.pop(key, None)
+        self._worked_on.pop(key, None)
         self.context.closed(doc.uri)
         self.scheduler.supersede("complete", key)
         self.scheduler.supersede("warm", key)
@@ -222,6 +252,8 @@ class Service:
     def disconnect(self, conn: int) -> None:
         for key in [k for k in self.documents if k[0] == conn]:
             self.close(conn, {"uri": key[1]})
+        for key in [k for k in self._refused if k[0] == conn]:
+            del self._refused[key]
 
     # --- completion ---------------------------------------------------------------------------
 
@@ -253,8 +285,10 @@ class Service:
             if not isinstance(text, str):
                 raise BadInput("text must be a string")
             uri = str(params.get("uri") or "untitled")
-            doc = Document(uri, text)
             key: DocKey = (conn, "text:" + uri)
+            if len(text) > MAX_DOCUMENT_CHARS:
+                self._refuse_if_huge(key, text)
+            doc = Document(uri, text)
         else:
             key, doc = self._doc(conn, params)
         snap = doc.snapshot()  # the job sees this version only, whatever the user types next
@@ -263,7 +297,7 @@ class Service:
         pos = list(snap.position(offset))
         self._cursors[key] = offset
         self._asked_with[key] = settings
-        self._touch()
+        self._touch(key)
         typed_through = self._type_through(key, snap.text, offset, pos, settings)
         if typed_through is not None:
             return typed_through
@@ -436,22 +470,30 @@ class Service:
         future.add_done_callback(again)
 
     def idle(self, after: float = 2.0) -> bool:
-        """If nothing happened for ``after`` seconds, refresh the stalest cache. True if queued."""
-        if time.monotonic() - self._last_activity < after or self.scheduler.queued():
+        """Background upkeep when the model is free. A document left alone for a while goes
+        to disk first (even while others are worked on, and before a long refresh: a crash
+        then loses no encoding of it); after ``after`` seconds of quiet, the stalest cache is
+        refreshed. True if a job was queued."""
+        if self.scheduler.queued():
             return False
-        stalest = self.engine.stalest()
-        if stalest is not None:
-            self._submit_refresh(stalest)
+        now = time.monotonic()
+        quiet = [
+            key
+            for key in self.engine.unsaved()
+            if now - self._worked_on.get(key, 0.0) >= PERSIST_AFTER_S  # type: ignore[call-overload]
+        ]
+        if quiet:
+            key = quiet[0]
+            # Above a refresh (which it preempts and which goes on after): a snapshot takes
+            # milliseconds, the file is written by another thread.
+            self.scheduler.submit("persist", key, lambda ctx: self.engine.persist(key), WARM)
             return True
-        if time.monotonic() - self._last_activity < PERSIST_AFTER_S:
-            return False
-        unsaved = self.engine.unsaved()
-        if not unsaved:
-            return False
-        # Quiet and refreshed: put the caches on disk, so a crash loses no encoding.
-        key = unsaved[0]
-        self.scheduler.submit("persist", key, lambda ctx: self.engine.persist(key), IDLE)
-        return True
+        if now - self._last_activity >= after:
+            stalest = self.engine.stalest()
+            if stalest is not None:
+                self._submit_refresh(stalest)
+                return True
+        return False
 
     def _submit_refresh(self, key: Hashable) -> None:
         """Re-encode ``key``'s stale tokens in the background (aborted by any other work)."""
@@ -460,8 +502,10 @@ class Service:
             "refresh", key, lambda ctx: self.engine.cache.refresh(key), IDLE, abortable=True
         )
 
-    def _touch(self) -> None:
+    def _touch(self, key: DocKey | None = None) -> None:
         self._last_activity = time.monotonic()
+        if key is not None:
+            self._worked_on[key] = self._last_activity
 
     def exits_in(self, clients: int) -> float | None:
         """Seconds until the daemon should exit unattended, or None while it is needed.
@@ -495,6 +539,11 @@ class Service:
             },
             "n_ctx": info.n_ctx,
             "documents": len(self.documents),
+            # What the daemon holds of each open document, to compare with the editor's.
+            "texts": [
+                {"uri": uri, "version": d.version, "sha256": _digest(d.text)}
+                for (_conn, uri), d in list(self.documents.items())
+            ],
             "cached_documents": len(cache.documents()),
             "queue": self.scheduler.queued(),
             "running": self.scheduler.running(),

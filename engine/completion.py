@@ -12,6 +12,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from pied.editing import indent, postprocess, stops, syntax, windows
 from pied.editing.parseguide import ParseGuide
 from pied.kvcache.cache import SyncStats
 from pied.models import bytesampling, fim
+from pied.models import vocab as vocabs
 from pied.models.backend import Backend, token_count
 from pied.models.generate import Generation, Limits, Start, Stops, generate, never
 from pied.models.sampling import Sampler
@@ -69,8 +71,14 @@ def context_files(
     kept: list[fim.ContextFile] = []
     left = budget
     for f in files:
-        lines = f.text.splitlines(keepends=True)
-        n = count(f.path + "\n" + f.text)
+        # Code averages well under 8 characters a token: more than 8 per token left cannot
+        # fit, and counting all of a huge file would take seconds.
+        text = f.text[: max(0, left) * 8]
+        lines = text.splitlines(keepends=True)
+        if len(text) < len(f.text) and lines:
+            lines.pop()  # cut in the middle
+            text = "".join(lines)
+        n = count(f.path + "\n" + text)
         while lines and n > left:
             lines = lines[: len(lines) * 3 // 4]
             n = count(f.path + "\n" + "".join(lines))
@@ -88,13 +96,18 @@ class LoadedModel:
     backend: Backend
     fim: fim.FimTokens
     name: str
+    vocab_file: Path | None = None  # where the vocabulary is kept between daemon runs
     _vocab: Vocab | None = None
 
     @property
     def vocab(self) -> Vocab:
-        """Every token as bytes (built on first use: about half a second)."""
+        """Every token as bytes: read from ``vocab_file``, else built (about a second, on
+        first use) and saved there."""
         if self._vocab is None:
-            self._vocab = Vocab(self.backend.pieces())
+            saved = vocabs.load(self.vocab_file) if self.vocab_file else None
+            self._vocab = saved or Vocab(self.backend.pieces())
+            if self.vocab_file and saved is None:
+                vocabs.save(self._vocab, self.vocab_file)
         return self._vocab
 
 
@@ -314,9 +327,11 @@ def _after_bytes(
         keep_going=lambda out: rules.check(out.decode("utf-8", "ignore")) is None,
     )
     if prelude.stopped:
-        return Generation(prelude.text.decode("utf-8", "replace"), stop_reason="end")
+        text = prelude.text.decode("utf-8", "replace")
+        return Generation(text, tokens=list(prelude.tokens), stop_reason="end")
     start = Start(logits=prelude.logprobs, prelude=prelude.text)
-    return loop.run(start, already=len(prelude.tokens))
+    gen = loop.run(start, already=len(prelude.tokens))
+    return dataclasses.replace(gen, tokens=[*prelude.tokens, *gen.tokens])
 
 
 def _result(

@@ -77,7 +77,10 @@ class Engine:
         self.backend = backend
         self.settings = settings
         name = model_name or Path(backend.info.path).name
-        self.model = LoadedModel(backend, fim.detect(backend.special_token), name)
+        vocab_file = None
+        if disk is not None:  # beside the documents' caches, for the same model file
+            vocab_file = disk.root / f"vocab-{disk.model_id.split(':')[0][:32]}.bin"
+        self.model = LoadedModel(backend, fim.detect(backend.special_token), name, vocab_file)
         # Refreshes are jobs of their own (the daemon schedules them), not part of a sync.
         policy = policy or Policy(pie=settings.pie, refresh_inline=False)
         self.cache = SequenceCache(

@@ -191,12 +191,20 @@ class Scheduler:
             self._execute(job)
 
     def _run_urgent(self, priority: int) -> bool:
+        """At a long job's yield point: the completions waiting now (not warm-ups, which can
+        wait, nor completions that arrive meanwhile, which wait for the next yield point),
+        so that two editors typing cannot stop a translation the user waits for."""
         ran = False
+        with self._lock:
+            horizon = next(self._order)
         while True:
             with self._lock:
-                if not self._queue or self._queue[0].priority >= priority:
+                if not self._queue:
                     return ran
-                job = heapq.heappop(self._queue)
+                job = self._queue[0]
+                if job.priority >= min(priority, WARM) or job.order > horizon:
+                    return ran
+                heapq.heappop(self._queue)
             self._execute(job)
             ran = True
 
@@ -214,7 +222,10 @@ class Scheduler:
         except Cancelled as e:
             self.cancelled += 1
             job.future.set_exception(e)
-        except BaseException as e:  # the job's error goes to its requester, never kills us
+        except PiedError as e:  # a failure pied explains (bad input, a missing model...)
+            log.info("job %s: %s", job.kind, e)
+            job.future.set_exception(e)
+        except BaseException as e:  # a bug: to its requester with a traceback logged
             log.exception("job %s failed", job.kind)
             job.future.set_exception(e)
         else:

@@ -24,6 +24,7 @@ from pied.config import REQUEST_SETTINGS, ConfigError, Settings, load_dict
 from pied.daemon import lifecycle
 from pied.daemon.client import DaemonClient, DaemonError
 from pied.errors import Code
+from pied.lsp.protocol import AnsweringProtocol
 from pied.sheets.reader import SUFFIXES
 
 log = logging.getLogger("pied.lsp")
@@ -39,7 +40,7 @@ class PiedServer(LanguageServer):
     """The language server with its daemon link and the client's settings."""
 
     def __init__(self) -> None:
-        super().__init__("pied", __version__)
+        super().__init__("pied", __version__, protocol_cls=AnsweringProtocol)
         self.settings = Settings()
         self.daemon: DaemonClient | None = None
         self._connecting = asyncio.Lock()
@@ -47,6 +48,15 @@ class PiedServer(LanguageServer):
         self._latency_ms = 300.0  # moving average, for the debounce
         self._generation: dict[str, int] = {}
         self._progress_ids = 0
+        self._shutting_down = False
+        self._watch: asyncio.Future[None] | None = None
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """A message pygls could not handle: logged (never a popup); a body that is not JSON
+        is answered with a parse error, as JSON-RPC says."""
+        if isinstance(error, ValueError) and isinstance(self.protocol, AnsweringProtocol):
+            self.protocol.answer_parse_error()  # json.JSONDecodeError, UnicodeDecodeError
+        log.error("the language server could not handle a message: %r", error)
 
     # --- settings and messages ----------------------------------------------------------------
 
@@ -103,6 +113,7 @@ class PiedServer(LanguageServer):
             await asyncio.to_thread(lifecycle.start)
             client = await DaemonClient.connect(lifecycle.socket_path(), "pied-lsp")
             self.daemon = client  # from now on, document notifications go straight to it
+            self._watch = asyncio.ensure_future(self._restart_when_lost(client))
             for doc in list(self.workspace.text_documents.values()):
                 await client.notify(
                     "open",
@@ -118,6 +129,18 @@ class PiedServer(LanguageServer):
             if roots:
                 await client.notify("workspace", {"roots": roots})
             return client
+
+    async def _restart_when_lost(self, client: DaemonClient) -> None:
+        """A daemon that dies (not one that was stopped) is started again at once, with the
+        open documents, so the next suggestion does not wait for it."""
+        await client.closed.wait()
+        if client.stopped or self._shutting_down:
+            return
+        log.warning("lost the daemon: starting it again")
+        try:
+            await self.link()
+        except DaemonError as e:
+            self.show_once(f"pied: {e}")
 
     async def forward(self, method: str, params: dict[str, Any]) -> None:
         """Send a document notification if the daemon is connected (else it replays later)."""
@@ -200,6 +223,10 @@ def create_server() -> PiedServer:
     @server.feature(t.INITIALIZED)
     async def initialized(ls: PiedServer, params: t.InitializedParams) -> None:
         await ls.start_daemon()
+
+    @server.feature(t.SHUTDOWN)
+    def shutdown(ls: PiedServer, params: None) -> None:
+        ls._shutting_down = True  # the daemon is no longer needed by this editor
 
     @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(ls: PiedServer, params: t.DidChangeConfigurationParams) -> None:

@@ -86,11 +86,16 @@ class LlamaCppBackend:
         _init_llama()
         self._path = str(path)
         threads = threads or machine_threads()
+        self._shift_pending = False
         mparams = ll.llama_model_default_params()
         mparams.n_gpu_layers = 0
         # llama.cpp's AMX repacked weights crash in ggml_backend_amx_mul_mat on this
         # machine class (Xeon with AMX under firecracker); plain CPU buffers are safe.
         mparams.use_extra_bufts = False
+        # Read the weights into memory instead of mapping the file: a mapped model file that
+        # is truncated or rewritten while the daemon runs kills it with SIGBUS. Loading is no
+        # slower (the file is in the page cache either way).
+        mparams.load_mode = ll.LLAMA_LOAD_MODE_NONE
         self._model = ll.llama_model_load_from_file(self._path.encode(), mparams)
         if not self._model:
             raise ModelError(f"llama.cpp could not load {self._path} (see the log for why).")
@@ -242,13 +247,24 @@ class LlamaCppBackend:
             raise ModelError(
                 f"The prompt needs {start + n} positions but the context holds {self.info.n_ctx}."
             )
+        first = 0
+        if self._shift_pending:
+            # The first decode after a shift applies it to the keys, in place and layer by
+            # layer; aborted halfway, llama.cpp would apply it again over half-rotated keys.
+            # So the shift goes with one token that no abort can stop.
+            first = 1 if logits != "all" else n  # "all": small batches, rows must stay whole
+            rows = self._decode_chunk(tokens[:first], start, seq, logits, first == n)
+            self._shift_pending = False
+            if first == n:
+                self._n_out = rows
+                return rows
         # The abort callback costs a Python call per graph node, so it is only installed
         # for multi-token batches; single-token decodes are cancelled between tokens.
-        if n > 1:
+        if n - first > 1:
             ll.llama_set_abort_callback(self._ctx, self._abort_cb, None)
         try:
             rows = 0
-            for i in range(0, n, self._n_batch):
+            for i in range(first, n, self._n_batch):
                 chunk = tokens[i : i + self._n_batch]
                 last_chunk = i + self._n_batch >= n
                 try:
@@ -259,7 +275,7 @@ class LlamaCppBackend:
                     self._n_out = 0
                     raise DecodeAborted(str(e), done=i) from None
         finally:
-            if n > 1:
+            if n - first > 1:
                 ll.llama_set_abort_callback(self._ctx, ll.ggml_abort_callback(0), None)
         self._n_out = rows
         return rows
@@ -306,6 +322,7 @@ class LlamaCppBackend:
     def kv_shift(self, seq: int, p0: int, p1: int, delta: int) -> None:
         if delta:
             ll.llama_memory_seq_add(self._mem, seq, p0, p1, delta)
+            self._shift_pending = True  # applied by the next decode (see ``decode``)
 
     def kv_copy(self, src: int, dst: int, p0: int, p1: int) -> None:
         ll.llama_memory_seq_cp(self._mem, src, dst, p0, p1)
@@ -318,7 +335,16 @@ class LlamaCppBackend:
 
     # --- state of one sequence (for eviction) -----------------------------------------------
 
+    def _settle_shift(self) -> None:
+        """Apply a pending shift now (a token decoded in the last scratch sequence and
+        removed): the saved state of a sequence must hold rotated keys."""
+        if self._shift_pending:
+            scratch = self._n_seq_max - 1
+            self.decode([0], 0, seq=scratch, logits="none")
+            ll.llama_memory_seq_rm(self._mem, scratch, -1, -1)
+
     def seq_state(self, seq: int) -> bytes:
+        self._settle_shift()
         size = ll.llama_state_seq_get_size(self._ctx, seq)
         buf = (ctypes.c_uint8 * size)()
         n = ll.llama_state_seq_get_data(self._ctx, buf, size, seq)

@@ -23,9 +23,13 @@ def setup(verbosity: int = 0, file: Path | None = None) -> None:
     handler.setFormatter(logging.Formatter(FORMAT))
     root.addHandler(handler)
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(file, encoding="utf-8")
-        file_handler.setFormatter(logging.Formatter(FORMAT))
-        root.addHandler(file_handler)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file_handler = logging.FileHandler(file, encoding="utf-8")
+        except OSError as e:  # an unwritable state dir costs the log file, nothing else
+            root.warning("cannot write the log file %s (%s); logging to stderr only", file, e)
+        else:
+            file_handler.setFormatter(logging.Formatter(FORMAT))
+            root.addHandler(file_handler)
     # llama.cpp logs through "pied.llama"; keep its chatter at debug only.
     logging.getLogger("pied.llama").setLevel(logging.DEBUG if verbosity >= 2 else logging.ERROR)

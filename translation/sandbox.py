@@ -3,10 +3,12 @@ where the system lets us take it away, never the user's working directory."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,22 +28,51 @@ class Run:
     error: str  # why it failed, one line
 
 
+# Run inside new user, network and mount namespaces: no network (not even loopback), and
+# every mount read-only except the run's own temp dir ($1), so a program cannot write the
+# user's files. Mount points with spaces in their names are left as they are.
+_ISOLATE = """
+d=$1; shift
+mount --bind "$d" "$d" && cd "$d" || exit 97
+for m in $(awk '{print $2}' /proc/self/mounts | sort -u); do
+  [ "$m" = "$d" ] || mount -o remount,bind,ro "$m" 2>/dev/null
+done
+exec "$@"
+"""
+
+
 @functools.cache
-def _no_network() -> list[str]:
-    """A prefix that runs a command without network (``unshare -n``), if it works here."""
-    if shutil.which("unshare"):
-        try:
-            proc = subprocess.run(["unshare", "-rn", "true"], capture_output=True, timeout=5)
-            if proc.returncode == 0:
-                return ["unshare", "-rn"]
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-    return []
+def isolation() -> str:
+    """How programs are isolated here: "network+filesystem", "network" or "none"."""
+    if not shutil.which("unshare"):
+        return "none"
+    with tempfile.TemporaryDirectory(prefix="pied-probe-") as tmp:
+        probes = {
+            "network+filesystem": ["unshare", "-rnm", "sh", "-c", _ISOLATE, "pied", tmp, "true"],
+            "network": ["unshare", "-rn", "true"],
+        }
+        for level, cmd in probes.items():
+            try:
+                if subprocess.run(cmd, capture_output=True, timeout=5).returncode == 0:
+                    return level
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+    return "none"
+
+
+def _isolated(cmd: list[str], cwd: Path) -> list[str]:
+    level = isolation()
+    if level == "network+filesystem":
+        return ["unshare", "-rnm", "sh", "-c", _ISOLATE, "pied", str(cwd), *cmd]
+    if level == "network":
+        return ["unshare", "-rn", *cmd]
+    return cmd
 
 
 # The JVM reserves address space far beyond what it uses: cap its heap and reservations
 # with flags, and its address space more loosely.
 JVM_FLAGS = [
+    "-XX:-UsePerfData",  # no hsperfdata files in /tmp (read-only in the sandbox)
     "-Xmx256m",
     "-XX:CompressedClassSpaceSize=64m",
     "-XX:ReservedCodeCacheSize=64m",
@@ -51,27 +82,52 @@ JVM_FLAGS = [
 JVM_MEMORY = 4 << 30
 
 
+FILE_SIZE = 64 << 20  # bytes: the largest file a program may write
+
+
 def _limits(memory: int) -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (int(TIMEOUT) + 1, int(TIMEOUT) + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE, FILE_SIZE))
 
 
 def _run(
     cmd: list[str], cwd: Path, stdin: str = "", memory: int = MEMORY
 ) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LANG": "C.UTF-8"}
-    return subprocess.run(
-        [*_no_network(), *cmd],
+    """Run ``cmd`` in ``cwd`` isolated and limited; whatever it started is killed after."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(cwd),
+        "TMPDIR": str(cwd),
+        "LANG": "C.UTF-8",
+    }
+    proc = subprocess.Popen(
+        _isolated(cmd, cwd),
         cwd=cwd,
-        input=stdin,
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=TIMEOUT,
         env=env,
         preexec_fn=functools.partial(_limits, memory),
+        start_new_session=True,  # its own process group, to kill what it leaves behind
     )
+    try:
+        out, err = proc.communicate(stdin, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc.pid)
+        proc.communicate()
+        raise
+    finally:
+        _kill_group(proc.pid)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
 
 
 JAVA_CLASS = re.compile(r"public\s+(?:final\s+)?class\s+(\w+)")

@@ -1,5 +1,6 @@
 """PIE on llama.cpp against llama.cpp's own full recomputation."""
 
+import contextlib
 import inspect
 import json
 import random
@@ -184,3 +185,38 @@ def test_random_editing_session_keeps_tokens_exact_and_completes(backend, seed):
     # fresh encoding on two seeds; a cache with wrong positions measures ~8e-2. Bounded in
     # between; why cell reuse moves the logits this much is an open question (see the notes).
     assert kl(fresh, refreshed) < 4e-2
+
+
+def test_a_shift_whose_decode_is_aborted_is_applied_once(backend):
+    """llama.cpp rotates the shifted keys in place at the next decode; an abort halfway
+    through would leave some layers rotated twice. The backend applies a pending shift with
+    one token no abort can stop."""
+    import threading
+
+    from pied.models.llamacpp import DecodeAborted
+
+    text = b"def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n" * 3
+    toks = backend.tokenize(text)
+    n = len(toks) - 5
+    seq = 0
+
+    def shifted_then_next(abort_after: float | None) -> np.ndarray:
+        backend.kv_remove(seq, -1, -1)
+        backend.decode(toks, 0, seq=seq)
+        backend.kv_remove(seq, 5, 10)
+        backend.kv_shift(seq, 10, -1, -5)
+        if abort_after is not None:
+            timer = threading.Timer(abort_after, backend.request_abort)
+            timer.start()
+            with contextlib.suppress(DecodeAborted):
+                backend.decode(toks[:40], n, seq=seq)
+            timer.join()
+            backend.clear_abort()
+            backend.kv_remove(seq, n, -1)
+        backend.decode([toks[-1]], n, seq=seq)
+        return np.array(backend.logits(), dtype=np.float32)
+
+    reference = shifted_then_next(None)
+    for delay in (0.0, 0.001, 0.002, 0.004, 0.008):
+        assert np.abs(shifted_then_next(delay) - reference).max() == 0.0, delay
+    backend.kv_remove(seq, -1, -1)

@@ -166,3 +166,30 @@ def test_vocab_prefix_search():
 def test_stable_anchor_on_the_toy_tokenizer():
     # Every position can merge with what follows in this toy: the anchor goes to the start.
     assert stable_anchor(bpe, VOCAB, b"abab", probes=(b"a", b"b")) == 0
+
+
+def test_a_saved_vocabulary_reads_back_equal_and_a_damaged_one_is_refused(tmp_path) -> None:
+    from pied.models import vocab as vocabs
+    from pied.models.vocab import Vocab
+
+    v = Vocab([b"ab", None, b"a", b"", b"b\x00c", b"\xff"])
+    path = tmp_path / "v.bin"
+    vocabs.save(v, path)
+    w = vocabs.load(path)
+    assert w is not None
+    assert list(w.pieces) == [b"ab", None, b"a", None, b"b\x00c", b"\xff"]
+    assert list(w.starting_with(b"a")) == list(v.starting_with(b"a")) == [2, 0]
+    assert (w.first_byte == v.first_byte).all() and (w.special == v.special).all()
+    path.write_bytes(path.read_bytes()[:-1])
+    assert vocabs.load(path) is None
+    assert vocabs.load(tmp_path / "absent.bin") is None
+
+
+def test_a_vocabulary_that_cannot_be_saved_costs_nothing_else(tmp_path) -> None:
+    from pied.models import vocab as vocabs
+    from pied.models.vocab import Vocab
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    vocabs.save(Vocab([b"a"]), blocker / "kv" / "v.bin")  # no error: logged at debug
+    assert vocabs.load(blocker / "kv" / "v.bin") is None

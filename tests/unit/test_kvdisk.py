@@ -4,6 +4,8 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
+
 from pied.config import Settings
 from pied.engine.engine import Engine
 from pied.kvcache.cache import Saved
@@ -125,3 +127,32 @@ def test_an_unchanged_cache_is_not_written_again(tmp_path: Path) -> None:
     assert engine.unsaved() == ["k"]
     engine.persist_all()
     assert disk.written == 2
+
+
+def test_a_full_disk_keeps_the_file_saved_before_and_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import io
+
+    from pied.kvcache import disk
+
+    store = DiskStore(tmp_path, "m", 1 << 20)
+    assert store.save("u", SAVED)
+
+    class Full(io.BytesIO):
+        def write(self, data: object) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_fdopen = os.fdopen
+
+    def fdopen(fd: int, mode: str = "r") -> object:
+        os.close(fd)
+        return Full()
+
+    monkeypatch.setattr(disk.os, "fdopen", fdopen)
+    changed = Saved(b"other state", [7, 8, 9], 3, 0)
+    assert store.save("u", changed) is False  # logged once, the request goes on
+    monkeypatch.setattr(disk.os, "fdopen", real_fdopen)
+    assert not list(tmp_path.glob("*.tmp"))
+    assert store.load("u") == SAVED  # the earlier cache is still whole

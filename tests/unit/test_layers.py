@@ -9,7 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY_POINTS = {"pied/__main__.py"}  # ``python -m pied`` starts the top from the root
-LSP_CLIENTS = {"bench/session.py"}  # the typing-session benchmark is an editor talking LSP
+# The typing-session and soak benchmarks are editors talking LSP.
+LSP_CLIENTS = {"bench/session.py", "bench/soak.py"}
 
 
 def rows() -> list[list[str]]:

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from pied.engine.scheduler import BACKGROUND, INTERACTIVE, Cancelled, Scheduler
+from pied.engine.scheduler import BACKGROUND, INTERACTIVE, WARM, Cancelled, Scheduler
 from pied.models.backend import DecodeAborted
 from tests.fakes import FakeBackend
 
@@ -150,3 +150,31 @@ def test_a_jobs_progress_reaches_its_listener_and_a_failing_listener_is_ignored(
 
     assert scheduler.submit("t", "b", job, BACKGROUND, progress=deaf).result(5) == "done"
     assert scheduler.submit("t", "c", job, BACKGROUND).result(5) == "done"  # nobody listens
+
+
+def test_completions_arriving_without_end_cannot_starve_a_long_job(scheduler):
+    """Two editors typing: a new completion for every one that runs. At each yield point
+    the long job lets the waiting ones run, not those that arrive meanwhile."""
+    stop = threading.Event()
+    started = threading.Event()
+
+    def completion(ctx):
+        time.sleep(0.005)
+        if not stop.is_set():  # the next keystroke's request arrives while this one runs
+            scheduler.submit("complete", "b", completion, INTERACTIVE)
+
+    def long_job(ctx):
+        started.set()
+        for _ in range(20):
+            ctx.yield_point()
+            time.sleep(0.01)  # a token
+        return "done"
+
+    f_long = scheduler.submit("translate", "a", long_job, BACKGROUND)
+    started.wait(5)
+    scheduler.submit("complete", "b", completion, INTERACTIVE)
+    scheduler.submit("warm", "b", lambda ctx: None, WARM)  # a warm-up waits for the job
+    try:
+        assert f_long.result(10) == "done"
+    finally:
+        stop.set()

@@ -58,6 +58,46 @@ def test_bad_requests_are_bad_input_and_lose_nothing(service: Service) -> None:
     assert service.documents[(1, URI)].version == 1
 
 
+def test_a_huge_document_is_refused_with_a_reason_each_request_repeats(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pied.daemon import service as service_module
+
+    monkeypatch.setattr(service_module, "MAX_DOCUMENT_CHARS", 1000)
+    with pytest.raises(BadInput, match="too large"):
+        service.open(1, {"uri": URI, "text": "x = 1\n" * 500, "version": 1})
+    with pytest.raises(BadInput, match=r"a\.py is too large for suggestions"):
+        service.complete(1, {"uri": URI, "line": 0, "character": 0})
+    with pytest.raises(BadInput, match="too large"):
+        service.complete(1, {"text": "y = 2\n" * 500, "line": 0, "character": 0})
+    # Shrunk below the limit (reopened): followed again.
+    service.open(1, {"uri": URI, "text": "x = \n", "version": 2})
+    assert service.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)["text"]
+    # Grown past it by an edit: dropped, and said so.
+    with pytest.raises(BadInput, match="too large"):
+        service.change(1, {"uri": URI, "changes": [{"text": "z" * 2000}], "version": 3})
+    assert (1, URI) not in service.documents
+    service.close(1, {"uri": URI})  # the editor closes it: nothing left, no error
+    with pytest.raises(BadInput, match="not open"):
+        service.complete(1, {"uri": URI, "line": 0, "character": 0})
+
+
+def test_a_huge_open_file_as_context_is_not_counted_whole() -> None:
+    from pied.engine.completion import context_files
+    from pied.models.fim import ContextFile
+
+    counted: list[int] = []
+
+    def count(text: str) -> int:
+        counted.append(len(text))
+        return len(text) // 4
+
+    huge = ContextFile("big.py", "x = 1\n" * 1_000_000)
+    kept = context_files([huge], 256, count)
+    assert max(counted) < 256 * 8 + 20
+    assert kept and kept[0].text.endswith("\n") and count(kept[0].text) <= 256
+
+
 def test_a_job_answers_about_the_text_it_saw() -> None:
     """The completion is queued, the user types on before it runs: it answers empty
     ("stale") rather than with a range computed from text it never saw."""
@@ -261,6 +301,39 @@ def test_a_reopened_file_and_a_restarted_daemon_restore_its_cache_from_disk(
     assert status["restores"] == 1 and status["disk"]["loaded"] == 1
     assert status["encoded_tokens"] <= 16  # the guard after the cursor, not the file
     second.stop()
+
+
+def test_a_document_left_alone_goes_to_disk_while_another_is_typed_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pied.daemon import service as service_module
+    from pied.kvcache.disk import DiskStore
+
+    monkeypatch.setattr(service_module, "PERSIST_AFTER_S", 0.3)
+    engine = Engine(
+        FakeBackend("1\n"), Settings(sampling="plain"), disk=DiskStore(tmp_path, "m", 1 << 20)
+    )
+    s = Service(engine, engine.settings)
+    s.start()
+    try:
+        other = "file:///w/b.py"
+        for uri in (URI, other):
+            s.open(1, {"uri": uri, "text": "x = \n", "version": 1})
+            s.complete(1, {"uri": uri, "line": 0, "character": 4}).result(10)
+        deadline = time.monotonic() + 10
+        version = 1
+        while s.status()["cache"]["disk"]["written"] < 1:
+            assert time.monotonic() < deadline, "the quiet document was not saved"
+            version += 1  # the user types on in the other one, never quiet for long
+            s.change(
+                1, {"uri": other, "changes": [{"text": f"x = {version}\n"}], "version": version}
+            )
+            time.sleep(0.1)
+            s.idle()
+        assert s.status()["cache"]["disk"]["written"] == 1  # the quiet one only
+        assert engine.unsaved() == [(1, other)]
+    finally:
+        s.stop()
 
 
 def test_a_window_answered_smaller_is_grown_in_the_background() -> None:

@@ -1,0 +1,259 @@
+"""Faults around the daemon: its directories, its model file, rival daemons, odd clients.
+
+Each fault gets a clear message (or none is needed) and loses nothing: the daemon keeps
+answering, or the next request starts one that does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pied.daemon import protocol as p
+from pied.daemon.server import HELLO_TIMEOUT_S
+from tests.conftest import PIED, pied, socket_path
+from tests.e2e.test_daemon import Raw, connect, open_doc
+
+SAMPLE = "samples/stats.py:24:5"
+
+
+def private_env(root: Path, config: str = "") -> dict[str, str]:
+    """A daemon of its own under ``root`` (its runtime, state, config and KV dirs)."""
+    runtime = root / "run"
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (root / "config" / "pied").mkdir(parents=True, exist_ok=True)
+    kv = f'kv_dir = "{root / "kv"}"\n' if "kv_dir" not in config else ""
+    (root / "config" / "pied" / "config.toml").write_text(kv + config)
+    return {
+        **os.environ,
+        "XDG_RUNTIME_DIR": str(runtime),
+        "XDG_STATE_HOME": str(root / "state"),
+        "XDG_CONFIG_HOME": str(root / "config"),
+    }
+
+
+@pytest.fixture
+def own(tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = private_env(tmp_path)
+    yield env
+    pied("daemon", "stop", env=env, timeout=60)
+
+
+def daemon_pid(env: dict[str, str]) -> int:
+    proc = pied("daemon", "status", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    return int(json.loads(proc.stdout)["pid"])
+
+
+def complete(env: dict[str, str]) -> dict[str, object]:
+    proc = pied("complete", SAMPLE, "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    return dict(json.loads(proc.stdout))
+
+
+def test_a_removed_runtime_dir_is_claimed_again_by_the_live_daemon(own):
+    assert pied("daemon", "start", env=own).returncode == 0
+    pid = daemon_pid(own)
+    shutil.rmtree(Path(own["XDG_RUNTIME_DIR"]) / "pied")  # a cleaner, a logout
+    deadline = time.monotonic() + 30
+    while not socket_path(own).exists():
+        assert time.monotonic() < deadline, "the daemon did not serve again"
+        time.sleep(0.2)
+    assert daemon_pid(own) == pid  # the same daemon and its caches, not a second one
+    assert stat.S_IMODE(socket_path(own).stat().st_mode) == 0o600
+    assert stat.S_IMODE(socket_path(own).parent.stat().st_mode) == 0o700
+    assert complete(own)["text"]
+    # Only the socket removed: served again too.
+    socket_path(own).unlink()
+    deadline = time.monotonic() + 30
+    while not socket_path(own).exists():
+        assert time.monotonic() < deadline, "the daemon did not serve again"
+        time.sleep(0.2)
+    assert daemon_pid(own) == pid
+
+
+def test_two_daemons_started_at_once_leave_one_and_both_clients_served(own):
+    runs = [
+        subprocess.Popen(
+            [*PIED, "daemon", "run"], env=own, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
+        )
+        for _ in range(2)
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        while all(r.poll() is None for r in runs):
+            assert time.monotonic() < deadline, "neither daemon gave way"
+            time.sleep(0.1)
+        loser = next(r for r in runs if r.poll() is not None)
+        assert loser.returncode == 1
+        assert loser.stderr is not None and "already running" in loser.stderr.read().decode()
+        winner = next(r for r in runs if r is not loser)
+        deadline = time.monotonic() + 120
+        while not socket_path(own).exists():
+            assert time.monotonic() < deadline and winner.poll() is None
+            time.sleep(0.1)
+        assert daemon_pid(own) == winner.pid
+    finally:
+        pied("daemon", "stop", env=own, timeout=60)
+        for r in runs:
+            r.wait(timeout=60)
+    # Two clients at once with no daemon: each starts one, one daemon serves both.
+    clients = [
+        subprocess.Popen([*PIED, "complete", SAMPLE, "--json"], env=own, stdout=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outs = [c.communicate(timeout=300)[0] for c in clients]
+    assert [c.returncode for c in clients] == [0, 0]
+    assert all(json.loads(o)["text"] for o in outs)
+    assert daemon_pid(own) > 0
+
+
+def test_the_model_file_truncated_or_removed_under_a_live_daemon(tmp_path, model_path):
+    copy = tmp_path / "model.gguf"
+    shutil.copyfile(model_path, copy)
+    env = private_env(tmp_path, f'model = "{copy}"\n')
+    try:
+        assert complete(env)["text"]
+        pid = daemon_pid(env)
+        with open(copy, "r+b") as f:  # a half-finished download over it, say
+            f.truncate(copy.stat().st_size // 4)
+        assert complete(env)["text"]  # the weights are in memory, not mapped from the file
+        copy.unlink()
+        assert complete(env)["text"]
+        assert daemon_pid(env) == pid
+        proc = pied("daemon", "restart", env=env)
+        assert proc.returncode != 0
+        assert f"{copy} does not exist" in proc.stderr
+        assert "Traceback" not in proc.stderr
+    finally:
+        pied("daemon", "stop", env=env, timeout=60)
+
+
+def test_unwritable_state_and_cache_dirs_cost_the_files_not_the_completions(tmp_path):
+    # Root may write anywhere, so "cannot be written" is a path whose parent is a file.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = private_env(tmp_path, f'kv_dir = "{blocker / "kv"}"\n')
+    env["XDG_STATE_HOME"] = str(blocker / "state")
+    uri = "file:///tmp/pied-e2e/unwritable.py"
+
+    async def edit() -> None:
+        client = await connect(env)
+        await open_doc(client, uri)
+        out = await client.request("complete", {"uri": uri, "line": 7, "character": 4})
+        assert out["text"]
+        await client.notify("close", {"uri": uri})  # its cache would go to disk now
+        await client.request("status")
+        await client.close()
+
+    try:
+        assert pied("daemon", "start", env=env).returncode == 0
+        asyncio.run(edit())
+        proc = pied("daemon", "restart", env=env)
+        assert proc.returncode == 0, proc.stderr
+        asyncio.run(edit())
+        log = (Path(env["XDG_RUNTIME_DIR"]) / "pied" / "daemon.log").read_text()
+        assert "the KV cache on disk is off for now" in log, log
+        assert "Traceback" not in log
+    finally:
+        pied("daemon", "stop", env=env, timeout=60)
+
+
+def test_a_client_that_never_speaks_is_closed_and_blocks_no_one(daemon):
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.connect(str(socket_path(daemon)))
+    silent.settimeout(HELLO_TIMEOUT_S + 30)
+    try:
+        other = Raw(daemon)
+        other.hello()
+        other.send(p.request(2, "status"))
+        assert other.recv().result["pid"] > 0
+        other.close()
+        assert silent.recv(1) == b""  # closed by the daemon after the hello timeout
+    finally:
+        silent.close()
+
+
+def test_a_client_sending_a_gigabyte_is_refused_and_the_daemon_goes_on(daemon):
+    raw = Raw(daemon)
+    raw.hello()
+    size = 1 << 30
+    raw.send(struct.pack(">I", size))
+    chunk = b"\x00" * (1 << 20)
+    errors: list[BaseException] = []
+
+    def flood() -> None:
+        try:
+            for _ in range(size // len(chunk)):
+                raw.send(chunk)
+        except BaseException as e:
+            errors.append(e)
+
+    sender = threading.Thread(target=flood)
+    sender.start()
+    try:
+        assert raw.recv().error["code"] == p.TOO_LARGE  # said before the frame has ended
+        other = Raw(daemon)  # others are served meanwhile
+        other.hello()
+        other.send(p.request(2, "status"))
+        assert other.recv().result["pid"] > 0
+        other.close()
+    finally:
+        sender.join(timeout=300)
+    assert not errors
+    raw.send(p.request(3, "status"))  # the same connection, after the gigabyte
+    assert raw.recv().result["pid"] > 0
+    raw.close()
+
+
+def test_the_log_names_the_fallback_when_the_state_dir_is_unwritable(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env = private_env(tmp_path)
+    env["XDG_STATE_HOME"] = str(blocker / "state")
+    code = "from pied.daemon import lifecycle; print(lifecycle.log_path())"  # the daemon's choice
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == str(Path(env["XDG_RUNTIME_DIR"]) / "pied" / "daemon.log")
+
+
+def test_the_language_server_restarts_a_daemon_that_died_not_one_that_was_stopped(own):
+    from pied.bench.wire import StdioPeer
+
+    peer = StdioPeer([*PIED, "lsp"], env=own)
+    try:
+        caps = {"textDocument": {"inlineCompletion": {}}}
+        assert "result" in peer.call(0, "initialize", {"processId": None, "capabilities": caps})
+        peer.notify("initialized", {})
+        deadline = time.monotonic() + 120
+        while pied("daemon", "status", env=own).returncode != 0:  # connected at start-up
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        pid = daemon_pid(own)
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while True:  # started again with no request from the editor
+            assert time.monotonic() < deadline, "the daemon was not started again"
+            proc = pied("daemon", "status", "--json", env=own)
+            if proc.returncode == 0 and json.loads(proc.stdout)["pid"] != pid:
+                break
+            time.sleep(0.2)
+        assert pied("daemon", "stop", env=own).returncode == 0
+        time.sleep(3)
+        assert pied("daemon", "status", env=own).returncode == 3  # stopped stays stopped
+        assert peer.alive()
+    finally:
+        peer.close()
