@@ -233,23 +233,15 @@ class Editor:
             if self.rng.random() < 0.01:
                 await self._visit_another_file()
             armed = self.soak.armed if self.name == "a" else None
-            if armed == "kv_update":
-                # An edit far from the cursor (a re-encode after it), then kill as it runs.
-                self.change(0, "# edited at the top\n")
+            if armed in ("kv_update", "generation"):
+                if armed == "kv_update":  # an edit far above the cursor: a re-encode after it
+                    self.change(0, "# edited at the top\n")
                 pending = asyncio.ensure_future(self.ask(wait=True))
-                await asyncio.sleep(0.03)
-                killed = self.soak.kill("kv_update")
+                await asyncio.sleep(0.03 if armed == "kv_update" else 0.25)  # then kill it
+                killed = self.soak.kill(armed)
                 await pending
                 if killed is not None:
-                    await self.recover(killed, "kv_update")
-                continue
-            if armed == "generation":
-                pending = asyncio.ensure_future(self.ask(wait=True))
-                await asyncio.sleep(0.25)
-                killed = self.soak.kill("generation")
-                await pending
-                if killed is not None:
-                    await self.recover(killed, "generation")
+                    await self.recover(killed, armed)
                 continue
             if self.name == "a" and self.soak.kills and self.soak.kills[-1].get("pending"):
                 kill = self.soak.kills[-1]

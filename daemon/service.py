@@ -286,8 +286,7 @@ class Service:
                 raise BadInput("text must be a string")
             uri = str(params.get("uri") or "untitled")
             key: DocKey = (conn, "text:" + uri)
-            if len(text) > MAX_DOCUMENT_CHARS:
-                self._refuse_if_huge(key, text)
+            self._refuse_if_huge(key, text)
             doc = Document(uri, text)
         else:
             key, doc = self._doc(conn, params)
