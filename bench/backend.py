@@ -16,7 +16,7 @@ import numpy as np
 
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
 from pied.config import Settings
-from pied.engine.engine import load_backend
+from pied.models.loading import load_backend
 
 
 def corpus_tokens(tokenize: Any, n: int) -> list[int]:

@@ -33,11 +33,11 @@ import numpy as np
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
 from pied.bench.metrics import edit_similarity, mean, percentile
 from pied.config import Settings
-from pied.engine.engine import load_backend
 from pied.kvcache.apply import Scratch, apply_plan
 from pied.kvcache.cache import Policy
 from pied.kvcache.plan import plan
 from pied.models.backend import Backend
+from pied.models.loading import load_backend
 
 METHODS = ("full", "prefix", "pie", "conflict", "pie_guard")
 EDITS = ("insert", "delete", "multi")

@@ -20,9 +20,9 @@ import numpy as np
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
 from pied.bench.metrics import mean, percentile
 from pied.config import Settings
-from pied.engine.engine import load_backend
 from pied.kvcache.cache import Policy, SequenceCache
 from pied.kvcache.disk import DiskStore
+from pied.models.loading import load_backend
 
 
 def run(

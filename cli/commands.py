@@ -292,8 +292,8 @@ def _print_status(s: dict[str, Any]) -> None:
 
 def token_counter(settings: config.Settings) -> Any:
     """Count tokens with the configured model's own tokenizer."""
-    from pied.engine.engine import load_backend
     from pied.models.backend import token_count
+    from pied.models.loading import load_backend
 
     backend = load_backend(settings.replace(n_ctx=512, documents=1))
     return functools.partial(token_count, backend)

@@ -144,7 +144,7 @@ def run(settings: Settings, *, tcp_port: int | None = None, verbosity: int = 1) 
     """Run the daemon in this process until it is told to stop. Returns an exit code."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from pied.engine.engine import load_backend
+    from pied.models.loading import load_backend
 
     _ensure_runtime_dir()
     # Started by ``start`` the daemon's stderr already is its log file.

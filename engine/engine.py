@@ -23,31 +23,15 @@ from pied.engine.completion import (
 )
 from pied.kvcache.cache import Policy, Saved, SequenceCache, SyncStats
 from pied.kvcache.disk import DiskStore, model_id
-from pied.models import fim, store
+from pied.models import fim
 from pied.models.backend import Backend
 from pied.models.generate import never
+from pied.models.loading import load_backend
 
 log = logging.getLogger("pied.engine")
 
 DEFAULT_MS_PER_TOKEN = 4.0
 SPEED_SAMPLE_MIN = 64  # tokens a sync must encode to measure the speed by
-
-
-def load_backend(
-    settings: Settings, models_dir: Path | None = None, *, flash_attn: bool = False
-) -> Backend:
-    """Resolve the configured model and load it (raises ModelError with a clear sentence)."""
-    from pied.models.llamacpp import LlamaCppBackend
-
-    path = store.resolve(settings.model, models_dir or paths.models_dir())
-    log.info("loading %s", path)
-    return LlamaCppBackend(
-        path,
-        n_ctx=settings.n_ctx,
-        n_seq_max=settings.documents + 2,  # and two scratch sequences for PIE
-        threads=settings.threads,
-        flash_attn=flash_attn,
-    )
 
 
 def disk_store(settings: Settings, backend: Backend) -> DiskStore | None:

@@ -8,20 +8,47 @@ hidden token list would not know about cache surgery.
 from __future__ import annotations
 
 import ctypes
+import importlib
+import importlib.util
 import logging
 import os
 import re
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import llama_cpp as ll
 import numpy as np
 
 from pied.models.backend import CacheFull, DecodeAborted, Logits, ModelInfo
 from pied.models.errors import ModelError
 
 log = logging.getLogger("pied.llama")
+
+
+def _bindings() -> ModuleType:
+    """llama-cpp-python's C API (``llama_cpp.llama_cpp``) without running its package's
+    ``__init__``, which also imports the high-level ``Llama`` class, jinja2 and the chat
+    formats: three times as long, on the path of a daemon that restarts. A later plain
+    ``import llama_cpp`` still gets the whole package, on the same bindings."""
+    if "llama_cpp" in sys.modules:
+        return importlib.import_module("llama_cpp.llama_cpp")
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec is None or spec.submodule_search_locations is None:
+        raise ModelError("llama-cpp-python is not installed: run `pip install pied` again.")
+    sys.modules["llama_cpp"] = importlib.util.module_from_spec(spec)  # __init__ not run
+    try:
+        return importlib.import_module("llama_cpp.llama_cpp")
+    finally:
+        del sys.modules["llama_cpp"]
+
+
+if TYPE_CHECKING:
+    import llama_cpp as ll
+else:
+    ll = _bindings()
 
 # ggml log levels: 1 debug, 2 info, 3 warn, 4 error, 5 continuation of the previous line.
 _LOG_LEVELS = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
