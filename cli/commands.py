@@ -235,6 +235,58 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if any(c.state == "missing" and c.what == "model" for c in found) else 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    from pied import paths
+    from pied.daemon import acceptance
+
+    settings = config.load()
+    path = paths.state_dir() / "stats.jsonl"
+    summary = acceptance.summarize(path, adapt=settings.adapt)
+    summary["enabled"] = settings.stats
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    print(render_stats(summary))
+    return 0
+
+
+def _rate(accepted: int, shown: int) -> str:
+    return f"{accepted}/{shown} ({100 * accepted / shown:.0f}%)" if shown else "0/0"
+
+
+def render_stats(summary: dict[str, Any]) -> str:
+    """``pied stats`` for a person: acceptance and retention, per language and mode, rules."""
+    if not summary.get("enabled", True):
+        head = "acceptance statistics are off (stats = false); what was kept before:"
+    else:
+        head = f"acceptance statistics (kept only on this machine, in {summary['file']}):"
+    lines = [
+        head,
+        f"  accepted {_rate(summary['accepted'], summary['shown'])} of the suggestions shown, "
+        f"{summary['chars_accepted']} characters",
+    ]
+    for after, r in summary["retained"].items():
+        lines.append(f"  still there {after} after an accept: {_rate(r['kept'], r['checked'])}")
+    if summary.get("latency_ms_p50") is not None:
+        lines.append(f"  median time to a suggestion: {summary['latency_ms_p50']:.0f} ms")
+    for field in ("language", "sampling", "shape"):
+        groups = summary[f"by_{field}"]
+        if groups:
+            parts = ", ".join(f"{k} {_rate(c['accepted'], c['shown'])}" for k, c in groups.items())
+            lines.append(f"  by {field}: {parts}")
+    rules = summary.get("rules") or []
+    if rules:
+        lines.append("  shown less (adapt = true), as you almost never accept them:")
+        for r in rules:
+            lines.append(
+                f"    {r['shape']} suggestions in {r['language']}: {r['effect']} "
+                f"(accepted {r['accepted']} of {r['shown']})"
+            )
+    else:
+        lines.append("  nothing is shown less (no suggestion shape is almost always rejected)")
+    return "\n".join(lines)
+
+
 def cmd_daemon(args: argparse.Namespace) -> int:
     from pied.daemon import lifecycle
     from pied.daemon.client import call

@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     doc = sub.add_parser("doctor", help="what is installed, where, and what is missing")
     doc.set_defaults(func=commands.cmd_doctor)
 
+    st = sub.add_parser("stats", help="how many suggestions you accepted and kept (this machine)")
+    st.add_argument("--json", action="store_true", help="print the counts as JSON")
+    st.set_defaults(func=commands.cmd_stats)
+
     lsp = sub.add_parser("lsp", help="the language server on stdio (starts the daemon if needed)")
     lsp.set_defaults(func=commands.cmd_lsp)
 

@@ -35,7 +35,7 @@ class RuntimeClaim(Protocol):
     def take(self) -> bool: ...
 
 
-NOTIFICATIONS = {"open", "change", "close", "cursor", "workspace", "$/cancelRequest"}
+NOTIFICATIONS = {"open", "change", "close", "cursor", "accepted", "workspace", "$/cancelRequest"}
 REQUESTS = {"hello", "complete", "status", "shutdown", "translate", "summarize"}
 
 
@@ -259,6 +259,7 @@ class Server:
             "change": s.change,
             "close": s.close,
             "cursor": s.cursor,
+            "accepted": s.accepted,
             "workspace": self._workspace,
             "$/cancelRequest": lambda _c, params: self._cancel(conn, params),
         }

@@ -7,6 +7,7 @@ connection has its own documents (two editors may open the same file).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -18,9 +19,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from pied import __version__
+from pied import __version__, paths
 from pied.config import ConfigError, Settings, load_dict
-from pied.editing import indent, typethrough
+from pied.daemon.acceptance import Acceptance
+from pied.editing import indent, syntax, typethrough
 from pied.editing.document import Change, Document, Edit, Snapshot
 from pied.editing.errors import EditingError
 from pied.editing.source import MAX_SOURCE_BYTES
@@ -49,6 +51,7 @@ CANCELLED_BY_CLIENT = "cancelled by the client"
 PERSIST_AFTER_S = 10.0  # seconds of quiet before documents' caches are written to disk
 MAX_DOCUMENT_CHARS = MAX_SOURCE_BYTES  # as for files read from disk
 NEAR_CURSOR = 400  # characters: an edit this close to the last cursor is the user typing there
+MAX_ALTERNATIVES = 5  # suggestions one invoked request may ask for
 
 
 @dataclass
@@ -116,6 +119,11 @@ class Service:
         self._asked_with: dict[DocKey, Settings] = {}  # each document's last request settings
         self._refused: dict[DocKey, str] = {}  # documents too large to follow, and why
         self._worked_on: dict[DocKey, float] = {}  # when each document was last edited or asked
+        self.acceptance = Acceptance(
+            paths.state_dir() / "stats.jsonl" if settings.stats else None,
+            retention_s=settings.retention_check_s,
+            adapt=settings.adapt,
+        )
 
     def start(self) -> None:
         self.scheduler.start()
@@ -280,6 +288,9 @@ class Service:
         """Complete at a position of an open document, or of a text sent along."""
         settings = self.settings_for(params)
         line, character = _position(params)
+        alternatives = params.get("alternatives", 1)
+        if not isinstance(alternatives, int) or not 1 <= alternatives <= MAX_ALTERNATIVES:
+            raise BadInput(f"alternatives must be a number from 1 to {MAX_ALTERNATIVES}")
         if "text" in params:
             text = params["text"]
             if not isinstance(text, str):
@@ -297,9 +308,12 @@ class Service:
         self._cursors[key] = offset
         self._asked_with[key] = settings
         self._touch(key)
-        typed_through = self._type_through(key, snap.text, offset, pos, settings)
+        typed_through = (
+            self._type_through(key, snap.text, offset, pos, settings) if alternatives == 1 else None
+        )
         if typed_through is not None:
             return typed_through
+        language = syntax.language_of(request.path) or "text"
 
         submitted = time.monotonic()
 
@@ -307,7 +321,9 @@ class Service:
             if doc.version != snap.version:
                 return {"text": "", "stale": True}  # typed on since: the next request answers
             waited_ms = (time.monotonic() - submitted) * 1000
-            result = self.engine.complete(request, settings, cancelled=ctx.cancelled)
+            result = self.engine.complete(
+                request, settings, cancelled=ctx.cancelled, alternatives=alternatives
+            )
             ctx.check()
             self.stats.completions += 1
             self.stats.latencies.append(result.latency_ms)
@@ -321,14 +337,26 @@ class Service:
             )
             self.stats.reused += result.reused_tokens
             self.stats.encoded += result.encoded_tokens
-            if result.text:
-                self._remember(key, typethrough.Shown(snap.text, offset, result.text, settings))
+            items = [a.text for a in result.alternatives] if alternatives > 1 else [result.text]
+            if alternatives == 1:  # an automatic request: the shapes this user rejects, less
+                items = [self.acceptance.shown_less(language, result.text)]
+            items = [x for x in items if x]
+            sid = None
+            if items and self.settings.stats:
+                sid = self.acceptance.shown(
+                    key, language, result.sampling, result.latency_ms, items
+                )
+            if items:
+                shown = typethrough.Shown(snap.text, offset, items[0], settings, sid or 0)
+                self._remember(key, shown)
             if result.window_reduced:  # answered from a smaller window: grow it meanwhile
                 self._submit_warm(key, snap, offset)
             elif self.engine.cache.needs_refresh(key):
                 self._submit_refresh(key)
             return {
-                "text": result.text,
+                "text": items[0] if items else "",
+                "items": [{"text": x} for x in items],
+                "id": sid,
                 "range": {"start": pos, "end": pos},
                 "prompt_tokens": result.prompt_tokens,
                 "reused_tokens": result.reused_tokens,
@@ -364,15 +392,24 @@ class Service:
     ) -> Future[Any] | None:
         """The rest of a shown suggestion the user is typing through, answered at once."""
         started = time.monotonic()
-        rest = typethrough.answer(self._shown.get(key, ()), text, offset, settings)
-        if rest is None:
+        found = typethrough.answer_from(self._shown.get(key, ()), text, offset, settings)
+        if found is None:
             return None
+        rest, shown = found
         self.scheduler.supersede("complete", key)  # what was asked before is moot now
         self.stats.typed_through += 1
+        if not shown.id and self.settings.stats:  # computed ahead (a prefetch): shown now
+            language = syntax.language_of(key[1]) or "text"
+            sid = self.acceptance.shown(key, language, "prefetch", 0.0, [shown.suggestion])
+            self._remember(key, dataclasses.replace(shown, id=sid))
+            shown = dataclasses.replace(shown, id=sid)
         future: Future[Any] = Future()
         future.set_result(
             {
                 "text": rest,
+                "items": [{"text": rest}],
+                "id": shown.id or None,
+                "offset_in_suggestion": len(shown.suggestion) - len(rest),
                 "range": {"start": pos, "end": pos},
                 "type_through": True,
                 "generated_tokens": 0,
@@ -380,6 +417,25 @@ class Service:
             }
         )
         return future
+
+    def accepted(self, conn: int, params: dict[str, Any]) -> None:
+        """The editor ran a suggestion's accept command: {id, index, kind, text}."""
+        sid, index = params.get("id"), params.get("index", 0)
+        kind, text = params.get("kind", "all"), params.get("text")
+        if not isinstance(sid, int) or not isinstance(index, int):
+            raise BadInput("accepted needs the suggestion's id (and index) as numbers")
+        if kind not in ("all", "word", "line") or not (text is None or isinstance(text, str)):
+            raise BadInput("accepted: kind must be all, word or line, and text a string")
+        if not self.acceptance.accepted(sid, index, kind, text):
+            log.debug("an accept for an unknown suggestion %r/%r", sid, index)
+
+    def _check_retained(self) -> None:
+        """Whether accepted texts are still in their documents, for the checks now due (a
+        document closed meanwhile is not counted)."""
+        for check in self.acceptance.due():
+            doc = next((d for k, d in list(self.documents.items()) if k == check.key), None)
+            if doc is not None:
+                self.acceptance.retained(check, check.text.strip() in doc.text)
 
     def _job_params(self, conn: int, params: dict[str, Any]) -> dict[str, Any]:
         """A job's input: an open document (or its ``range``) becomes ``text`` and ``name``."""
@@ -473,6 +529,7 @@ class Service:
         to disk first (even while others are worked on, and before a long refresh: a crash
         then loses no encoding of it); after ``after`` seconds of quiet, the stalest cache is
         refreshed. True if a job was queued."""
+        self._check_retained()
         if self.scheduler.queued():
             return False
         now = time.monotonic()
@@ -552,6 +609,7 @@ class Service:
             "typed_through": self.stats.typed_through,
             "prefetched": self.stats.prefetched,
             "cancelled": self.scheduler.cancelled,
+            "acceptance": self._acceptance_status(),
             "latency_ms": {
                 "p50": round(statistics.median(lat), 1) if lat else None,
                 "p90": round(lat[int(len(lat) * 0.9)], 1) if lat else None,
@@ -569,6 +627,13 @@ class Service:
                 "disk": self._disk_status(),
             },
         }
+
+    def _acceptance_status(self) -> dict[str, Any] | None:
+        if not self.settings.stats:
+            return None
+        summary = self.acceptance.summary()
+        keys = ("shown", "accepted", "acceptance_rate", "chars_accepted", "retained", "rules")
+        return {k: summary[k] for k in keys}
 
     def _disk_status(self) -> dict[str, Any] | None:
         disk = self.engine.disk

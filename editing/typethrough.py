@@ -22,6 +22,7 @@ class Shown:
     offset: int
     suggestion: str
     made_with: object = None  # what else shaped it (the settings): a request must match
+    id: int = 0  # the suggestion's id in the acceptance statistics (0: none)
 
 
 def _with_typed(shown: Shown, text: str, typed: int) -> bool:
@@ -78,7 +79,11 @@ def after_enter(text: str, offset: int, unit: str) -> tuple[str, int]:
 
 def remember(recent: tuple[Shown, ...], shown: Shown) -> tuple[Shown, ...]:
     """``recent`` with ``shown`` first, the oldest dropped past ``KEEP``."""
-    return (shown, *(s for s in recent if s != shown))[:KEEP]
+
+    def same(a: Shown) -> bool:
+        return (a.text, a.offset, a.suggestion) == (shown.text, shown.offset, shown.suggestion)
+
+    return (shown, *(s for s in recent if not same(s)))[:KEEP]
 
 
 def answer(
@@ -86,8 +91,16 @@ def answer(
 ) -> str | None:
     """The rest of the newest remembered suggestion, made ``made_with`` the same settings,
     that the text is typing through."""
+    found = answer_from(recent, text, offset, made_with)
+    return found[0] if found else None
+
+
+def answer_from(
+    recent: tuple[Shown, ...], text: str, offset: int, made_with: object = None
+) -> tuple[str, Shown] | None:
+    """``answer``, with the suggestion it comes from."""
     for shown in recent:
         rest = remainder(shown, text, offset) if shown.made_with == made_with else None
         if rest:
-            return rest
+            return rest, shown
     return None

@@ -62,6 +62,7 @@ class Completion:
     phases_ms: dict[str, float] | None = None  # prompt, sync, prelude, generate
     # The window was cut to fit the prompt budget: the full one is worth preparing now.
     window_reduced: bool = False
+    alternatives: tuple[Alternative, ...] = ()  # when asked for: different suggestions
 
 
 def context_files(
@@ -223,68 +224,139 @@ def complete(
     *,
     cancelled: Callable[[], bool] = never,
     estimate: Estimate | None = None,
+    alternatives: int = 1,
 ) -> Completion:
-    """Complete ``request`` with ``model`` (within the prompt budget, given ``estimate``)."""
+    """Complete ``request`` with ``model`` (within the prompt budget, given ``estimate``).
+
+    With ``alternatives`` > 1, up to that many different suggestions, ordered by the
+    model's probability, in ``Completion.alternatives`` (``text`` is the first): the
+    prompt (and a byte-level prelude) is computed once, then each run starts from the
+    first token's next most likely choice and goes on as usual.
+    """
     t0 = time.monotonic()
     backend = model.backend
     prompt, reduced = fit_prompt(model, settings, request, estimate)
-    window, scope, cut = prompt.window, prompt.scope, prompt.cut
+    window, cut = prompt.window, prompt.cut
     t1 = time.monotonic()
     sync = prepare(prompt.tokens)
     t2 = time.monotonic()
-    rules = stops.StopRules(scope, settings.multiline)
     language = syntax.language_of(request.path)
     unit = indent.detect_unit(window.prefix + window.suffix)
-    guide = ParseGuide(
-        request.text[: request.offset],
-        request.text[request.offset :],
-        language,
-        rules.check,
-        scope,
-        indent_unit=unit,
-    )
     sampler = Sampler(settings.temperature, settings.top_p)
-    deadline = time.monotonic() + settings.time_budget_ms / 1000
-    loop = _Loop(
-        backend,
-        sync.seq,
-        len(prompt.tokens),
-        sampler,
-        sampler.rng(),
-        Limits(settings.max_tokens, deadline, cancelled),
-        Stops(model.fim.stops, guide.check),
-    )
-    t3 = t2
-    if cut.mode == "bytes":
-        gen, t3 = _after_bytes(model, loop, cut.stub, rules), time.monotonic()
-    elif cut.mode == "healing":
-        allowed = model.vocab.starting_with(cut.stub)
-        gen = loop.run(Start(allowed=allowed, skip=len(cut.stub)))
-    else:
-        gen = loop.run()
-    t4 = time.monotonic()
-    text = ""
-    if gen.stop_reason != "cancelled":
+    before, after = request.text[: request.offset], request.text[request.offset :]
+
+    def attempt(
+        start: Start, already: int, rules: stops.StopRules, ended: Generation | None = None
+    ) -> tuple[Generation, str]:
+        guide = ParseGuide(before, after, language, rules.check, prompt.scope, indent_unit=unit)
+        gen = ended or run(start, already, guide)
+        if gen.stop_reason == "cancelled":
+            return gen, ""
         truncated = gen.stop_reason in ("max_tokens", "time")
         joined = rules.met_suffix or guide.met or gen.stop_reason == "end"
         text = postprocess.finish(
             gen.text, rules.scope, window.suffix, unit, truncated=truncated, joined=joined
         )
-        text = syntax.fit(
-            request.text[: request.offset],
-            text,
-            request.text[request.offset :],
-            language,
-            unit,
+        return gen, syntax.fit(before, text, after, language, unit)
+
+    def run(start: Start, already: int, guide: ParseGuide) -> Generation:
+        deadline = time.monotonic() + settings.time_budget_ms / 1000
+        loop = _Loop(
+            backend,
+            sync.seq,
+            len(prompt.tokens),
+            sampler,
+            sampler.rng(),
+            Limits(settings.max_tokens, deadline, cancelled),
+            Stops(model.fim.stops, guide.check),
         )
+        gen = loop.run(start, already=already, score=alternatives > 1)
+        return dataclasses.replace(gen, tokens=[*prelude, *gen.tokens]) if prelude else gen
+
+    def fresh_rules() -> stops.StopRules:
+        """Stop rules that have seen the prelude's text, as its own did."""
+        rules = stops.StopRules(prompt.scope, settings.multiline)
+        for i in range(1, len(start.prelude) + 1):
+            rules.check(start.prelude[:i].decode("utf-8", "ignore"))
+        return rules
+
+    rules = stops.StopRules(prompt.scope, settings.multiline)
+    start, prelude, ended = _branch_point(model, prompt, sync.seq, sampler, rules)
+    already = len(prelude)
+    t3 = time.monotonic() if cut.mode == "bytes" else t2
+    runs = [attempt(start, already, rules, ended)]
+    for rank in range(1, alternatives + ALTERNATIVE_TRIES):
+        if ended is not None or len(_distinct(runs)) >= alternatives or cancelled():
+            break  # (a prelude that met the end leaves nothing to branch on)
+        backend.kv_remove(sync.seq, len(prompt.tokens) + already, -1)
+        runs.append(attempt(dataclasses.replace(start, rank=rank), already, fresh_rules()))
+    t4 = time.monotonic()
+    gen, text = runs[0]
     phases = {
         "prompt": (t1 - t0) * 1000,
         "sync": (t2 - t1) * 1000,
         "prelude": (t3 - t2) * 1000,
         "generate": (t4 - t3) * 1000,
     }
-    result = _result(model, text, prompt, sync, gen, t0, scope.mode.value, cut.mode, phases)
+    result = _result(model, text, prompt, sync, gen, t0, prompt.scope.mode.value, cut.mode, phases)
+    if alternatives > 1:
+        ranked = _distinct(runs)[:alternatives]
+        result = dataclasses.replace(
+            result, text=ranked[0].text if ranked else "", alternatives=tuple(ranked)
+        )
     return dataclasses.replace(result, window_reduced=reduced) if reduced else result
+
+
+ALTERNATIVE_TRIES = 3  # first-token choices tried beyond the alternatives asked for
+
+
+@dataclass(frozen=True)
+class Alternative:
+    text: str
+    logprob: float  # log P(the generated tokens | prompt)
+
+
+def _distinct(runs: Sequence[tuple[Generation, str]]) -> list[Alternative]:
+    """The runs' texts, most probable first, without empty ones and whitespace variants."""
+    seen: set[str] = set()
+    out: list[Alternative] = []
+    for gen, text in sorted(runs, key=lambda r: -r[0].logprob):
+        key = " ".join(text.split())
+        if key and key not in seen:
+            seen.add(key)
+            out.append(Alternative(text, round(gen.logprob, 3)))
+    return out
+
+
+def _branch_point(
+    model: LoadedModel, prompt: Prompt, seq: int, sampler: Sampler, rules: stops.StopRules
+) -> tuple[Start, list[int], Generation | None]:
+    """Where every run starts after the prompt: the first token's logits (a copy), what is
+    decoded before it (a byte-level prelude's tokens), and the prelude as the whole
+    completion if it met the end."""
+    backend, cut = model.backend, prompt.cut
+    if cut.mode == "bytes":
+        rng = sampler.rng()
+        prelude = bytesampling.sample_bytes(
+            backend,
+            model.vocab,
+            seq=seq,
+            base=len(prompt.tokens),
+            stub=cut.stub,
+            pick=lambda probs: sampler.pick_from_probs(probs, rng),
+            keep_going=lambda out: rules.check(out.decode("utf-8", "ignore")) is None,
+        )
+        start = Start(logits=np.array(prelude.logprobs), prelude=prelude.text)
+        if prelude.stopped:
+            text = prelude.text.decode("utf-8", "replace")
+            ended = Generation(text, tokens=list(prelude.tokens), stop_reason="end")
+            return start, list(prelude.tokens), ended
+        return start, list(prelude.tokens), None
+    logits = np.array(backend.logits())
+    if cut.mode == "healing":
+        allowed = model.vocab.starting_with(cut.stub)
+        return Start(logits=logits, allowed=allowed, skip=len(cut.stub)), [], None
+    return Start(logits=logits), [], None
 
 
 @dataclass(frozen=True)
@@ -299,7 +371,7 @@ class _Loop:
     limits: Limits
     stops: Stops
 
-    def run(self, start: Start | None = None, already: int = 0) -> Generation:
+    def run(self, start: Start | None = None, already: int = 0, score: bool = False) -> Generation:
         """Generate after the prompt and ``already`` tokens decoded after it."""
         return generate(
             self.backend,
@@ -310,28 +382,8 @@ class _Loop:
             limits=self.limits,
             stops=self.stops,
             start=start or Start(),
+            score=score,
         )
-
-
-def _after_bytes(
-    model: LoadedModel, loop: _Loop, stub: bytes, rules: stops.StopRules
-) -> Generation:
-    """Byte-level sampling from the stable boundary through ``stub``, then tokens."""
-    prelude = bytesampling.sample_bytes(
-        loop.backend,
-        model.vocab,
-        seq=loop.seq,
-        base=loop.n_past,
-        stub=stub,
-        pick=lambda probs: loop.sampler.pick_from_probs(probs, loop.rng),
-        keep_going=lambda out: rules.check(out.decode("utf-8", "ignore")) is None,
-    )
-    if prelude.stopped:
-        text = prelude.text.decode("utf-8", "replace")
-        return Generation(text, tokens=list(prelude.tokens), stop_reason="end")
-    start = Start(logits=prelude.logprobs, prelude=prelude.text)
-    gen = loop.run(start, already=len(prelude.tokens))
-    return dataclasses.replace(gen, tokens=[*prelude.tokens, *gen.tokens])
 
 
 def _result(

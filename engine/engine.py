@@ -200,6 +200,7 @@ class Engine:
         request: CompletionRequest,
         settings: Settings | None = None,
         cancelled: Callable[[], bool] = never,
+        alternatives: int = 1,
     ) -> Completion:
         return complete(
             self.model,
@@ -208,6 +209,7 @@ class Engine:
             lambda tokens: self._sync(request.key, tokens),
             cancelled=cancelled,
             estimate=lambda tokens: self.estimate_ms(request.key, tokens),
+            alternatives=alternatives,
         )
 
     def complete_naive(

@@ -163,8 +163,11 @@ class PiedServer(LanguageServer):
         if token:
             self.work_done_progress.end(token, t.WorkDoneProgressEnd(message=message))
 
-    async def complete(self, uri: str, position: t.Position) -> dict[str, Any] | None:
-        """A completion at ``position``, or None (superseded, stale, or an error shown once)."""
+    async def complete(
+        self, uri: str, position: t.Position, alternatives: int = 1
+    ) -> dict[str, Any] | None:
+        """A completion at ``position`` (with up to ``alternatives`` different items), or
+        None (superseded, stale, or an error shown once)."""
         generation = self._generation.get(uri, 0) + 1
         self._generation[uri] = generation
         # A short debounce adapted to the measured latency: the daemon drops a superseded
@@ -178,6 +181,8 @@ class PiedServer(LanguageServer):
             "character": position.character,
             "settings": self.request_settings(),
         }
+        if alternatives > 1:
+            params["alternatives"] = alternatives
         started = time.monotonic()
         try:
             client = await self.link()
@@ -211,6 +216,14 @@ def _field(params: Any, name: str) -> Any:
 
 
 CURSOR = "pied/cursor"  # a notification the pied plugins send as the cursor moves
+ACCEPTED = "pied.accepted"  # the command an inline item carries: the editor runs it on accept
+ALTERNATIVES = 3  # items for an explicitly invoked inline completion
+
+
+def _accept_command(sid: int, index: int) -> t.Command:
+    return t.Command(
+        title="pied: accepted", command=ACCEPTED, arguments=[{"id": sid, "index": index}]
+    )
 
 
 def create_server() -> PiedServer:
@@ -282,11 +295,24 @@ def create_server() -> PiedServer:
     async def inline_completion(
         ls: PiedServer, params: t.InlineCompletionParams
     ) -> t.InlineCompletionList | None:
-        result = await ls.complete(params.text_document.uri, params.position)
+        invoked = params.context.trigger_kind == t.InlineCompletionTriggerKind.Invoked
+        result = await ls.complete(
+            params.text_document.uri, params.position, ALTERNATIVES if invoked else 1
+        )
         if result is None:
             return t.InlineCompletionList(items=[])
-        item = t.InlineCompletionItem(insert_text=result["text"], range=_range(result))
-        return t.InlineCompletionList(items=[item])
+        texts = [i["text"] for i in result.get("items") or [result]]
+        sid = result.get("id")
+        return t.InlineCompletionList(
+            items=[
+                t.InlineCompletionItem(
+                    insert_text=text,
+                    range=_range(result),
+                    command=None if sid is None else _accept_command(sid, index),
+                )
+                for index, text in enumerate(texts)
+            ]
+        )
 
     @server.feature(
         t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=[".", "(", " "])
@@ -331,6 +357,16 @@ def create_server() -> PiedServer:
     @server.command("pied.summarize")
     async def summarize(ls: PiedServer, *args: Any) -> Any:
         return await _job(ls, "summarize", args)
+
+    @server.command(ACCEPTED)
+    async def accepted(ls: PiedServer, *args: Any) -> None:
+        """Run by the editor when the user accepts an item: [{id, index, kind?, text?}]."""
+        info = args[0] if args and isinstance(args[0], dict) else None
+        if info is None:
+            log.debug("ignored a malformed %s: %r", ACCEPTED, args)
+            return
+        fields = {k: info[k] for k in ("id", "index", "kind", "text") if k in info}
+        await ls.forward("accepted", fields)
 
     @server.command("pied.status")
     async def status(ls: PiedServer, *args: Any) -> Any:

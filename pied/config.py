@@ -67,6 +67,12 @@ class Settings:
     """Where those caches go; empty = $XDG_CACHE_HOME/pied/kv."""
     keep_alive_minutes: float = 30.0
     """Minutes the daemon stays with no client and no request before it exits; 0 = forever."""
+    stats: bool = True
+    """Keep acceptance statistics on this machine only (`pied stats`); false = off."""
+    retention_check_s: float = 30.0
+    """Seconds after an accept to check the text is still there (and 4x that); see stats."""
+    adapt: bool = True
+    """Show less of a suggestion shape you almost always reject (`pied stats` says which)."""
 
     def replace(self, **changes: Any) -> Settings:
         return load_dict(changes, base=self, source="overrides")
@@ -92,6 +98,7 @@ _NON_NEGATIVE.add("keep_alive_minutes")
 _NON_NEGATIVE.add("kv_disk_mib")
 _NON_NEGATIVE.add("prompt_budget_ms")
 _POSITIVE.add("documents")
+_POSITIVE.add("retention_check_s")
 
 
 def _camel_to_snake(name: str) -> str:

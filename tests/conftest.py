@@ -28,6 +28,18 @@ if TYPE_CHECKING:
 MODEL_FIXTURES = {"model_path", "backend", "daemon", "engine", "model_engine"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test writes the user's state (logs, acceptance statistics) by accident."""
+    saved = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    yield
+    if saved is None:
+        os.environ.pop("XDG_STATE_HOME", None)
+    else:
+        os.environ["XDG_STATE_HOME"] = saved
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         layer = Path(str(item.fspath)).parent.name
@@ -82,7 +94,10 @@ def daemon_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
     }
     # The session's documents' KV caches go to a folder of its own, not the user's.
     (root / "config" / "pied").mkdir(parents=True)
-    (root / "config" / "pied" / "config.toml").write_text(f'kv_dir = "{root / "kv"}"\n')
+    # Accepted suggestions are looked for again after 2 s (and 8 s), not 30 s.
+    (root / "config" / "pied" / "config.toml").write_text(
+        f'kv_dir = "{root / "kv"}"\nretention_check_s = 2.0\n'
+    )
     saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME", "XDG_CONFIG_HOME")}
     os.environ.update({k: env[k] for k in saved})
     try:

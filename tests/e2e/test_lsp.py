@@ -12,6 +12,8 @@ import pytest_asyncio
 from lsprotocol import types as t
 from pytest_lsp import client_capabilities, make_test_lsp_client
 
+from tests.conftest import pied
+
 CODE = (
     "import os\n\n\ndef list_files(root):\n    return sorted(os.listdir(root))\n\n\n"
     "def count(root):\n    "
@@ -82,7 +84,12 @@ async def test_no_vscode_command_is_also_a_server_command(daemon):
     advertised = set(provider.commands)
     package = json.loads(VSCODE_PACKAGE.read_text())
     contributed = {c["command"] for c in package["contributes"]["commands"]}
-    assert advertised == {"pied.translateToPython", "pied.summarize", "pied.status"}
+    assert advertised == {
+        "pied.translateToPython",
+        "pied.summarize",
+        "pied.status",
+        "pied.accepted",
+    }
     assert not advertised & contributed, advertised & contributed
 
 
@@ -92,6 +99,47 @@ async def test_inline_completion_inserts_at_the_cursor(client):
     item = result.items[0]
     assert isinstance(item.insert_text, str) and item.insert_text.strip()
     assert item.range.start == END and item.range.end == END
+
+
+async def test_an_invoked_request_offers_alternatives_and_an_accept_is_counted(client, daemon):
+    """Invoked (not automatic): several different items, each with the accept command; the
+    editor runs it on accept, ``pied stats`` counts it and finds the text still there."""
+    before = json.loads(pied("stats", "--json", env=daemon).stdout)
+    params = t.InlineCompletionParams(
+        text_document=t.TextDocumentIdentifier(URI),
+        position=END,
+        context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Invoked),
+    )
+    result = await client.text_document_inline_completion_async(params)
+    texts = [i.insert_text for i in result.items]
+    assert len(texts) >= 2 and len({" ".join(str(x).split()) for x in texts}) == len(texts), texts
+    automatic = await inline(client)
+    assert len(automatic.items) == 1  # automatic requests stay one suggestion
+    item = result.items[1]
+    assert item.command is not None and item.command.command == "pied.accepted"
+    # What the editor does on accept: insert the text, then run the item's command.
+    client.text_document_did_change(
+        t.DidChangeTextDocumentParams(
+            text_document=t.VersionedTextDocumentIdentifier(version=2, uri=URI),
+            content_changes=[
+                t.TextDocumentContentChangePartial(range=t.Range(END, END), text=str(texts[1]))
+            ],
+        )
+    )
+    await client.workspace_execute_command_async(
+        t.ExecuteCommandParams(command=item.command.command, arguments=item.command.arguments)
+    )
+    for _ in range(100):  # the check runs 2 s after the accept (this session's setting)
+        after = json.loads(pied("stats", "--json", env=daemon).stdout)
+        if after["retained"].get("2s", {}).get("kept", 0) > before["retained"].get("2s", {}).get(
+            "kept", 0
+        ):
+            break
+        await asyncio.sleep(0.2)
+    assert after["accepted"] == before["accepted"] + 1
+    assert after["shown"] >= before["shown"] + 1
+    assert after["chars_accepted"] == before["chars_accepted"] + len(str(texts[1]))
+    assert after["retained"]["2s"]["kept"] == before["retained"].get("2s", {}).get("kept", 0) + 1
 
 
 async def test_incremental_edits_are_followed(client):

@@ -144,3 +144,25 @@ def test_a_cold_window_over_the_prompt_budget_answers_from_a_smaller_one_first(b
     second = engine.complete(request)
     assert not second.window_reduced and second.prompt_tokens > 1000, second
     assert second.encoded_tokens < 50
+
+
+def test_alternatives_are_different_ordered_and_share_the_prompt(engine):
+    """An invoked request's alternatives: distinct (not whitespace variants), most probable
+    first, the prompt encoded once (the second request reuses all of it)."""
+    text, _ = cut_last_body_line(textwrap.indent)
+    offset = text.index("<CURSOR>")
+    text = text.replace("<CURSOR>", "", 1)
+    request = CompletionRequest(text, offset, path="example.py", key="alternatives")
+    single = engine.complete(request)
+    many = engine.complete(request, alternatives=3)
+    texts = [a.text for a in many.alternatives]
+    assert len(texts) >= 2, many
+    assert len({" ".join(x.split()) for x in texts}) == len(texts)
+    assert [a.logprob for a in many.alternatives] == sorted(
+        (a.logprob for a in many.alternatives), reverse=True
+    )
+    assert many.text == texts[0]
+    assert single.text in texts or not single.text.strip()
+    assert many.encoded_tokens <= 1  # the prompt was already there: only its last token again
+    for x in texts:
+        ast.parse(text[:offset] + x + text[offset:])  # each joins into valid Python

@@ -75,3 +75,38 @@ def test_split_utf8_characters_are_joined():
     backend = FakeBackend("é😀")
     backend.decode([256 + 2], 0)
     assert generate(backend, n_past=1).text == "é😀"
+
+
+def test_a_rank_picks_the_first_tokens_next_choice_then_goes_on_greedily():
+    import numpy as np
+
+    from pied.models.generate import Start
+
+    backend = FakeBackend("abc")
+    backend.decode([256 + 2], 0)  # <|fim_middle|>
+    logits = np.zeros(backend.n_vocab, dtype=np.float32)
+    logits[ord("a")], logits[ord("x")], logits[ord("y")] = 3.0, 2.0, 1.0
+    best = generate(backend, n_past=1, limits=Limits(max_tokens=1), start=Start(logits=logits))
+    backend.kv_remove(0, 1, -1)
+    second = generate(
+        backend, n_past=1, limits=Limits(max_tokens=1), start=Start(logits=logits, rank=1)
+    )
+    backend.kv_remove(0, 1, -1)
+    third = generate(
+        backend,
+        n_past=1,
+        limits=Limits(max_tokens=1),
+        start=Start(logits=logits, rank=2),
+        score=True,
+    )
+    assert (best.text, second.text, third.text) == ("a", "x", "y")
+    assert third.logprob < 0
+    allowed = np.array([ord("y")])
+    backend.kv_remove(0, 1, -1)
+    only = generate(
+        backend,
+        n_past=1,
+        limits=Limits(max_tokens=1),
+        start=Start(logits=logits, allowed=allowed, rank=1),
+    )
+    assert only.text == "" and only.stop_reason == "end"  # no second choice among those allowed

@@ -350,3 +350,31 @@ def test_a_window_answered_smaller_is_grown_in_the_background() -> None:
     second = s.complete(1, {"uri": URI, "line": 200, "character": 3}).result(10)
     assert not second["window_reduced"] and second["prompt_tokens"] > first["prompt_tokens"]
     s.stop()
+
+
+def test_alternatives_and_an_accept_are_counted(tmp_path: Path) -> None:
+    engine = Engine(FakeBackend("compute(a)\n"), Settings(sampling="plain"))
+    s = Service(engine, engine.settings.replace(retention_check_s=0.01))
+    s.acceptance.path = tmp_path / "stats.jsonl"
+    s.start()
+    try:
+        s.open(1, {"uri": URI, "text": "x = \ny = 2\n", "version": 1})
+        out = s.complete(1, {"uri": URI, "line": 0, "character": 4, "alternatives": 3}).result(10)
+        texts = [i["text"] for i in out["items"]]
+        assert texts[0] == out["text"] and len(set(texts)) == len(texts) >= 2, texts
+        assert isinstance(out["id"], int)
+        for bad in (0, 6, "3", 2.5):
+            with pytest.raises(BadInput, match="alternatives"):
+                s.complete(1, {"uri": URI, "line": 0, "character": 4, "alternatives": bad})
+        with pytest.raises(BadInput, match="id"):
+            s.accepted(1, {"id": "x"})
+        s.accepted(1, {"id": out["id"], "index": 1, "kind": "all"})
+        s.change(1, {"uri": URI, "version": 2, "changes": [{"text": "x = " + texts[1] + "\n"}]})
+        time.sleep(0.1)
+        s.idle()
+        summary = s.acceptance.summary()
+        assert (summary["shown"], summary["accepted"]) == (1, 1)
+        assert summary["retained"]["0s"] == {"checked": 2, "kept": 2}
+        assert s.status()["acceptance"]["accepted"] == 1
+    finally:
+        s.stop()
