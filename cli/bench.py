@@ -54,6 +54,19 @@ def cmd_bench_restore(args: argparse.Namespace) -> int:
     return _write_report(report, args.json)
 
 
+def cmd_bench_alternatives(args: argparse.Namespace) -> int:
+    from pied.bench import alternatives
+
+    report = alternatives.run(
+        settings_from(args),
+        data=Path(args.data) if args.data else None,
+        per_split=args.per_split,
+        seed=args.seed,
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    return _write_report(report, args.json)
+
+
 def cmd_bench_fim(args: argparse.Namespace) -> int:
     from pied.bench import fim
 

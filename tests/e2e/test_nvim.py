@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -267,3 +268,44 @@ def test_accept_then_enter_gets_the_next_line_ready(nvim, tmp_path, daemon):
     shown = wait(nvim, "require('pied.inline').current()")
     assert shown.strip(), shown
     assert nvim.current.buffer[4].startswith("    names = ")
+
+
+def test_alternatives_cycle_and_an_accept_is_counted(nvim, tmp_path, daemon):
+    """Alt-] asks for alternatives (an invoked request) and cycles them; Tab accepts the one
+    shown, runs its accept command, and `pied stats` counts it."""
+    from tests.conftest import pied
+
+    before = json.loads(pied("stats", "--json", env=daemon).stdout)
+    open_python(nvim, tmp_path)
+    last = len(CODE.split("\n"))
+    nvim.call("cursor", last, 5)
+    nvim.input("A")
+    time.sleep(0.3)
+    nvim.input("<M-]>")
+    alts = wait(nvim, "require('pied.inline').alternatives()")
+    texts = alts["texts"]
+    assert len(texts) >= 2 and len(set(texts)) == len(texts), texts
+    assert alts["index"] == 1
+    assert wait(nvim, "require('pied.inline').current()") == texts[0]
+    nvim.input("<M-]>")
+    assert wait(nvim, "require('pied.inline').alternatives().index == 2")
+    assert nvim.exec_lua("return require('pied.inline').current()") == texts[1]
+    nvim.input("<Tab>")
+    wait(nvim, "require('pied.inline').current() == nil")
+    first = texts[1].split("\n")[0]
+    wait(nvim, f"vim.api.nvim_buf_get_lines(0, 0, -1, false)[{last}]:find({first!r}, 1, true)")
+    for _ in range(100):
+        after = json.loads(pied("stats", "--json", env=daemon).stdout)
+        if after["accepted"] > before["accepted"]:
+            break
+        time.sleep(0.1)
+    assert after["accepted"] == before["accepted"] + 1
+    assert after["chars_accepted"] == before["chars_accepted"] + len(texts[1])
+    nvim.input("<Esc>")
+    nvim.command("PiedStatus")
+    status = wait(
+        nvim,
+        "vim.api.nvim_win_get_config(0).relative ~= '' and "
+        "table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\\n')",
+    )
+    assert f"accepted  {after['accepted']} of {after['shown']} shown" in status, status

@@ -84,3 +84,41 @@ def test_a_damaged_file_is_read_around(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
     path.write_text('{"event": "shown", "language": "python"}\nnot json\n[1]\n\x00\x01\n')
     assert summarize(path)["shown"] == 1
+
+
+def test_pied_stats_says_what_was_kept_and_what_is_shown_less(tmp_path: Path) -> None:
+    from pied.cli.commands import render_stats
+
+    path = tmp_path / "stats.jsonl"
+    a = Acceptance(path, retention_s=30)
+    for _ in range(ADAPT_MIN_SHOWN):
+        a.shown("k", "go", "plain", 300.0, ["if x {\n\treturn 1\n}"])
+    sid = a.shown("k", "python", "bytes", 200.0, ["return x"])
+    a.accepted(sid, 0, "all", None)
+    a.retained(a.due(now=10**12)[0], True)
+    text = render_stats({**summarize(path), "enabled": True})
+    assert "accepted 1/21 (5%)" in text and "8 characters" in text
+    assert "still there 30s after an accept: 1/1 (100%)" in text
+    assert "by language: go 0/20 (0%), python 1/1 (100%)" in text
+    assert "multi-line suggestions in go: cut to one line (accepted 0 of 20)" in text
+    off = render_stats({**summarize(tmp_path / "none.jsonl"), "enabled": False})
+    assert "off (stats = false)" in off and "accepted 0/0" in off
+
+
+def test_stats_off_writes_nothing(tmp_path: Path) -> None:
+    from pied.config import Settings
+    from pied.daemon.service import Service
+    from pied.engine.engine import Engine
+    from tests.fakes import FakeBackend
+
+    engine = Engine(FakeBackend("compute(a)\n"), Settings(sampling="plain", stats=False))
+    s = Service(engine, engine.settings)
+    assert s.acceptance.path is None
+    s.start()
+    try:
+        s.open(1, {"uri": "file:///w/a.py", "text": "x = \n", "version": 1})
+        out = s.complete(1, {"uri": "file:///w/a.py", "line": 0, "character": 4}).result(10)
+        assert out["text"] and out["id"] is None
+        assert s.status()["acceptance"] is None
+    finally:
+        s.stop()

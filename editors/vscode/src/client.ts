@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as vscode from "vscode";
 import { LanguageClient, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
 
-import { showResult } from "./commands";
+import { SERVER, showResult } from "./commands";
 import { type ServerCommand, findServer, serverOptions } from "./settings";
 
 export interface ClientHooks {
@@ -13,6 +13,8 @@ export interface ClientHooks {
   onLatency: (ms: number) => void;
   /** Called once per settings problem. */
   onWarning: (message: string) => void;
+  /** Called after the user accepted a suggestion (its command ran). */
+  onAccepted: () => void;
 }
 
 function isExecutable(file: string): boolean {
@@ -53,6 +55,9 @@ export function createClient(command: ServerCommand, output: vscode.LogOutputCha
       // pied.status); their results are shown here, whoever ran them (a code action or ours).
       executeCommand: async (name, args, next) => {
         const result: unknown = await next(name, args);
+        if (name === SERVER.accepted) {
+          hooks.onAccepted();
+        }
         await showResult(name, result);
         return result;
       },

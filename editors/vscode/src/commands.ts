@@ -2,7 +2,12 @@
 import * as vscode from "vscode";
 
 /** The server's commands, advertised in its executeCommandProvider and owned by the language client. */
-export const SERVER = { translate: "pied.translateToPython", summarize: "pied.summarize", status: "pied.status" } as const;
+export const SERVER = {
+  translate: "pied.translateToPython",
+  summarize: "pied.summarize",
+  status: "pied.status",
+  accepted: "pied.accepted", // carried by each suggestion, run by VS Code when it is accepted
+} as const;
 
 /** Arguments of a server job on the active editor: its URI and the selection, if any. */
 function target(editor: vscode.TextEditor | undefined): unknown[] {
@@ -39,6 +44,7 @@ interface Status {
   latency_ms: { p50: number | null };
   cache: { reuse_rate: number | null };
   documents: number;
+  acceptance?: { shown: number; accepted: number; acceptance_rate: number | null } | null;
 }
 
 export async function showStatus(): Promise<void> {
@@ -46,7 +52,8 @@ export async function showStatus(): Promise<void> {
   if (status) {
     void vscode.window.showInformationMessage(
       `pied: ${status.model.name} (${status.model.desc}); ${status.documents} documents; ` +
-        `latency p50 ${status.latency_ms.p50 ?? "-"} ms; cache reuse ${status.cache.reuse_rate ?? "-"}`,
+        `latency p50 ${status.latency_ms.p50 ?? "-"} ms; cache reuse ${status.cache.reuse_rate ?? "-"}` +
+        (status.acceptance ? `; accepted ${status.acceptance.accepted} of ${status.acceptance.shown} suggestions` : ""),
     );
   }
 }

@@ -6,7 +6,7 @@ import { createClient, locateServer } from "./client";
 import { SERVER, runOnActiveEditor, showStatus } from "./commands";
 import { CURSOR, CURSOR_MS, cursorParams, debounce } from "./cursor";
 import { OPTIONS } from "./settings";
-import { Latencies, type State, formatStatus } from "./status";
+import { type Acceptance, Latencies, type State, formatStatus } from "./status";
 
 const OPEN_SETTINGS = "Open Settings";
 
@@ -21,9 +21,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const latencies = new Latencies();
   let model: string | undefined;
   let problem: string | undefined;
+  let acceptance: Acceptance | undefined;
   const shown = new Set<string>();
   const paint = (state: State, error?: string) => {
-    const s = formatStatus(state, model, latencies.last, error);
+    const s = formatStatus(state, model, latencies.last, error, acceptance);
     item.text = s.text;
     item.tooltip = s.tooltip;
     item.accessibilityInformation = { label: s.tooltip };
@@ -53,6 +54,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         latencies.add(ms);
         paint("ready");
       },
+      onAccepted: () => {
+        void refreshAcceptance();
+      },
       onWarning: (message) => {
         if (!shown.has(message)) {
           shown.add(message);
@@ -65,11 +69,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const status = (await client.sendRequest("workspace/executeCommand", {
         command: SERVER.status,
         arguments: [],
-      })) as { model?: { name?: string } } | null;
+      })) as { model?: { name?: string }; acceptance?: Acceptance | null } | null;
       model = status?.model?.name;
+      acceptance = status?.acceptance ?? undefined;
       paint("ready");
     } catch (e) {
       fail(`pied could not start (${command.command} lsp): ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  /** The acceptance rate in the status item, from the daemon's statistics. */
+  const refreshAcceptance = async () => {
+    const status = (await client
+      ?.sendRequest("workspace/executeCommand", { command: SERVER.status, arguments: [] })
+      .catch(() => null)) as { acceptance?: Acceptance | null } | null | undefined;
+    if (status?.acceptance) {
+      acceptance = status.acceptance;
+      paint("ready");
     }
   };
   const stop = async () => {

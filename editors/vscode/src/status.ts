@@ -7,8 +7,25 @@ export interface StatusText {
   tooltip: string;
 }
 
-/** The status bar text for the server's state, the model and the last latency. */
-export function formatStatus(state: State, model?: string, latencyMs?: number, error?: string): StatusText {
+/** How many suggestions were shown and accepted (the daemon's statistics, on this machine). */
+export interface Acceptance {
+  shown: number;
+  accepted: number;
+}
+
+/** "35%" of suggestions accepted, or "" before any was shown. */
+export function formatAcceptance(a?: Acceptance): string {
+  return a && a.shown > 0 ? `${Math.round((100 * a.accepted) / a.shown)}%` : "";
+}
+
+/** The status bar text for the server's state, the model, the last latency and acceptance. */
+export function formatStatus(
+  state: State,
+  model?: string,
+  latencyMs?: number,
+  error?: string,
+  acceptance?: Acceptance,
+): StatusText {
   if (state === "starting") {
     return { text: "$(sync~spin) pied", tooltip: "pied: loading the model" };
   }
@@ -16,7 +33,12 @@ export function formatStatus(state: State, model?: string, latencyMs?: number, e
     return { text: "$(error) pied", tooltip: `pied: ${error ?? "not available"}` };
   }
   const latency = latencyMs === undefined ? "" : ` ${formatMs(latencyMs)}`;
-  return { text: `$(sparkle) pied${latency}`, tooltip: `pied: ready${model ? `, ${model}` : ""}${latency ? `, last suggestion in${latency}` : ""}` };
+  const rate = formatAcceptance(acceptance);
+  const kept = rate && acceptance ? `, ${acceptance.accepted} of ${acceptance.shown} suggestions accepted (${rate})` : "";
+  return {
+    text: `$(sparkle) pied${latency}${rate ? ` · ${rate}` : ""}`,
+    tooltip: `pied: ready${model ? `, ${model}` : ""}${latency ? `, last suggestion in${latency}` : ""}${kept}`,
+  };
 }
 
 export function formatMs(ms: number): string {

@@ -71,6 +71,15 @@ function M.status()
       ('latency   p50 %s ms, p90 %s ms'):format(tostring(s.latency_ms.p50), tostring(s.latency_ms.p90)),
       ('cache     reuse rate %s'):format(tostring(s.cache.reuse_rate)),
     }
+    local a = s.acceptance
+    if type(a) == 'table' then
+      local rate = a.acceptance_rate ~= vim.NIL and ('%d%%'):format(math.floor(a.acceptance_rate * 100 + 0.5)) or '-'
+      lines[#lines + 1] = ('accepted  %d of %d shown (%s), %d characters; `pied stats` for more'):format(
+        a.accepted, a.shown, rate, a.chars_accepted)
+      for _, r in ipairs(a.rules or {}) do
+        lines[#lines + 1] = ('          %s in %s: %s'):format(r.shape, r.language, r.effect)
+      end
+    end
     float(lines, 'text')
   end)
 end

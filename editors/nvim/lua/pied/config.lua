@@ -12,6 +12,9 @@ M.defaults = {
     accept_word = '<C-Right>',
     accept_line = '<C-Down>',
     dismiss = '<C-]>',
+    -- Other suggestions at the cursor (asked for on the first press), and back.
+    next = '<M-]>',
+    prev = '<M-[>',
   },
   -- Milliseconds to wait after typing before asking (only for Neovim < 0.12).
   debounce_ms = 150,
