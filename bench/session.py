@@ -30,6 +30,7 @@ from lsprotocol import types as t
 from pygls.lsp.client import LanguageClient
 
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
+from pied.bench.llamaserver import LlamaServer, llama_vim_request
 from pied.bench.metrics import percentile
 
 TYPING_GAP = 0.08  # seconds between keystrokes inside a word
@@ -103,7 +104,7 @@ async def _session(
         )
         text = text[:at] + insert + text[at:]
 
-    async def ask(wait: bool) -> float | None:
+    async def ask(wait: bool) -> tuple[float, str] | None:
         nonlocal requests, cancelled
         requests += 1
         params = t.InlineCompletionParams(
@@ -117,9 +118,13 @@ async def _session(
             t.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id
         )
         try:
-            await asyncio.wait_for(asyncio.shield(future), timeout=30 if wait else TYPING_GAP)
+            result = await asyncio.wait_for(
+                asyncio.shield(future), timeout=30 if wait else TYPING_GAP
+            )
             if wait:
-                return (time.monotonic() - started) * 1000
+                items = getattr(result, "items", None) or []
+                suggestion = str(items[0].insert_text) if items else ""
+                return (time.monotonic() - started) * 1000, suggestion
         except TimeoutError:
             cancelled += 1
             client.protocol.notify("$/cancelRequest", t.CancelParams(id=msg_id))
@@ -134,20 +139,17 @@ async def _session(
     await ask(wait=False)
     await asyncio.sleep(read_s)
     first = await ask(wait=True)
+    kept: list[int] = []
     for i, ch in enumerate(typed):
         change(cursor, ch)
         cursor += 1
         if rng.random() < 0.02:
             change(0, "# edited elsewhere\n")  # an edit far from the cursor
             cursor += len("# edited elsewhere\n")
-        at_word_end = (
-            not (ch.isalnum() or ch == "_")
-            and i > 0
-            and (typed[i - 1].isalnum() or typed[i - 1] == "_")
-        )
-        latency = await ask(wait=at_word_end or ch == "\n")
-        if latency is not None:
-            latencies.append(latency)
+        answer = await ask(wait=awaits(typed, i))
+        if answer is not None:
+            latencies.append(answer[0])
+            kept.append(kept_chars(answer[1], typed, i))
     status = await client.workspace_execute_command_async(
         t.ExecuteCommandParams(command="pied.status")
     )
@@ -156,10 +158,98 @@ async def _session(
     await client.stop()  # type: ignore[no-untyped-call]
     return {
         "latencies": latencies,
-        "first": first,
+        "kept": kept,
+        "first": first[0] if first else None,
         "requests": requests,
         "cancelled": cancelled,
         "status": status,
+    }
+
+
+def awaits(typed: str, i: int) -> bool:
+    """The typist waits for a suggestion after keystroke ``i``: at a word's end or a newline."""
+    ch = typed[i]
+    word = ch.isalnum() or ch == "_"
+    return ch == "\n" or (not word and i > 0 and (typed[i - 1].isalnum() or typed[i - 1] == "_"))
+
+
+def kept_chars(suggestion: str, typed: str, i: int) -> int:
+    """Characters of the suggestion's first line that the typist goes on to type after
+    keystroke ``i`` (what accepting it would have saved)."""
+    line = suggestion.split("\n", 1)[0]
+    rest = typed[i + 1 :].split("\n", 1)[0]
+    n = 0
+    while n < min(len(line), len(rest)) and line[n] == rest[n]:
+        n += 1
+    return n
+
+
+async def _session_llama_server(
+    server: LlamaServer, text: str, offset: int, typed: str, rng: random.Random, read_s: float
+) -> dict[str, Any]:
+    """The same session against llama-server, asked the way llama.vim asks: one request in
+    flight at most (a keystroke while one runs sends nothing; a pause waits for it, then asks
+    at the cursor), never cancelled."""
+    cursor = offset
+    inflight: asyncio.Future[dict[str, Any]] | None = None
+    requests = skipped = 0
+
+    async def ask(wait: bool) -> tuple[float, str] | None:
+        nonlocal inflight, requests, skipped
+        started = time.monotonic()
+        if inflight is not None and not inflight.done():
+            if not wait:
+                skipped += 1
+                return None
+            await asyncio.wait({inflight})
+        requests += 1
+        body = llama_vim_request(text, cursor)
+        inflight = asyncio.ensure_future(asyncio.to_thread(server.infill, body))
+        if not wait:
+            return None
+        out = await inflight
+        return (time.monotonic() - started) * 1000, str(out.get("content", ""))
+
+    await ask(wait=False)  # the file opens and the cursor is placed
+    await asyncio.sleep(read_s)
+    first = await ask(wait=True)
+    latencies: list[float] = []
+    kept: list[int] = []
+    for i, ch in enumerate(typed):
+        text = text[:cursor] + ch + text[cursor:]
+        cursor += 1
+        if rng.random() < 0.02:
+            text = "# edited elsewhere\n" + text
+            cursor += len("# edited elsewhere\n")
+        answer = await ask(wait=awaits(typed, i))
+        if answer is not None:
+            latencies.append(answer[0])
+            kept.append(kept_chars(answer[1], typed, i))
+        else:
+            await asyncio.sleep(TYPING_GAP)  # the next keystroke comes after the typing gap
+    if inflight is not None:
+        await asyncio.wait({inflight})
+    return {
+        "latencies": latencies,
+        "kept": kept,
+        "first": first[0] if first else None,
+        "requests": requests,
+        "skipped_while_busy": skipped,
+    }
+
+
+def _summary(out: dict[str, Any], typed: str) -> dict[str, Any]:
+    lat, kept = out["latencies"], out["kept"]
+    return {
+        "first_suggestion_ms": round(out["first"], 1) if out["first"] else None,
+        "latency_ms_p50": round(percentile(lat, 50), 1),
+        "latency_ms_p90": round(percentile(lat, 90), 1),
+        "latency_ms_p99": round(percentile(lat, 99), 1),
+        "latency_ms_mean": round(statistics.fmean(lat), 1) if lat else None,
+        "suggestions": len(lat),
+        "requests": out["requests"],
+        "kept_chars": sum(kept),
+        "kept_3_or_more_share": round(sum(k >= 3 for k in kept) / len(kept), 3) if kept else None,
     }
 
 
@@ -187,6 +277,8 @@ def run(
     file_tokens: int = 3000,
     runs: tuple[str, ...] = ("pie", "no_pie"),
     read_s: float = 6.0,
+    against_llama_server: Path | None = None,
+    model: Path | None = None,
 ) -> dict[str, Any]:
     rng = random.Random(seed)
     path, text = pick_file(corpus or default_corpus(), file_tokens, rng)
@@ -204,16 +296,9 @@ def run(
                 subprocess.run(
                     [sys.executable, "-m", "pied", "daemon", "stop"], env=env, capture_output=True
                 )
-        lat = out["latencies"]
         status = out["status"]
         results[name] = {
-            "first_suggestion_ms": round(out["first"], 1) if out["first"] else None,
-            "latency_ms_p50": round(percentile(lat, 50), 1),
-            "latency_ms_p90": round(percentile(lat, 90), 1),
-            "latency_ms_p99": round(percentile(lat, 99), 1),
-            "latency_ms_mean": round(statistics.fmean(lat), 1) if lat else None,
-            "suggestions": len(lat),
-            "requests": out["requests"],
+            **_summary(out, typed),
             "cancelled_share": round(out["cancelled"] / max(1, out["requests"]), 3),
             "tokens_encoded_per_keystroke": round(
                 status["cache"]["encoded_tokens"] / max(1, len(typed)), 1
@@ -221,6 +306,20 @@ def run(
             "daemon_rss_mib": status["memory"]["rss_mib"],
             "daemon_mean": status["latency_ms"]["mean"],
             "daemon_recent": status["latency_ms"]["recent"],
+        }
+    if against_llama_server is not None:
+        assert model is not None
+        with (
+            tempfile.TemporaryDirectory(prefix="pied-session-llama-server-") as tmp,
+            LlamaServer(against_llama_server, model, log=Path(tmp) / "server.log") as server,
+        ):
+            out = asyncio.run(
+                _session_llama_server(server, removed, offset, typed, random.Random(seed), read_s)
+            )
+        results["llama_server"] = {
+            **_summary(out, typed),
+            "skipped_while_busy": out["skipped_while_busy"],
+            "binary": str(against_llama_server),
         }
     return {
         "bench": "session",

@@ -86,8 +86,16 @@ def cmd_bench_fim(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_session(args: argparse.Namespace) -> int:
+    from pied import paths
     from pied.bench import session
+    from pied.models import store
 
+    server = Path(args.against_llama_server) if args.against_llama_server else None
+    model = None
+    if server is not None:
+        if not server.is_file():
+            raise CliError(f"{server} is not a llama-server binary (scripts/build-llama-server.sh)")
+        model = store.resolve(args.model or settings_from(args).model, paths.models_dir())
     report = session.run(
         corpus=Path(args.corpus) if args.corpus else None,
         keystrokes=args.keystrokes,
@@ -95,6 +103,8 @@ def cmd_bench_session(args: argparse.Namespace) -> int:
         file_tokens=args.file_tokens,
         runs=tuple(r for r in args.runs.split(",") if r in ("pie", "no_pie")) or ("pie",),
         read_s=args.read_s,
+        against_llama_server=server,
+        model=model,
     )
     return _write_report(report, args.json)
 

@@ -154,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     bs.add_argument(
         "--runs", default="pie,no_pie", help="which runs: pie, no_pie (comma-separated)"
     )
+    bs.add_argument(
+        "--against-llama-server",
+        metavar="BIN",
+        help="also replay the session against this llama-server, asked as llama.vim asks "
+        "(build it with scripts/build-llama-server.sh)",
+    )
+    bs.add_argument("--model", help="the GGUF for llama-server (default: the configured model)")
     bs.add_argument("--json", help="write the report here too")
     bs.set_defaults(func=bench_cli.cmd_bench_session)
     bk = bsub.add_parser(

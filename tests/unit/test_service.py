@@ -12,6 +12,7 @@ import pytest
 
 from pied.config import Settings
 from pied.daemon import protocol as p
+from pied.daemon.acceptance import Acceptance
 from pied.daemon.client import DaemonClient, DaemonError
 from pied.daemon.server import Server
 from pied.daemon.service import CANCELLED_BY_CLIENT, Service
@@ -354,8 +355,8 @@ def test_a_window_answered_smaller_is_grown_in_the_background() -> None:
 
 def test_alternatives_and_an_accept_are_counted(tmp_path: Path) -> None:
     engine = Engine(FakeBackend("compute(a)\n"), Settings(sampling="plain"))
-    s = Service(engine, engine.settings.replace(retention_check_s=0.01))
-    s.acceptance.path = tmp_path / "stats.jsonl"
+    s = Service(engine, engine.settings)
+    s.acceptance = Acceptance(tmp_path / "stats.jsonl", retention_s=0.01)  # its own file
     s.start()
     try:
         s.open(1, {"uri": URI, "text": "x = \ny = 2\n", "version": 1})
