@@ -33,6 +33,7 @@ from pied.engine.scheduler import (
     BACKGROUND,
     IDLE,
     INTERACTIVE,
+    PERSIST,
     WARM,
     Cancelled,
     JobContext,
@@ -119,6 +120,7 @@ class Service:
         self._asked_with: dict[DocKey, Settings] = {}  # each document's last request settings
         self._refused: dict[DocKey, str] = {}  # documents too large to follow, and why
         self._worked_on: dict[DocKey, float] = {}  # when each document was last edited or asked
+        self._warming: dict[DocKey, tuple[Snapshot, int]] = {}  # warm jobs not finished yet
         self.acceptance = Acceptance(
             paths.state_dir() / "stats.jsonl" if settings.stats else None,
             retention_s=settings.retention_check_s,
@@ -247,6 +249,7 @@ class Service:
         self.context.closed(doc.uri)
         self.scheduler.supersede("complete", key)
         self.scheduler.supersede("warm", key)
+        self._warming.pop(key, None)
 
         def forget(ctx: JobContext) -> None:
             if key in self.documents:
@@ -371,6 +374,7 @@ class Service:
             }
 
         self.scheduler.supersede("warm", key)
+        self._warming.pop(key, None)
         future = self.scheduler.submit("complete", key, run, INTERACTIVE)
         self.scheduler.supersede("complete", key, keep=future)
         future.add_done_callback(lambda f: self._warm_after_cancel(key, doc, snap, offset, f))
@@ -484,9 +488,12 @@ class Service:
     def _submit_warm(self, key: DocKey, snap: Snapshot, cursor: int) -> None:
         request = self._request(key, snap.uri, snap.text, min(cursor, len(snap.text)))
         settings = self._asked_with.get(key, self.settings)  # the window the editor asks for
+        self._warming[key] = (snap, cursor)
 
         def run(ctx: JobContext) -> None:
             self.engine.warm(request, settings)
+            if self._warming.get(key) == (snap, cursor):
+                del self._warming[key]
             if self.engine.cache.needs_refresh(key):
                 self._submit_refresh(key)
 
@@ -520,6 +527,7 @@ class Service:
                 self._submit_prefetch(key, doc, snap, offset, tries - 1)
 
         self.scheduler.supersede("warm", key)
+        self._warming.pop(key, None)
         self.scheduler.supersede("prefetch", key)
         future = self.scheduler.submit("prefetch", key, run, WARM, abortable=True)
         future.add_done_callback(again)
@@ -530,26 +538,42 @@ class Service:
         then loses no encoding of it); after ``after`` seconds of quiet, the stalest cache is
         refreshed. True if a job was queued."""
         self._check_retained()
-        if self.scheduler.queued():
-            return False
         now = time.monotonic()
+        queued = self.scheduler.queued()
+        saving = (
+            any(kind == "persist" for kind, _ in queued) or "persist" in self.scheduler.running()
+        )
         quiet = [
             key
-            for key in self.engine.unsaved()
+            for key in (() if saving else self.engine.unsaved())
             if now - self._worked_on.get(key, 0.0) >= PERSIST_AFTER_S  # type: ignore[call-overload]
         ]
         if quiet:
             key = quiet[0]
-            # Above a refresh (which it preempts and which goes on after): a snapshot takes
-            # milliseconds, the file is written by another thread.
-            self.scheduler.submit("persist", key, lambda ctx: self.engine.persist(key), WARM)
+            # Even while other work waits or runs: a long warm-up (a whole window after an
+            # answer from a smaller one) can take longer than the user reads, and a crash then
+            # would lose it all. A snapshot takes milliseconds (the file is written by another
+            # thread); the warm or refresh it preempts goes on after.
+            self.scheduler.submit("persist", key, lambda ctx: self._persist(key), PERSIST)
             return True
+        if queued:
+            return False
         if now - self._last_activity >= after:
             stalest = self.engine.stalest()
             if stalest is not None:
                 self._submit_refresh(stalest)
                 return True
         return False
+
+    def _persist(self, key: Hashable) -> None:
+        """Save ``key``'s cache (model thread), then resume the warm-ups this preempted."""
+        self.engine.persist(key)
+        for k, (snap, cursor) in list(self._warming.items()):
+            doc = self.documents.get(k)
+            if doc is None or doc.version != snap.version:
+                self._warming.pop(k, None)  # the document moved on: that window is moot
+            else:
+                self._submit_warm(k, snap, cursor)
 
     def _submit_refresh(self, key: Hashable) -> None:
         """Re-encode ``key``'s stale tokens in the background (aborted by any other work)."""

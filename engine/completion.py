@@ -286,7 +286,7 @@ def complete(
     t3 = time.monotonic() if cut.mode == "bytes" else t2
     runs = [attempt(start, already, rules, ended)]
     for rank in range(1, alternatives + ALTERNATIVE_TRIES):
-        if ended is not None or len(_distinct(runs)) >= alternatives or cancelled():
+        if ended is not None or len(_distinct(runs, language)) >= alternatives or cancelled():
             break  # (a prelude that met the end leaves nothing to branch on)
         backend.kv_remove(sync.seq, len(prompt.tokens) + already, -1)
         runs.append(attempt(dataclasses.replace(start, rank=rank), already, fresh_rules()))
@@ -300,7 +300,7 @@ def complete(
     }
     result = _result(model, text, prompt, sync, gen, t0, prompt.scope.mode.value, cut.mode, phases)
     if alternatives > 1:
-        ranked = _distinct(runs)[:alternatives]
+        ranked = _distinct(runs, language)[:alternatives]
         result = dataclasses.replace(
             result, text=ranked[0].text if ranked else "", alternatives=tuple(ranked)
         )
@@ -316,12 +316,18 @@ class Alternative:
     logprob: float  # log P(the generated tokens | prompt)
 
 
-def _distinct(runs: Sequence[tuple[Generation, str]]) -> list[Alternative]:
-    """The runs' texts, most probable first, without empty ones and whitespace variants."""
+QUOTES_ALIKE = {"python", "js", "ts"}  # where ' and " make the same string
+
+
+def _distinct(runs: Sequence[tuple[Generation, str]], language: str | None) -> list[Alternative]:
+    """The runs' texts, most probable first, without empty ones, whitespace variants and
+    (where both quotes make the same string) quote variants."""
     seen: set[str] = set()
     out: list[Alternative] = []
     for gen, text in sorted(runs, key=lambda r: -r[0].logprob):
         key = " ".join(text.split())
+        if language in QUOTES_ALIKE:
+            key = key.replace('"', "'")
         if key and key not in seen:
             seen.add(key)
             out.append(Alternative(text, round(gen.logprob, 3)))

@@ -110,3 +110,17 @@ def test_a_rank_picks_the_first_tokens_next_choice_then_goes_on_greedily():
         start=Start(logits=logits, allowed=allowed, rank=1),
     )
     assert only.text == "" and only.stop_reason == "end"  # no second choice among those allowed
+
+
+def test_alternatives_drop_empty_whitespace_and_quote_variants():
+    from pied.engine.completion import _distinct
+    from pied.models.generate import Generation
+
+    runs = [
+        (Generation("", logprob=-2.0), 'return  "a"'),
+        (Generation("", logprob=-1.0), "return 'a'"),
+        (Generation("", logprob=-0.5), ""),
+        (Generation("", logprob=-3.0), "return b"),
+    ]
+    assert [a.text for a in _distinct(runs, "python")] == ["return 'a'", "return b"]
+    assert [a.text for a in _distinct(runs, "cpp")] == ["return 'a'", 'return  "a"', "return b"]

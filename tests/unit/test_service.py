@@ -337,6 +337,55 @@ def test_a_document_left_alone_goes_to_disk_while_another_is_typed_in(
         s.stop()
 
 
+def test_a_quiet_document_is_saved_during_a_long_warm_up_which_then_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm-up of a whole window can outlast the user's reading (and other work waits
+    behind it): the save preempts it, and the warm-up is queued again after."""
+    import threading
+
+    from pied.daemon import service as service_module
+    from pied.kvcache.disk import DiskStore
+
+    monkeypatch.setattr(service_module, "PERSIST_AFTER_S", 0.2)
+    engine = Engine(
+        FakeBackend("1\n"), Settings(sampling="plain"), disk=DiskStore(tmp_path, "m", 1 << 20)
+    )
+    s = Service(engine, engine.settings)
+    s.start()
+    try:
+        s.open(1, {"uri": URI, "text": "x = \n", "version": 1})
+        s.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
+        warmed = threading.Event()
+        original = engine.warm
+
+        def slow_warm(request, settings=None):  # type: ignore[no-untyped-def]
+            if not warmed.is_set():  # the first run: long, until aborted
+                while not s.scheduler._running[-1].cancel_reason:
+                    time.sleep(0.01)
+                warmed.set()
+                raise service_module.Cancelled("preempted")
+            original(request, settings)
+
+        monkeypatch.setattr(engine, "warm", slow_warm)
+        doc = s.documents[(1, URI)]
+        s._submit_warm((1, URI), doc.snapshot(), 4)
+        s.scheduler.submit("refresh", (1, "x"), lambda ctx: None, IDLE)  # work waiting behind
+        deadline = time.monotonic() + 10
+        while s.status()["cache"]["disk"]["written"] < 1:
+            assert time.monotonic() < deadline, "the quiet document was not saved"
+            time.sleep(0.1)
+            s.idle()
+        assert warmed.wait(5)  # the warm-up was preempted by the save...
+        for _ in range(100):  # ... and ran again to its end
+            if (1, URI) not in s._warming:
+                break
+            time.sleep(0.05)
+        assert (1, URI) not in s._warming
+    finally:
+        s.stop()
+
+
 def test_a_window_answered_smaller_is_grown_in_the_background() -> None:
     engine = Engine(FakeBackend("1\n"), Settings(sampling="plain", prompt_budget_ms=50))
     engine.ms_per_token = 10.0  # as slow as a busy laptop, until measured
