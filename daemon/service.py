@@ -187,6 +187,12 @@ class Service:
         key, doc = self._doc(conn, params)
         changes = _changes(params.get("changes"))
         version = params.get("version")
+        if isinstance(version, int) and 0 < version <= doc.version:
+            # Versions only grow: this change is in the text already. (A language server that
+            # reopens its documents in a new daemon sends their text as it is, and a change it
+            # had not forwarded yet can follow: applied again, it would duplicate the edit.)
+            log.debug("ignored change %d of %s: it is at version %d", version, doc.uri, doc.version)
+            return
         try:
             edits = doc.apply(changes, version if isinstance(version, int) else None)
         except EditingError as e:

@@ -428,3 +428,15 @@ def test_alternatives_and_an_accept_are_counted(tmp_path: Path) -> None:
         assert s.status()["acceptance"]["accepted"] == 1
     finally:
         s.stop()
+
+
+def test_a_change_the_text_already_holds_is_not_applied_twice(service: Service) -> None:
+    """A language server that reopens its documents in a restarted daemon sends their text at
+    version v; its change v, forwarded just after, must not be applied again."""
+    service.open(1, {"uri": URI, "text": "x = 12\n", "version": 5})
+    edit = {"text": "2", "start": [0, 5], "end": [0, 5]}
+    service.change(1, {"uri": URI, "changes": [edit], "version": 5})  # the replay
+    assert service.documents[(1, URI)].text == "x = 12\n"
+    service.change(1, {"uri": URI, "changes": [edit], "version": 6})
+    assert service.documents[(1, URI)].text == "x = 122\n"
+    assert service.documents[(1, URI)].version == 6
