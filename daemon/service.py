@@ -254,8 +254,7 @@ class Service:
         self._worked_on.pop(key, None)
         self.context.closed(doc.uri)
         self.scheduler.supersede("complete", key)
-        self.scheduler.supersede("warm", key)
-        self._warming.pop(key, None)
+        self._drop_warm(key)
 
         def forget(ctx: JobContext) -> None:
             if key in self.documents:
@@ -379,8 +378,7 @@ class Service:
                 "window_reduced": result.window_reduced,
             }
 
-        self.scheduler.supersede("warm", key)
-        self._warming.pop(key, None)
+        self._drop_warm(key)
         future = self.scheduler.submit("complete", key, run, INTERACTIVE)
         self.scheduler.supersede("complete", key, keep=future)
         future.add_done_callback(lambda f: self._warm_after_cancel(key, doc, snap, offset, f))
@@ -411,8 +409,8 @@ class Service:
         if not shown.id and self.settings.stats:  # computed ahead (a prefetch): shown now
             language = syntax.language_of(key[1]) or "text"
             sid = self.acceptance.shown(key, language, "prefetch", 0.0, [shown.suggestion])
-            self._remember(key, dataclasses.replace(shown, id=sid))
             shown = dataclasses.replace(shown, id=sid)
+            self._remember(key, shown)
         future: Future[Any] = Future()
         future.set_result(
             {
@@ -443,7 +441,7 @@ class Service:
         """Whether accepted texts are still in their documents, for the checks now due (a
         document closed meanwhile is not counted)."""
         for check in self.acceptance.due():
-            doc = next((d for k, d in list(self.documents.items()) if k == check.key), None)
+            doc = self.documents.get(check.key)  # type: ignore[call-overload]
             if doc is not None:
                 self.acceptance.retained(check, check.text.strip() in doc.text)
 
@@ -491,6 +489,11 @@ class Service:
             progress=progress,
         )
 
+    def _drop_warm(self, key: DocKey) -> None:
+        """Cancel ``key``'s warm-up: newer work makes it moot (it is not resumed either)."""
+        self.scheduler.supersede("warm", key)
+        self._warming.pop(key, None)
+
     def _submit_warm(self, key: DocKey, snap: Snapshot, cursor: int) -> None:
         request = self._request(key, snap.uri, snap.text, min(cursor, len(snap.text)))
         settings = self._asked_with.get(key, self.settings)  # the window the editor asks for
@@ -532,8 +535,7 @@ class Service:
             if preempted and tries > 1 and doc.version == snap.version:
                 self._submit_prefetch(key, doc, snap, offset, tries - 1)
 
-        self.scheduler.supersede("warm", key)
-        self._warming.pop(key, None)
+        self._drop_warm(key)
         self.scheduler.supersede("prefetch", key)
         future = self.scheduler.submit("prefetch", key, run, WARM, abortable=True)
         future.add_done_callback(again)
