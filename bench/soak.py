@@ -126,6 +126,7 @@ class Editor:
         self.client = LanguageClient(f"pied-soak-{name}", "0")
         self._ids = 0
         self.others_opened = 0
+        self.keystrokes = 0  # how much of ``typed`` has been typed
 
     async def start(self) -> None:
         await self.client.start_io(sys.executable, "-m", "pied", "lsp", env=self.soak.env)
@@ -202,14 +203,25 @@ class Editor:
         self.counts.answered += 1
         return None
 
+    def type_next(self) -> str:
+        """Type the next character of the replay at the cursor."""
+        ch = self.typed[self.keystrokes % len(self.typed)]
+        self.keystrokes += 1
+        self.change(self.cursor, ch)
+        return ch
+
     async def recover(self, killed_at: float, kind: str) -> None:
-        """Wait at the cursor until a suggestion comes again; the time since the kill."""
+        """Wait at the cursor until a suggestion comes again; the time since the kill.
+        A cursor where the model has nothing to say is not a failure to recover: after
+        a few empty answers the user types on, as one would."""
         ok = False
-        for _ in range(20):
+        for attempt in range(20):
             result = await self.ask(wait=True)
             if result is not None and getattr(result, "items", None):
                 ok = True
                 break
+            if attempt >= 2:
+                self.type_next()
             await asyncio.sleep(0.05)
         ms = (time.monotonic() - killed_at) * 1000
         self.soak.recoveries.append(
@@ -218,16 +230,15 @@ class Editor:
                 "editor": self.name,
                 "ms": round(ms, 1),
                 "ok": ok,
+                "asks": attempt + 1,
                 **_last_answer(self.soak.env),
             }
         )
 
     async def type_on(self) -> None:
-        i = 0
         while self.soak.running():
-            ch = self.typed[i % len(self.typed)]
-            i += 1
-            self.change(self.cursor, ch)
+            ch = self.type_next()
+            i = self.keystrokes
             if i % READ_EVERY == 0:  # the user reads: the daemon may save the file's cache
                 await self._read(READ_S)
             if self.rng.random() < 0.01:

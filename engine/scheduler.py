@@ -3,8 +3,12 @@
 Interactive completions go first. Long jobs (translation, summaries) call
 ``JobContext.yield_point`` between tokens; if something more urgent waits, it runs
 right there and the long job continues afterwards (its logits must then be refreshed,
-which ``yield_point`` reports). A cancelled job stops at its next check, within one
-token; a job cancelled while it prefills is interrupted through the backend's abort.
+which ``yield_point`` reports). Long jobs get a fair share all the same: after lending
+the model out, a long job keeps it for a slice (a third of what it lent, at most
+``MAX_SLICE_S``) before its next yield point runs others, and a job queued for longer
+than ``STARVE_S`` goes ahead of warm-ups. A cancelled job stops at its next check,
+within one token; a job cancelled while it prefills is interrupted through the
+backend's abort.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ WARM = 5  # keeping a document's cache in step after an edit
 BACKGROUND = 10  # translation, summaries
 IDLE = 20  # refreshing stale caches
 
+FAIR_SHARE = 0.25  # the least share of the model a long job keeps while others type
+MAX_SLICE_S = 0.3  # the longest a completion waits for a long job's slice
+STARVE_S = 5.0  # a job queued this long goes ahead of all but completions
+
 
 class Cancelled(PiedError):
     """The job was cancelled (by its client or because a newer request superseded it)."""
@@ -53,6 +61,7 @@ class Job:
     abortable: bool = field(compare=False, default=False)  # more urgent work aborts it
     progress: Callable[[str], None] | None = field(compare=False, default=None)
     submitted: float = field(compare=False, default_factory=time.monotonic)
+    own_until: float = field(compare=False, default=0.0)  # its yield points run nothing before
 
 
 class JobContext:
@@ -80,7 +89,7 @@ class JobContext:
 
     def yield_point(self) -> bool:
         """Run waiting jobs of higher priority now; True if any ran (refresh your logits)."""
-        return self._scheduler._run_urgent(self.job.priority)
+        return self._scheduler._run_urgent(self.job)
 
 
 class Scheduler:
@@ -188,26 +197,50 @@ class Scheduler:
                     self._lock.wait()
                 if self._stopped:
                     return
-                job = heapq.heappop(self._queue)
+                job = self._next_job(time.monotonic())
             self._execute(job)
 
-    def _run_urgent(self, priority: int) -> bool:
+    def _next_job(self, now: float) -> Job:
+        """The most urgent queued job, or one starved past ``STARVE_S`` if no completion
+        waits (a summary must not wait behind two editors' warm-ups for ever)."""
+        top = self._queue[0]
+        if top.priority > INTERACTIVE:
+            starved = [j for j in self._queue if j.priority < IDLE and now - j.submitted > STARVE_S]
+            if starved:
+                job = min(starved, key=lambda j: j.submitted)
+                self._queue.remove(job)
+                heapq.heapify(self._queue)
+                return job
+        return heapq.heappop(self._queue)
+
+    def _run_urgent(self, running: Job) -> bool:
         """At a long job's yield point: the completions waiting now (not warm-ups, which can
         wait, nor completions that arrive meanwhile, which wait for the next yield point),
-        so that two editors typing cannot stop a translation the user waits for."""
+        so that two editors typing cannot stop a translation the user waits for. After
+        they ran, the long job has the model for its slice first."""
+        now = time.monotonic()
+        if now < running.own_until:
+            return False
         ran = False
         with self._lock:
             horizon = next(self._order)
         while True:
             with self._lock:
-                if not self._queue:
-                    return ran
-                job = self._queue[0]
-                if job.priority >= min(priority, WARM) or job.order > horizon:
-                    return ran
+                job = self._queue[0] if self._queue else None
+                if (
+                    job is None
+                    or job.priority >= min(running.priority, WARM)
+                    or job.order > horizon
+                ):
+                    break
                 heapq.heappop(self._queue)
             self._execute(job)
             ran = True
+        if ran:
+            end = time.monotonic()
+            slice_s = (end - now) * FAIR_SHARE / (1 - FAIR_SHARE)
+            running.own_until = end + min(MAX_SLICE_S, slice_s)
+        return ran
 
     def _execute(self, job: Job) -> None:
         if not job.future.set_running_or_notify_cancel():

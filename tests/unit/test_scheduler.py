@@ -178,3 +178,65 @@ def test_completions_arriving_without_end_cannot_starve_a_long_job(scheduler):
         assert f_long.result(10) == "done"
     finally:
         stop.set()
+
+
+def test_a_long_job_keeps_a_fair_share_while_completions_never_stop(scheduler):
+    """Two editors typing, each completion (20 ms of model) followed by the editor's next
+    one: the long job still gets a fifth of the model, and no completion waits longer
+    than a slice."""
+    stop = threading.Event()
+    started = threading.Event()
+    waits = []
+
+    def completion(ctx, editor, queued=None):
+        if queued is not None:
+            waits.append(time.monotonic() - queued)
+        time.sleep(0.02)
+        if not stop.is_set():
+            at = time.monotonic()
+            scheduler.submit("complete", editor, lambda c: completion(c, editor, at), INTERACTIVE)
+
+    own = []
+
+    def long_job(ctx):
+        started.set()
+        began = time.monotonic()
+        for _ in range(100):
+            ctx.yield_point()
+            t0 = time.monotonic()
+            time.sleep(0.005)  # a token
+            own.append(time.monotonic() - t0)
+        return time.monotonic() - began
+
+    f_long = scheduler.submit("summarize", "a", long_job, BACKGROUND)
+    started.wait(5)
+    for editor in "bc":
+        scheduler.submit("complete", editor, lambda c, e=editor: completion(c, e), INTERACTIVE)
+    try:
+        elapsed = f_long.result(20)
+    finally:
+        stop.set()
+    assert sum(own) / elapsed > 0.2, (sum(own), elapsed)
+    assert len(waits) > 10  # completions ran all along
+    assert max(waits) < 0.6  # a slice (0.3 s at most) and the completion ahead of it
+
+
+def test_a_job_queued_too_long_goes_ahead_of_warm_ups(monkeypatch, scheduler):
+    """Warm-ups that never stop coming would keep a summary queued for ever; once it has
+    waited past STARVE_S it runs next, though completions still go first."""
+    monkeypatch.setattr("pied.engine.scheduler.STARVE_S", 0.2)
+    stop = threading.Event()
+    order = []
+
+    def warm(ctx):
+        time.sleep(0.01)
+        if not stop.is_set():
+            scheduler.submit("warm", "b", warm, WARM)
+
+    scheduler.submit("warm", "b", warm, WARM)
+    summary = scheduler.submit("summarize", "a", lambda ctx: order.append("summary"), BACKGROUND)
+    try:
+        summary.result(5)
+    finally:
+        stop.set()
+    assert order == ["summary"]
