@@ -194,6 +194,15 @@ def python_region(prefix: str, suffix: str) -> tuple[int, int]:
     return start, end
 
 
+def joins(prefix: str, completion: str, suffix: str, language: str | None) -> bool | None:
+    """Whether the file parses with ``completion`` at the cursor (None: cannot be told);
+    Python is judged on the top-level statement around the cursor, as in ``fit``."""
+    if language == "python":
+        a, b = python_region(prefix, suffix)
+        prefix, suffix = prefix[a:], suffix[:b]
+    return parses(prefix + completion + suffix, language)
+
+
 def fit(
     prefix: str, completion: str, suffix: str, language: str | None, indent_unit: str = "    "
 ) -> str:

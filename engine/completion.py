@@ -273,6 +273,13 @@ def complete(
         gen = loop.run(start, already=already, score=alternatives > 1)
         return dataclasses.replace(gen, tokens=[*prelude, *gen.tokens]) if prelude else gen
 
+    def _breaks(run: tuple[Generation, str]) -> bool:
+        """The suggestion leaves the file unparseable, or the parse check dropped it."""
+        gen, text = run
+        if not text.strip():
+            return bool(gen.text.strip()) and gen.stop_reason != "cancelled"
+        return syntax.joins(before, text, after, language) is False
+
     def fresh_rules() -> stops.StopRules:
         """Stop rules that have seen the prelude's text, as its own did."""
         rules = stops.StopRules(prompt.scope, settings.multiline)
@@ -285,6 +292,15 @@ def complete(
     already = len(prelude)
     t3 = time.monotonic() if cut.mode == "bytes" else t2
     runs = [attempt(start, already, rules, ended)]
+    for rank in range(1, settings.parse_retries + 1):
+        if alternatives > 1 or ended is not None or cancelled() or not _breaks(runs[0]):
+            break
+        if time.monotonic() - t0 > settings.time_budget_ms / 2000:
+            break  # half the time budget is gone: the first suggestion stands
+        backend.kv_remove(sync.seq, len(prompt.tokens) + already, -1)
+        retry = attempt(dataclasses.replace(start, rank=rank), already, fresh_rules())
+        if retry[1].strip() and syntax.joins(before, retry[1], after, language):
+            runs[0] = retry
     for rank in range(1, alternatives + ALTERNATIVE_TRIES):
         if ended is not None or len(_distinct(runs, language)) >= alternatives or cancelled():
             break  # (a prelude that met the end leaves nothing to branch on)
@@ -300,7 +316,10 @@ def complete(
     }
     result = _result(model, text, prompt, sync, gen, t0, prompt.scope.mode.value, cut.mode, phases)
     if alternatives > 1:
-        ranked = _distinct(runs, language)[:alternatives]
+        # Those that leave the file parsing first (a sort keeps the model's order within).
+        distinct = _distinct(runs, language)
+        distinct.sort(key=lambda a: syntax.joins(before, a.text, after, language) is False)
+        ranked = distinct[:alternatives]
         result = dataclasses.replace(
             result, text=ranked[0].text if ranked else "", alternatives=tuple(ranked)
         )

@@ -49,6 +49,8 @@ class Settings:
     """Most time one completion may spend generating, in milliseconds."""
     prompt_budget_ms: int = 1000
     """Most ms to encode a window; a slower one is answered from a smaller one first; 0 = off."""
+    parse_retries: int = 0
+    """Other first tokens tried when a suggestion would leave the file unparseable (slower)."""
     multiline: str = "auto"
     """"auto" (decided from the cursor's line), "single" or "multi"."""
     sampling: str = "auto"
@@ -97,6 +99,7 @@ _NON_NEGATIVE = {"threads", "prefix_tokens", "suffix_tokens", "context_tokens"}
 _NON_NEGATIVE.add("keep_alive_minutes")
 _NON_NEGATIVE.add("kv_disk_mib")
 _NON_NEGATIVE.add("prompt_budget_ms")
+_NON_NEGATIVE.add("parse_retries")
 _POSITIVE.add("documents")
 _POSITIVE.add("retention_check_s")
 

@@ -12,10 +12,16 @@ SPECIALS = ["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|file_sep|>"
 
 
 class FakeBackend:
-    """Token i < 256 is byte i; specials follow. After a prompt it 'generates' ``script``."""
+    """Token i < 256 is byte i; specials follow. After a prompt it 'generates' ``script``.
 
-    def __init__(self, script: str = "", n_ctx: int = 4096, n_seq: int = 4) -> None:
+    ``others`` are less likely scripts, each starting with a byte of its own: a run that
+    starts with another first token (``Start.rank``) goes on with the script it begins."""
+
+    def __init__(
+        self, script: str = "", n_ctx: int = 4096, n_seq: int = 4, others: Sequence[str] = ()
+    ) -> None:
         self.script = script.encode()
+        self.others = [o.encode() for o in others]
         self.n_vocab = 256 + len(SPECIALS)
         self.info = ModelInfo("fake.gguf", "fake", n_ctx, n_ctx, self.n_vocab, 1, 1, 8, 1, n_seq)
         self.eos = 256 + SPECIALS.index("<|endoftext|>")
@@ -68,7 +74,14 @@ class FakeBackend:
         middle = 256 + SPECIALS.index("<|fim_middle|>")
         emitted = len(tokens) - 1 - tokens.index(middle) if middle in tokens else 0
         out = np.zeros(self.n_vocab, dtype=np.float32)
-        out[self.script[emitted] if emitted < len(self.script) else self.eos] = 10.0
+        script = self.script
+        if emitted == 0:
+            for i, other in enumerate(self.others):
+                out[other[0]] = 9.0 - i
+        else:
+            first = tokens[len(tokens) - emitted]
+            script = next((o for o in self.others if o[0] == first), script)
+        out[script[emitted] if emitted < len(script) else self.eos] = 10.0
         return out
 
     def kv_remove(self, seq: int, p0: int, p1: int) -> None:
