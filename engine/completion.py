@@ -205,15 +205,37 @@ def fit_prompt(
     if estimate is None or budget <= 0 or estimate(prompt.tokens) <= budget:
         return prompt, False
     for k in SMALLER_WINDOWS:
-        smaller = settings.replace(
-            prefix_tokens=max(MIN_PREFIX_TOKENS, settings.prefix_tokens // k),
-            suffix_tokens=max(MIN_SUFFIX_TOKENS, settings.suffix_tokens // k),
-            context_tokens=0,
-        )
-        prompt = build_prompt(model, smaller, request)
+        prompt = build_prompt(model, smaller_settings(settings, k), request)
         if estimate(prompt.tokens) <= budget:
             break
     return prompt, True
+
+
+def smaller_settings(settings: Settings, k: int) -> Settings:
+    """The settings of a window ``k`` times smaller (and without other files)."""
+    return settings.replace(
+        prefix_tokens=max(MIN_PREFIX_TOKENS, settings.prefix_tokens // k),
+        suffix_tokens=max(MIN_SUFFIX_TOKENS, settings.suffix_tokens // k),
+        context_tokens=0,
+    )
+
+
+WARM_STEP = 4  # a window grown in the background passes through one this many times smaller
+
+
+def warm_steps(
+    model: LoadedModel, settings: Settings, request: CompletionRequest, estimate: Estimate
+) -> list[Prompt]:
+    """The prompts a background warm-up encodes, in order: the window a request would be
+    answered from now, then (if that was cut) a window ``WARM_STEP`` times smaller than
+    the full one, and the full one. Each step left whole is a window a request finds
+    ready (an interrupted step keeps the previous one's cells)."""
+    first, reduced = fit_prompt(model, settings, request, estimate)
+    if not reduced:
+        return [first]
+    step = build_prompt(model, smaller_settings(settings, WARM_STEP), request)
+    steps = [first, step] if len(step.tokens) > len(first.tokens) else [first]
+    return [*steps, build_prompt(model, settings, request)]
 
 
 def complete(

@@ -17,9 +17,9 @@ from pied.engine.completion import (
     Completion,
     CompletionRequest,
     LoadedModel,
-    build_prompt,
     complete,
     complete_naive,
+    warm_steps,
 )
 from pied.kvcache.cache import Policy, Saved, SequenceCache, SyncStats
 from pied.kvcache.disk import DiskStore, model_id
@@ -166,9 +166,16 @@ class Engine:
         return b"\n" in self.backend.token_bytes(token)
 
     def warm(self, request: CompletionRequest, settings: Settings | None = None) -> None:
-        """Bring ``request``'s prompt into its document's cache, without generating."""
-        prompt = build_prompt(self.model, settings or self.settings, request)
-        self._sync(request.key, prompt.tokens)
+        """Bring ``request``'s prompt into its document's cache, without generating.
+
+        Where the full window would take longer than the prompt budget (a file just
+        opened), the window a request would be answered from now is encoded first, then
+        grown to the full one in steps (``warm_steps``): a user who asks meanwhile finds
+        a window ready."""
+        settings = settings or self.settings
+        estimate = lambda tokens: self.estimate_ms(request.key, tokens)  # noqa: E731
+        for prompt in warm_steps(self.model, settings, request, estimate):
+            self._sync(request.key, prompt.tokens)
 
     def _sync(self, key: Hashable, tokens: list[int]) -> SyncStats:
         """``key``'s cache brought to ``tokens``: from its cells here, else from disk (then

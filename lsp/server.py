@@ -47,6 +47,10 @@ class PiedServer(LanguageServer):
         self._shown: set[str] = set()
         self._latency_ms = 300.0  # moving average, for the debounce
         self._generation: dict[str, int] = {}
+        # Where the user last was in each document (asked there, or the cursor moved there):
+        # a daemon connected later hears it, so a request cancelled while the daemon was
+        # still starting tells it where to encode.
+        self.cursors: dict[str, tuple[int, int]] = {}
         self._progress_ids = 0
         self._shutting_down = False
         self._watch: asyncio.Future[None] | None = None
@@ -124,6 +128,11 @@ class PiedServer(LanguageServer):
                         "language": doc.language_id or "",
                     },
                 )
+            for uri, (line, character) in list(self.cursors.items()):
+                if uri in self.workspace.text_documents:
+                    await client.notify(
+                        "cursor", {"uri": uri, "line": line, "character": character}
+                    )
             folders = [f.uri for f in self.workspace.folders.values()]
             roots = [p for p in (_path_of(u) for u in folders) if p]
             if roots:
@@ -170,6 +179,7 @@ class PiedServer(LanguageServer):
         None (superseded, stale, or an error shown once)."""
         generation = self._generation.get(uri, 0) + 1
         self._generation[uri] = generation
+        self.cursors[uri] = (position.line, position.character)
         # A short debounce adapted to the measured latency: the daemon drops a superseded
         # request within one token, so waiting long only delays the answer.
         await asyncio.sleep(min(0.05, max(0.01, self._latency_ms / 8000)))
@@ -285,10 +295,12 @@ def create_server() -> PiedServer:
         except (AttributeError, KeyError, TypeError, ValueError):
             log.debug("ignored a malformed %s: %r", CURSOR, params)
             return
+        ls.cursors[uri] = (line, character)
         await ls.forward("cursor", {"uri": uri, "line": line, "character": character})
 
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: PiedServer, params: t.DidCloseTextDocumentParams) -> None:
+        ls.cursors.pop(params.text_document.uri, None)
         await ls.forward("close", {"uri": params.text_document.uri})
 
     @server.feature(t.TEXT_DOCUMENT_INLINE_COMPLETION, t.InlineCompletionOptions())

@@ -47,7 +47,7 @@ class Settings:
     """Most tokens one completion may generate."""
     time_budget_ms: int = 4000
     """Most time one completion may spend generating, in milliseconds."""
-    prompt_budget_ms: int = 1000
+    prompt_budget_ms: int = 250
     """Most ms to encode a window; a slower one is answered from a smaller one first; 0 = off."""
     parse_retries: int = 0
     """Other first tokens tried when a suggestion would leave the file unparseable (slower)."""

@@ -261,3 +261,51 @@ async def test_a_typing_session_leaves_no_error_in_the_daemon_log(client, daemon
         f.seek(start)
         written = f.read()
     assert " ERROR " not in written and "Traceback" not in written, written
+
+
+async def test_a_request_cancelled_while_the_daemon_starts_still_warms_the_window(
+    daemon_env, tmp_path
+):
+    """A plain LSP client tells where the cursor is only by asking. Asked (and cancelled)
+    before the daemon is up, the language server tells the new daemon that cursor, which
+    encodes the window there while the user reads: the next ask needs no encoding."""
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    env = {**daemon_env, "XDG_RUNTIME_DIR": str(runtime), "XDG_CONFIG_HOME": str(tmp_path)}
+    (tmp_path / "pied").mkdir()
+    (tmp_path / "pied" / "config.toml").write_text(f'kv_dir = "{tmp_path / "kv"}"\n')
+    lsp = make_test_lsp_client()
+    await lsp.start_io(sys.executable, "-m", "pied", "lsp", env=env)
+    try:
+        await lsp.initialize_session(
+            t.InitializeParams(
+                capabilities=capabilities("neovim"), initialization_options={"maxTokens": 8}
+            )
+        )
+        lsp.text_document_did_open(
+            t.DidOpenTextDocumentParams(t.TextDocumentItem(URI, "python", 1, CODE))
+        )
+        pending = asyncio.ensure_future(inline(lsp, msg_id="early"))
+        await asyncio.sleep(0.05)  # the daemon is still loading the model
+        lsp.protocol.notify("$/cancelRequest", t.CancelParams(id="early"))
+        with pytest.raises(Exception):  # noqa: B017 - RequestCancelled, as it must be
+            await pending
+        status: dict = {}
+        for _ in range(600):
+            status = await lsp.workspace_execute_command_async(
+                t.ExecuteCommandParams(command="pied.status")
+            )
+            if status and status.get("cache", {}).get("encoded_tokens"):
+                break
+            await asyncio.sleep(0.1)
+        assert status["cache"]["encoded_tokens"] > 0, status  # warmed without a request
+        assert status["completions"] == 0
+        result = await inline(lsp)
+        assert result.items
+        status = await lsp.workspace_execute_command_async(
+            t.ExecuteCommandParams(command="pied.status")
+        )
+        assert status["latency_ms"]["recent"][-1]["encoded_tokens"] <= 2, status
+    finally:
+        await lsp.shutdown_session()
+        pied("daemon", "stop", env=env, timeout=60)

@@ -46,3 +46,24 @@ def test_the_engine_measures_its_speed_and_the_cache_state_counts() -> None:
     second = engine.complete(request())
     assert not second.window_reduced  # ...and the next request needs little encoding
     assert second.prompt_tokens > first.prompt_tokens
+
+
+def test_a_warm_up_encodes_the_window_a_request_gets_now_then_grows_it_in_steps() -> None:
+    from pied.engine.completion import warm_steps
+
+    engine = Engine(FakeBackend("1\n"), Settings(sampling="plain", prompt_budget_ms=50))
+    engine.ms_per_token = 1.0  # the full window would take ~1 s: too slow to ask for now
+    estimate = lambda toks: engine.estimate_ms("doc", toks)  # noqa: E731
+    steps = warm_steps(engine.model, engine.settings, request(), estimate)
+    now, _ = fit_prompt(engine.model, engine.settings, request(), estimate)
+    full = build_prompt(engine.model, engine.settings, request())
+    assert steps[0].tokens == now.tokens  # first what a request would be answered from
+    assert steps[-1].tokens == full.tokens
+    sizes = [len(p.tokens) for p in steps]
+    assert sizes == sorted(sizes) and len(sizes) == 3  # through a middle-sized window
+    synced = []
+    real_sync = engine._sync
+    engine._sync = lambda key, toks: synced.append(len(toks)) or real_sync(key, toks)  # type: ignore[method-assign]
+    engine.warm(request())
+    assert synced == sizes
+    assert not engine.complete(request()).window_reduced  # the full window is ready
