@@ -274,7 +274,12 @@ class Server:
         if not isinstance(roots, list):
             raise BadInput("roots must be a list of directories")
         for root in roots:
-            self.service.context.add_root(str(root))
+            if not isinstance(root, str):
+                raise BadInput("roots must be a list of directories")
+            try:
+                self.service.context.add_root(root)
+            except (OSError, ValueError) as e:  # a name too long, a NUL byte...
+                raise BadInput(f"the workspace root {root[:80]!r} cannot be used: {e}") from None
 
     def _cancel(self, conn: Connection, params: dict[str, Any]) -> None:
         rid = params.get("id")

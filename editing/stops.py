@@ -21,6 +21,7 @@ CLOSERS = ("}", ")", "]", "end")
 MAX_LINES = 48
 MAX_BLANK_RUN = 2
 MAX_REPEATS = 3
+BETWEEN_STATEMENTS = 3  # at most this many statements at a fresh line between lines
 AHEAD_LINES = 8  # lines after the cursor a new line must not copy...
 AHEAD_MIN_CHARS = 12  # ...when it is this long (short lines like ``break`` repeat by nature)
 FENCE = "```"
@@ -175,6 +176,7 @@ class StopRules:
         self._blank_run = 0
         self._repeats = 0
         self._last_line: str | None = None
+        self._statements = 0  # whole statements written at a fresh line between lines
         self.met_suffix = False  # the text reached the rest of the cursor's line
 
     def check(self, text: str, final: bool = False) -> int | None:
@@ -240,8 +242,9 @@ class StopRules:
         for line in lines[:-1]:
             offsets.append(offsets[-1] + len(line) + 1)
         for i in range(max(1, self._checked_lines + 1), complete):
-            if self.scope.between and self._statement_done(lines[:i], lines[i]):
-                return offsets[i] - 1  # one statement between existing lines
+            ends_text = i == len(lines) - 1 and not lines[i]  # the text's last newline
+            if self.scope.between and not ends_text and self._ends_statements(lines[:i], lines[i]):
+                return offsets[i] - 1  # a few statements between existing lines
             keep = self._judge_line(lines[i], offsets[i])
             if keep is not None:
                 return keep
@@ -249,6 +252,16 @@ class StopRules:
             if i >= MAX_LINES:
                 return offsets[i] + len(lines[i])
         return len(text) if final else None
+
+    def _ends_statements(self, before: list[str], line: str) -> bool:
+        """Whether ``line`` is where the statements at a fresh line between existing lines
+        end: after ``BETWEEN_STATEMENTS`` whole ones, or at a blank line after whole ones."""
+        if not line.strip():
+            return self._statement_done(before, "x")  # a line at column 0: any level
+        if not self._statement_done(before, line):
+            return False
+        self._statements += 1
+        return self._statements >= BETWEEN_STATEMENTS
 
     def _statement_done(self, before: list[str], line: str) -> bool:
         """The lines ``before`` form a whole statement and ``line`` starts the next one."""

@@ -174,14 +174,16 @@ class Engine:
         a window ready."""
         settings = settings or self.settings
         estimate = lambda tokens: self.estimate_ms(request.key, tokens)  # noqa: E731
-        for prompt in warm_steps(self.model, settings, request, estimate):
-            self._sync(request.key, prompt.tokens)
+        for i, prompt in enumerate(warm_steps(self.model, settings, request, estimate)):
+            # A window grown by PIE would leave everything after its new head stale, to be
+            # re-encoded later all the same: growing it exactly costs less in all.
+            self._sync(request.key, prompt.tokens, exact=i > 0)
 
-    def _sync(self, key: Hashable, tokens: list[int]) -> SyncStats:
+    def _sync(self, key: Hashable, tokens: list[int], exact: bool = False) -> SyncStats:
         """``key``'s cache brought to ``tokens``: from its cells here, else from disk (then
-        only what changed since is encoded), else encoded."""
+        only what changed since is encoded), else encoded; ``exact``: see ``plan_for``."""
         self.restore(key)
-        stats = self.cache.sync(key, tokens)
+        stats = self.cache.sync(key, tokens, exact)
         if stats.encoded >= SPEED_SAMPLE_MIN:
             ms = stats.ms / stats.encoded
             self.ms_per_token = ms if self._measured == 0 else 0.7 * self.ms_per_token + 0.3 * ms

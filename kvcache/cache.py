@@ -191,18 +191,22 @@ class SequenceCache:
         e = self._entries.get(key)
         return (e.first_stale, e.unseen) if e else (None, 0)
 
-    def plan_for(self, key: Hashable, tokens: list[int]) -> KvPlan:
+    def plan_for(self, key: Hashable, tokens: list[int], exact: bool = False) -> KvPlan:
+        """How ``key``'s cells become ``tokens``: by PIE, or (``exact``, or PIE off) by
+        encoding everything after the first change again (the old cells are kept only
+        for an interruption)."""
         e = self.entry(key)
-        if not self.policy.pie:
+        if exact or not self.policy.pie:
             return plan(e.tokens, tokens, min_move=len(tokens) + 1, guard=len(tokens) + 1)
         until = self._ends_line if self.policy.guard_to_line_end else None
         return plan(e.tokens, tokens, guard=self.policy.guard_tokens, guard_until=until)
 
-    def sync(self, key: Hashable, tokens: list[int]) -> SyncStats:
-        """Make ``key``'s sequence hold ``tokens`` with fresh logits for the last one."""
+    def sync(self, key: Hashable, tokens: list[int], exact: bool = False) -> SyncStats:
+        """Make ``key``'s sequence hold ``tokens`` with fresh logits for the last one
+        (``exact``: with nothing left stale, see ``plan_for``)."""
         t0 = time.monotonic()
         e = self.entry(key)
-        p = self.plan_for(key, tokens)
+        p = self.plan_for(key, tokens, exact)
         try:
             apply_plan(self.backend, p, tokens, seq=e.seq, scratch=self.scratch)
         except CacheFull:
@@ -210,7 +214,7 @@ class SequenceCache:
             e.tokens, e.first_stale, e.unseen = [], None, 0
             for other in [k for k in self._entries if k != key and k not in self._pinned]:
                 self._free.append(self._evict(other))
-            p = self.plan_for(key, tokens)
+            p = self.plan_for(key, tokens, exact)
             apply_plan(self.backend, p, tokens, seq=e.seq, scratch=self.scratch)
         except PlanInterrupted as stop:
             self._account_interrupted(e, p, stop)

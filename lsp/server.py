@@ -146,10 +146,18 @@ class PiedServer(LanguageServer):
         if client.stopped or self._shutting_down:
             return
         log.warning("lost the daemon: starting it again")
-        try:
-            await self.link()
-        except DaemonError as e:
-            self.show_once(f"pied: {e}")
+        for attempt in range(RESTART_TRIES):
+            try:
+                await self.link()
+                return
+            except DaemonError as e:
+                # A daemon killed while a new one starts can leave a socket that drops
+                # the first connection: try again before telling the user.
+                if attempt == RESTART_TRIES - 1 or self._shutting_down:
+                    self.show_once(f"pied: {e}")
+                    return
+                log.info("starting the daemon again: %s; retrying", e)
+                await asyncio.sleep(0.5)
 
     async def forward(self, method: str, params: dict[str, Any]) -> None:
         """Send a document notification if the daemon is connected (else it replays later)."""
@@ -225,6 +233,7 @@ def _field(params: Any, name: str) -> Any:
     return params[name] if isinstance(params, dict) else getattr(params, name)
 
 
+RESTART_TRIES = 5  # attempts to start a daemon that died
 CURSOR = "pied/cursor"  # a notification the pied plugins send as the cursor moves
 ACCEPTED = "pied.accepted"  # the command an inline item carries: the editor runs it on accept
 ALTERNATIVES = 3  # items for an explicitly invoked inline completion

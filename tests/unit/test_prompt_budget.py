@@ -63,7 +63,10 @@ def test_a_warm_up_encodes_the_window_a_request_gets_now_then_grows_it_in_steps(
     assert sizes == sorted(sizes) and len(sizes) == 3  # through a middle-sized window
     synced = []
     real_sync = engine._sync
-    engine._sync = lambda key, toks: synced.append(len(toks)) or real_sync(key, toks)  # type: ignore[method-assign]
+    engine._sync = lambda key, toks, exact=False: (
+        synced.append(len(toks)) or real_sync(key, toks, exact)
+    )  # type: ignore[method-assign]
     engine.warm(request())
     assert synced == sizes
+    assert engine.cache.staleness("doc") == (None, 0)  # grown exactly: nothing to refresh
     assert not engine.complete(request()).window_reduced  # the full window is ready

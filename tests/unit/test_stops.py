@@ -150,17 +150,22 @@ def test_a_full_line_the_model_ends_at_once_gets_nothing():
     assert run(rules, "\n    log(total)\n") == ""
 
 
-def test_a_fresh_line_between_existing_lines_gets_one_statement():
+def test_a_fresh_line_between_existing_lines_gets_a_few_statements():
     scope = scope_at("def f(x):\n    y = 1\n    ", "\n    return y\n")
     assert scope.between
-    rules = StopRules(scope)
-    assert run(rules, "z = y + 1\n    w = z * 2\n    return y\n") == "z = y + 1"
+    rules = StopRules(scope)  # up to the line that follows already
+    assert run(rules, "z = y + 1\n    w = z * 2\n    return y\n") == "z = y + 1\n    w = z * 2"
+    rules = StopRules(scope)  # three at most
+    text = "a = 1\n    b = 2\n    c = 3\n    d = 4\n"
+    assert run(rules, text) == "a = 1\n    b = 2\n    c = 3"
+    rules = StopRules(scope)  # a blank line after whole statements ends them
+    assert run(rules, "a = 1\n\n    b = 2\n") == "a = 1"
     rules = StopRules(scope)  # a block is one statement, with its body
-    text = "if x:\n        y = 2\n    z = 3\n"
-    assert run(rules, text) == "if x:\n        y = 2"
+    text = "if x:\n        y = 2\n    z = 3\n    u = 4\n    v = 5\n"
+    assert run(rules, text) == "if x:\n        y = 2\n    z = 3\n    u = 4"
     rules = StopRules(scope_at("int f() {\n    int y = 1;\n    ", "\n    return y;\n}\n"))
     text = "for (int i = 0; i < 3; i++) {\n        y += i;\n    }\n    y *= 2;\n"
-    assert run(rules, text) == "for (int i = 0; i < 3; i++) {\n        y += i;\n    }"
+    assert run(rules, text) == text  # two statements: the block and the line after it
     rules = StopRules(scope_at("x = [\n", "\n"))  # not between lines: the whole text goes
     assert run(rules, "    1,\n    2,\n]\n") == "    1,\n    2,\n]\n"
 
