@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -308,4 +309,5 @@ def test_alternatives_cycle_and_an_accept_is_counted(nvim, tmp_path, daemon):
         "vim.api.nvim_win_get_config(0).relative ~= '' and "
         "table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\\n')",
     )
-    assert f"accepted  {after['accepted']} of {after['shown']} shown" in status, status
+    # The shown count moves on as the daemon shows the next suggestion; the accepts do not.
+    assert re.search(rf"accepted  {after['accepted']} of \d+ shown", status), status
