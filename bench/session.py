@@ -253,11 +253,13 @@ def _summary(out: dict[str, Any], typed: str) -> dict[str, Any]:
     }
 
 
-def _daemon_env(root: Path, pie: bool) -> dict[str, str]:
+def _daemon_env(root: Path, pie: bool, extra: str = "") -> dict[str, str]:
+    """The environment of a fresh daemon of its own under ``root``; ``extra`` is more of
+    its config file (TOML lines)."""
     config = root / "config" / "pied"
     config.mkdir(parents=True, exist_ok=True)
     (config / "config.toml").write_text(
-        f'pie = {"true" if pie else "false"}\nkv_dir = "{root / "kv"}"\n'  # a fresh daemon
+        f'pie = {"true" if pie else "false"}\nkv_dir = "{root / "kv"}"\n{extra}'
     )
     run = root / "run"
     run.mkdir(mode=0o700, exist_ok=True)

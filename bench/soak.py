@@ -215,8 +215,11 @@ class Editor:
         A cursor where the model has nothing to say is not a failure to recover: after
         a few empty answers the user types on, as one would."""
         ok = False
+        answered_ms = None  # the first answer, empty or not
         for attempt in range(20):
             result = await self.ask(wait=True)
+            if result is not None and answered_ms is None:
+                answered_ms = round((time.monotonic() - killed_at) * 1000, 1)
             if result is not None and getattr(result, "items", None):
                 ok = True
                 break
@@ -231,6 +234,7 @@ class Editor:
                 "ms": round(ms, 1),
                 "ok": ok,
                 "asks": attempt + 1,
+                "first_answer_ms": answered_ms,
                 **_last_answer(self.soak.env),
             }
         )
@@ -534,7 +538,9 @@ def run(*, minutes: float, seed: int, corpus: Path | None = None) -> dict[str, A
     import subprocess
 
     with tempfile.TemporaryDirectory(prefix="pied-soak-") as tmp:
-        env = _daemon_env(Path(tmp), pie=True)
+        # The simulated users never accept, so the adaptive rules would soon hide their
+        # suggestions; the soak measures the daemon, not what a user taught it.
+        env = _daemon_env(Path(tmp), pie=True, extra="adapt = false\n")
         work = Path(tmp) / "work"
         work.mkdir()
         try:
