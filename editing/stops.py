@@ -257,25 +257,30 @@ class StopRules:
         """Whether ``line`` is where the statements at a fresh line between existing lines
         end: after ``BETWEEN_STATEMENTS`` whole ones, or at a blank line after whole ones."""
         if not line.strip():
-            return self._statement_done(before, "x")  # a line at column 0: any level
+            return self._whole_statement(before)
         if not self._statement_done(before, line):
             return False
         self._statements += 1
         return self._statements >= BETWEEN_STATEMENTS
 
+    @staticmethod
+    def _whole_statement(before: list[str]) -> bool:
+        """The lines ``before`` have code and end a statement (brackets closed, no line
+        left open)."""
+        return (
+            bool("".join(before).strip())
+            and bracket_depth("\n".join(before)) <= 0
+            and not before[-1].rstrip().endswith((*OPENERS, ",", "\\"))
+        )
+
     def _statement_done(self, before: list[str], line: str) -> bool:
         """The lines ``before`` form a whole statement and ``line`` starts the next one."""
-        if not "".join(before).strip() or not line.strip():
+        if not line.strip() or not self._whole_statement(before):
             return False
-        last = before[-1].rstrip()
         first = next(b for b in before if b.strip())
         # Line 0 continues the cursor's line, whose indentation is in the prefix.
         base = indent_width(self.scope.line_prefix + first if first is before[0] else first)
-        return (
-            bracket_depth("\n".join(before)) <= 0
-            and not last.endswith((*OPENERS, ",", "\\"))
-            and indent_width(line) <= base
-        )
+        return indent_width(line) <= base
 
     def _judge_line(self, line: str, start: int) -> int | None:
         """None to accept line ``line`` (starting at ``start``), else the length to keep."""

@@ -194,12 +194,19 @@ def python_region(prefix: str, suffix: str) -> tuple[int, int]:
     return start, end
 
 
-def joins(prefix: str, completion: str, suffix: str, language: str | None) -> bool | None:
-    """Whether the file parses with ``completion`` at the cursor (None: cannot be told);
-    Python is judged on the top-level statement around the cursor, as in ``fit``."""
+def _judged(prefix: str, suffix: str, language: str | None) -> tuple[str, str]:
+    """The parts of the text around the cursor that a parse judges: in Python the
+    top-level statement around it (``python_region``), else all of it."""
     if language == "python":
         a, b = python_region(prefix, suffix)
-        prefix, suffix = prefix[a:], suffix[:b]
+        return prefix[a:], suffix[:b]
+    return prefix, suffix
+
+
+def joins(prefix: str, completion: str, suffix: str, language: str | None) -> bool | None:
+    """Whether the file parses with ``completion`` at the cursor (None: cannot be told);
+    judged as ``fit`` judges it."""
+    prefix, suffix = _judged(prefix, suffix, language)
     return parses(prefix + completion + suffix, language)
 
 
@@ -218,9 +225,7 @@ def fit(
     is. A language without a parser is not judged. Python is judged on the top-level
     statement around the cursor (``python_region``), a fraction of a large file.
     """
-    if language == "python":
-        a, b = python_region(prefix, suffix)
-        prefix, suffix = prefix[a:], suffix[:b]
+    prefix, suffix = _judged(prefix, suffix, language)
     if not completion.strip() or parses(prefix + completion + suffix, language) is not False:
         return completion
     assert language is not None

@@ -196,11 +196,16 @@ def build_prompt(model: LoadedModel, settings: Settings, request: CompletionRequ
 
 
 def fit_prompt(
-    model: LoadedModel, settings: Settings, request: CompletionRequest, estimate: Estimate | None
+    model: LoadedModel,
+    settings: Settings,
+    request: CompletionRequest,
+    estimate: Estimate | None,
+    full: Prompt | None = None,
 ) -> tuple[Prompt, bool]:
-    """The prompt for ``request``, from a smaller window where the full one would take
-    longer than ``settings.prompt_budget_ms`` to encode; and whether it was cut."""
-    prompt = build_prompt(model, settings, request)
+    """The prompt for ``request``, from a smaller window where the full one (``full``,
+    if the caller has it) would take longer than ``settings.prompt_budget_ms`` to
+    encode; and whether it was cut."""
+    prompt = full or build_prompt(model, settings, request)
     budget = settings.prompt_budget_ms
     if estimate is None or budget <= 0 or estimate(prompt.tokens) <= budget:
         return prompt, False
@@ -230,12 +235,13 @@ def warm_steps(
     answered from now, then (if that was cut) a window ``WARM_STEP`` times smaller than
     the full one, and the full one. Each step left whole is a window a request finds
     ready (an interrupted step keeps the previous one's cells)."""
-    first, reduced = fit_prompt(model, settings, request, estimate)
+    full = build_prompt(model, settings, request)
+    first, reduced = fit_prompt(model, settings, request, estimate, full)
     if not reduced:
         return [first]
     step = build_prompt(model, smaller_settings(settings, WARM_STEP), request)
     steps = [first, step] if len(step.tokens) > len(first.tokens) else [first]
-    return [*steps, build_prompt(model, settings, request)]
+    return [*steps, full]
 
 
 def complete(
@@ -314,15 +320,17 @@ def complete(
     already = len(prelude)
     t3 = time.monotonic() if cut.mode == "bytes" else t2
     runs = [attempt(start, already, rules, ended)]
-    for rank in range(1, settings.parse_retries + 1):
-        if alternatives > 1 or ended is not None or cancelled() or not _breaks(runs[0]):
-            break
-        if time.monotonic() - t0 > settings.time_budget_ms / 2000:
-            break  # half the time budget is gone: the first suggestion stands
+    retries = settings.parse_retries
+    if retries and (alternatives > 1 or ended is not None or not _breaks(runs[0])):
+        retries = 0
+    for rank in range(1, retries + 1):
+        if cancelled() or time.monotonic() - t0 > settings.time_budget_ms / 2000:
+            break  # (half the time budget gone: the first suggestion stands)
         backend.kv_remove(sync.seq, len(prompt.tokens) + already, -1)
         retry = attempt(dataclasses.replace(start, rank=rank), already, fresh_rules())
         if retry[1].strip() and syntax.joins(before, retry[1], after, language):
             runs[0] = retry
+            break
     for rank in range(1, alternatives + ALTERNATIVE_TRIES):
         if ended is not None or len(_distinct(runs, language)) >= alternatives or cancelled():
             break  # (a prelude that met the end leaves nothing to branch on)
