@@ -203,16 +203,37 @@ class PiedServer(LanguageServer):
             params["alternatives"] = alternatives
         started = time.monotonic()
         try:
-            client = await self.link()
-            result: dict[str, Any] = await client.request("complete", params)
+            result = await self._ask_daemon(params)
         except DaemonError as e:
             if self.daemon is not None and self.daemon.closed.is_set():
                 self.daemon = None  # the next request restarts it
             self.show_once(f"pied: {e}")
             return None
+        if result is None or self._generation.get(uri) != generation:
+            return None
         self._latency_ms = 0.8 * self._latency_ms + 0.2 * (time.monotonic() - started) * 1000
         if not result.get("text"):
             return None
+        return result
+
+    async def _ask_daemon(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The daemon's answer to ``complete``. A daemon that died under the request (not
+        one that was stopped) is waited for as it starts again and asked once more, so the
+        request the user is waiting on is answered, not dropped; None if it was superseded
+        meanwhile."""
+        client = await self.link()
+        try:
+            result: dict[str, Any] = await client.request("complete", params)
+            return result
+        except DaemonError:
+            if not client.closed.is_set() or client.stopped or self._shutting_down:
+                raise
+        log.info("the daemon died under a request: asking the new one")
+        generation = self._generation.get(params["uri"])
+        client = await self.link()
+        if self._generation.get(params["uri"]) != generation:
+            return None
+        result = await client.request("complete", params)
         return result
 
 

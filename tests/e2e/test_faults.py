@@ -257,3 +257,41 @@ def test_the_language_server_restarts_a_daemon_that_died_not_one_that_was_stoppe
         assert peer.alive()
     finally:
         peer.close()
+
+
+def test_a_request_in_flight_when_the_daemon_dies_is_answered_by_the_new_one(own):
+    """The suggestion the user waits on is not dropped with the dead daemon's connection."""
+    from pied.bench.wire import StdioPeer
+
+    source = Path("samples/stats.py").resolve()
+    uri = source.as_uri()
+    peer = StdioPeer([*PIED, "lsp"], env=own)
+    try:
+        caps = {"textDocument": {"inlineCompletion": {}}}
+        options = {"maxTokens": 24}
+        init = {"processId": None, "capabilities": caps, "initializationOptions": options}
+        assert "result" in peer.call(0, "initialize", init)
+        peer.notify("initialized", {})
+        deadline = time.monotonic() + 120
+        while pied("daemon", "status", env=own).returncode != 0:  # connected at start-up
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        pid = daemon_pid(own)
+        item = {"uri": uri, "languageId": "python", "version": 1, "text": source.read_text()}
+        peer.notify("textDocument/didOpen", {"textDocument": item})
+        ask = {
+            "textDocument": {"uri": uri},
+            "position": {"line": 23, "character": 4},  # the body of stdev()
+            "context": {"triggerKind": 2},
+        }
+        peer.request(1, "textDocument/inlineCompletion", ask)
+        time.sleep(0.15)  # past the debounce: the request is with the daemon
+        os.kill(pid, signal.SIGKILL)
+        answer = peer.wait(1, timeout=120)
+        assert answer is not None and "result" in answer, answer
+        result = answer["result"]
+        items = result.get("items", []) if isinstance(result, dict) else result or []
+        assert items and items[0]["insertText"].strip(), answer
+        assert daemon_pid(own) != pid
+    finally:
+        peer.close()
