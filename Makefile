@@ -10,9 +10,9 @@ STAMP := $(VENV)/.pied-installed
 
 CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pied
 # Debian packages the real-editor tests need: Chromium, ripgrep and what code-server builds with.
-EDITOR_DEBS := chromium ripgrep build-essential pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev
+EDITOR_DEBS := chromium ripgrep build-essential cmake pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev
 
-.PHONY: setup demo test lint typecheck pytest model vscode editor-tools bench-backend clean
+.PHONY: setup demo test lint typecheck pytest model vscode editor-tools engine-server bench-backend clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,12 @@ editor-tools:
 	fi
 	scripts/install-code-server.sh $(CACHE)/code-server
 
-pytest: setup vscode editor-tools
+# llama.cpp's own server from the pinned llama-cpp-python's sdist (PyPI only), for the
+# remote-engine tests and the side-by-side benchmarks; cached (~10 minutes the first time).
+engine-server: editor-tools
+	PYTHON=$(BIN)/python scripts/build-llama-server.sh $(CACHE)/llama-server
+
+pytest: setup vscode editor-tools engine-server
 	$(BIN)/pytest -q
 
 # The VS Code extension: strict type check, unit tests, a .vsix package.

@@ -269,6 +269,16 @@ def run(
     }
     shown: list[dict[str, Any]] | None = [] if examples else None
     report["modes"] = evaluate(engine, problems, modes, settings, progress, shown)
+    stats = getattr(engine.backend, "stats", None)  # a remote engine's prompt-cache figures
+    if stats is not None:
+        report["engine"] = {
+            "url": settings.engine_url,
+            "requests": stats.requests,
+            "prompt_tokens": stats.prompt_tokens,
+            "cached_tokens": stats.cached_tokens,
+            "prefix_cache_hit_rate": round(stats.hit_rate(), 3),
+            "streamed_tokens": stats.streamed_tokens,
+        }
     if examples and shown is not None:
         examples.parent.mkdir(parents=True, exist_ok=True)
         examples.write_text("".join(json.dumps(e) + "\n" for e in shown))

@@ -44,8 +44,9 @@ class LlamaServer:
         threads: int = 0,
         n_ctx: int = 8192,
         log: Path | None = None,
+        port: int | None = None,
     ) -> None:
-        self.port = _free_port()
+        self.port = port or _free_port()
         args = [
             str(binary),
             "-m",
@@ -107,6 +108,10 @@ class LlamaServer:
         if status != 200:
             raise RuntimeError(f"llama-server /infill answered {status}: {out}")
         return out
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
         if self.proc.poll() is None:

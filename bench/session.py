@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import statistics
@@ -281,6 +282,7 @@ def run(
     read_s: float = 6.0,
     against_llama_server: Path | None = None,
     model: Path | None = None,
+    engine_url: str = "",
 ) -> dict[str, Any]:
     rng = random.Random(seed)
     path, text = pick_file(corpus or default_corpus(), file_tokens, rng)
@@ -289,7 +291,8 @@ def run(
     for name in runs:
         pie = name == "pie"
         with tempfile.TemporaryDirectory(prefix=f"pied-session-{name}-") as tmp:
-            env = _daemon_env(Path(tmp), pie)
+            extra = f"engine_url = {json.dumps(engine_url)}\n" if engine_url else ""
+            env = _daemon_env(Path(tmp), pie, extra)
             try:
                 out = asyncio.run(
                     _session(env, removed, offset, typed, random.Random(seed), read_s)

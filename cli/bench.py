@@ -105,6 +105,7 @@ def cmd_bench_session(args: argparse.Namespace) -> int:
         read_s=args.read_s,
         against_llama_server=server,
         model=model,
+        engine_url=args.engine_url or "",
     )
     return _write_report(report, args.json)
 

@@ -98,6 +98,7 @@ def settings_from(args: argparse.Namespace) -> config.Settings:
         "multiline": getattr(args, "multiline", None),
         "max_tokens": getattr(args, "max_tokens", None),
         "sampling": getattr(args, "sampling", None),
+        "engine_url": getattr(args, "engine_url", None),
     }
     return config.load(overrides)
 
@@ -110,7 +111,7 @@ def cmd_complete(args: argparse.Namespace) -> int:
     text = read_source(path)
     offset = offset_at(text, line, col)
     settings = settings_from(args)
-    if args.model or args.context or args.no_daemon:
+    if args.model or args.context or args.no_daemon or args.engine_url:
         result = _complete_here(settings, text, offset, path, args.context)
     else:
         from pied.daemon import lifecycle

@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--sampling", choices=config.SAMPLING)
     comp.add_argument("--max-tokens", type=int)
     comp.add_argument(
+        "--engine-url", help="run the model on this llama-server instead (in this process)"
+    )
+    comp.add_argument(
         "--no-daemon", action="store_true", help="run the model in this process (so do --model)"
     )
     comp.set_defaults(func=commands.cmd_complete)
@@ -141,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--model", help="a catalog model name or a GGUF path")
     bf.add_argument("--multiline", choices=config.MODES)
     bf.add_argument("--max-tokens", type=int)
+    bf.add_argument("--engine-url", help="run the model on this llama-server (http://host:port)")
     bf.add_argument("--json", help="write the report here too")
     bf.set_defaults(func=bench_cli.cmd_bench_fim)
     bs = bsub.add_parser("session", help="typing sessions through the LSP, with and without PIE")
@@ -161,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(build it with scripts/build-llama-server.sh)",
     )
     bs.add_argument("--model", help="the GGUF for llama-server (default: the configured model)")
+    bs.add_argument(
+        "--engine-url", help="pied's daemon runs the model on this llama-server (http://host:port)"
+    )
     bs.add_argument("--json", help="write the report here too")
     bs.set_defaults(func=bench_cli.cmd_bench_session)
     bk = bsub.add_parser(

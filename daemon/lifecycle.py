@@ -160,11 +160,14 @@ def run(settings: Settings, *, tcp_port: int | None = None, verbosity: int = 1) 
             loading = pool.submit(load_backend, settings)
             from pied.daemon.server import Server
             from pied.daemon.service import Service
-            from pied.engine.engine import Engine, disk_store
+            from pied.engine.engine import Engine, disk_store, model_label
 
             backend = loading.result()
         engine = Engine(
-            backend, settings, model_name=settings.model, disk=disk_store(settings, backend)
+            backend,
+            settings,
+            model_name=model_label(settings, backend),
+            disk=disk_store(settings, backend),
         )
         service = Service(engine, settings)
         if tcp_port is not None:

@@ -49,7 +49,7 @@ DocKey = tuple[int, str]  # (connection, uri)
 Progress = Callable[[str], None]
 """Hears a job's progress messages (sent to the requester as ``progress`` notifications)."""
 CANCELLED_BY_CLIENT = "cancelled by the client"
-PERSIST_AFTER_S = 5.0  # seconds of quiet (a user reading) before documents' caches are written to disk
+PERSIST_AFTER_S = 5.0  # seconds of quiet (a user reading) before caches go to disk
 MAX_DOCUMENT_CHARS = MAX_SOURCE_BYTES  # as for files read from disk
 NEAR_CURSOR = 400  # characters: an edit this close to the last cursor is the user typing there
 MAX_ALTERNATIVES = 5  # suggestions one invoked request may ask for

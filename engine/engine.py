@@ -36,7 +36,7 @@ SPEED_SAMPLE_MIN = 64  # tokens a sync must encode to measure the speed by
 
 def disk_store(settings: Settings, backend: Backend) -> DiskStore | None:
     """Where documents' caches for this model and context size go on disk, if anywhere."""
-    if settings.kv_disk_mib <= 0:
+    if settings.kv_disk_mib <= 0 or settings.engine_url:  # a remote engine caches on its side
         return None
     root = Path(settings.kv_dir) if settings.kv_dir else paths.kv_dir()
     try:
@@ -45,6 +45,11 @@ def disk_store(settings: Settings, backend: Backend) -> DiskStore | None:
         log.warning("no KV cache on disk: cannot read the model file: %s", e)
         return None
     return DiskStore(root, f"{ident}:{backend.info.n_ctx}", settings.kv_disk_mib << 20)
+
+
+def model_label(settings: Settings, backend: Backend) -> str:
+    """How results name the model: the configured one, or the engine's."""
+    return backend.info.description if settings.engine_url else settings.model
 
 
 class Engine:
@@ -88,7 +93,8 @@ class Engine:
     def load(cls, settings: Settings) -> Engine:
         """The configured model loaded (ModelError with a clear sentence if it cannot be)."""
         backend = load_backend(settings)
-        return cls(backend, settings, model_name=settings.model, disk=disk_store(settings, backend))
+        name = model_label(settings, backend)
+        return cls(backend, settings, model_name=name, disk=disk_store(settings, backend))
 
     # --- documents' caches on disk --------------------------------------------------------------
 
@@ -211,26 +217,32 @@ class Engine:
         cancelled: Callable[[], bool] = never,
         alternatives: int = 1,
     ) -> Completion:
-        return complete(
-            self.model,
-            settings or self.settings,
-            request,
-            lambda tokens: self._sync(request.key, tokens),
-            cancelled=cancelled,
-            estimate=lambda tokens: self.estimate_ms(request.key, tokens),
-            alternatives=alternatives,
-        )
+        try:
+            return complete(
+                self.model,
+                settings or self.settings,
+                request,
+                lambda tokens: self._sync(request.key, tokens),
+                cancelled=cancelled,
+                estimate=lambda tokens: self.estimate_ms(request.key, tokens),
+                alternatives=alternatives,
+            )
+        finally:
+            self.backend.release()  # as soon as a stop rule fired, not at the next job
 
     def complete_naive(
         self, request: CompletionRequest, settings: Settings | None = None
     ) -> Completion:
         """The naive use of the same model (the benchmarks' baseline)."""
-        return complete_naive(
-            self.model,
-            settings or self.settings,
-            request,
-            lambda tokens: self._sync(request.key, tokens),
-        )
+        try:
+            return complete_naive(
+                self.model,
+                settings or self.settings,
+                request,
+                lambda tokens: self._sync(request.key, tokens),
+            )
+        finally:
+            self.backend.release()
 
 
 def _fingerprint_tokens(tokens: list[int], first_stale: int | None) -> int:

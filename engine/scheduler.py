@@ -266,6 +266,7 @@ class Scheduler:
             self.done += 1
             job.future.set_result(value)
         finally:
+            self.backend.release()  # a remote engine stops generating for this job
             with self._lock:
                 self._running.pop()
                 self.backend.clear_abort()

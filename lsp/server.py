@@ -211,6 +211,7 @@ class PiedServer(LanguageServer):
             return None
         if result is None or self._generation.get(uri) != generation:
             return None
+        self._shown.clear()  # it works again: the next failure is news, said once more
         self._latency_ms = 0.8 * self._latency_ms + 0.2 * (time.monotonic() - started) * 1000
         if not result.get("text"):
             return None

@@ -98,6 +98,9 @@ class Backend(Protocol):
     def kv_pos_max(self, seq: int) -> int:
         """The largest cached position of ``seq``, -1 when empty."""
 
+    def release(self) -> None:
+        """End whatever the last job left running (a remote engine's open stream)."""
+
     def kv_clear(self) -> None:
         """Empty every sequence."""
 

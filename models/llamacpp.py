@@ -97,7 +97,112 @@ def machine_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class LlamaCppBackend:
+class _Vocabulary:
+    """What a loaded model's vocabulary answers (the model handle and vocab set by a subclass)."""
+
+    _model: ctypes.c_void_p | None
+    _vocab: ctypes.c_void_p
+    _n_vocab: int
+    _piece_cache: dict[int, bytes]
+    _pieces: list[bytes | None] | None
+
+    # --- vocabulary -------------------------------------------------------------------------
+
+    def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
+        if not text:
+            return []
+        cap = len(text) + 8
+        buf = (ll.llama_token * cap)()
+        n = ll.llama_tokenize(self._vocab, text, len(text), buf, cap, False, special)
+        if n < 0:  # pragma: no cover - cap is an upper bound for BPE
+            cap = -n
+            buf = (ll.llama_token * cap)()
+            n = ll.llama_tokenize(self._vocab, text, len(text), buf, cap, False, special)
+        return list(buf[:n])
+
+    def token_bytes(self, token: int) -> bytes:
+        piece = self._piece_cache.get(token)
+        if piece is None:
+            buf = ctypes.create_string_buffer(64)
+            n = ll.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, True)
+            if n < 0:
+                buf = ctypes.create_string_buffer(-n)
+                n = ll.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, True)
+            piece = buf.raw[:n]
+            self._piece_cache[token] = piece
+        return piece
+
+    def detokenize(self, tokens: Sequence[int]) -> bytes:
+        return b"".join(self.token_bytes(t) for t in tokens)
+
+    def pieces(self) -> list[bytes | None]:
+        if self._pieces is None:
+            control = ll.LLAMA_TOKEN_ATTR_CONTROL
+            buf = ctypes.create_string_buffer(256)
+            pieces: list[bytes | None] = []
+            for t in range(self._n_vocab):
+                if ll.llama_vocab_get_attr(self._vocab, t) & control or self.is_end_of_generation(
+                    t
+                ):
+                    pieces.append(None)
+                    continue
+                n = ll.llama_token_to_piece(self._vocab, t, buf, len(buf), 0, False)
+                pieces.append(buf.raw[:n] if n > 0 else None)
+            self._pieces = pieces
+        return self._pieces
+
+    def special_token(self, text: str) -> int | None:
+        ids = self.tokenize(text.encode(), special=True)
+        if len(ids) == 1 and ll.llama_vocab_is_control(self._vocab, ids[0]):
+            return ids[0]
+        if len(ids) == 1 and self.token_bytes(ids[0]) == text.encode():
+            attr = ll.llama_vocab_get_attr(self._vocab, ids[0])
+            if attr & (ll.LLAMA_TOKEN_ATTR_CONTROL | ll.LLAMA_TOKEN_ATTR_USER_DEFINED):
+                return ids[0]
+        return None
+
+    def is_end_of_generation(self, token: int) -> bool:
+        return bool(ll.llama_vocab_is_eog(self._vocab, token))
+
+    def metadata(self, key: str) -> str | None:
+        buf = ctypes.create_string_buffer(512)
+        n = ll.llama_model_meta_val_str(self._model, key.encode(), buf, len(buf))
+        return buf.value.decode("utf-8", "replace") if n >= 0 else None
+
+
+class LlamaCppVocab(_Vocabulary):
+    """Only the vocabulary of a GGUF file (no weights, no context): the tokenizer of a model
+    that runs on a remote engine."""
+
+    def __init__(self, path: str | Path) -> None:
+        _init_llama()
+        self.path = str(path)
+        mparams = ll.llama_model_default_params()
+        mparams.n_gpu_layers = 0
+        mparams.vocab_only = True
+        self._model = ll.llama_model_load_from_file(self.path.encode(), mparams)
+        if not self._model:
+            raise ModelError(f"llama.cpp could not read the vocabulary of {self.path}.")
+        self._vocab = ll.llama_model_get_vocab(self._model)
+        self._n_vocab = ll.llama_vocab_n_tokens(self._vocab)
+        self._piece_cache = {}
+        self._pieces = None
+
+    @property
+    def n_vocab(self) -> int:
+        return self._n_vocab
+
+    @property
+    def n_ctx_train(self) -> int:
+        return int(ll.llama_model_n_ctx_train(self._model))
+
+    def close(self) -> None:
+        if self._model:
+            ll.llama_model_free(self._model)
+            self._model = None
+
+
+class LlamaCppBackend(_Vocabulary):
     """A GGUF model loaded with llama.cpp; see ``pied.models.backend.Backend``."""
 
     def __init__(
@@ -188,69 +293,6 @@ class LlamaCppBackend:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # --- vocabulary -------------------------------------------------------------------------
-
-    def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
-        if not text:
-            return []
-        cap = len(text) + 8
-        buf = (ll.llama_token * cap)()
-        n = ll.llama_tokenize(self._vocab, text, len(text), buf, cap, False, special)
-        if n < 0:  # pragma: no cover - cap is an upper bound for BPE
-            cap = -n
-            buf = (ll.llama_token * cap)()
-            n = ll.llama_tokenize(self._vocab, text, len(text), buf, cap, False, special)
-        return list(buf[:n])
-
-    def token_bytes(self, token: int) -> bytes:
-        piece = self._piece_cache.get(token)
-        if piece is None:
-            buf = ctypes.create_string_buffer(64)
-            n = ll.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, True)
-            if n < 0:
-                buf = ctypes.create_string_buffer(-n)
-                n = ll.llama_token_to_piece(self._vocab, token, buf, len(buf), 0, True)
-            piece = buf.raw[:n]
-            self._piece_cache[token] = piece
-        return piece
-
-    def detokenize(self, tokens: Sequence[int]) -> bytes:
-        return b"".join(self.token_bytes(t) for t in tokens)
-
-    def pieces(self) -> list[bytes | None]:
-        if self._pieces is None:
-            control = ll.LLAMA_TOKEN_ATTR_CONTROL
-            buf = ctypes.create_string_buffer(256)
-            pieces: list[bytes | None] = []
-            for t in range(self._n_vocab):
-                if ll.llama_vocab_get_attr(self._vocab, t) & control or self.is_end_of_generation(
-                    t
-                ):
-                    pieces.append(None)
-                    continue
-                n = ll.llama_token_to_piece(self._vocab, t, buf, len(buf), 0, False)
-                pieces.append(buf.raw[:n] if n > 0 else None)
-            self._pieces = pieces
-        return self._pieces
-
-    def special_token(self, text: str) -> int | None:
-        ids = self.tokenize(text.encode(), special=True)
-        if len(ids) == 1 and ll.llama_vocab_is_control(self._vocab, ids[0]):
-            return ids[0]
-        if len(ids) == 1 and self.token_bytes(ids[0]) == text.encode():
-            attr = ll.llama_vocab_get_attr(self._vocab, ids[0])
-            if attr & (ll.LLAMA_TOKEN_ATTR_CONTROL | ll.LLAMA_TOKEN_ATTR_USER_DEFINED):
-                return ids[0]
-        return None
-
-    def is_end_of_generation(self, token: int) -> bool:
-        return bool(ll.llama_vocab_is_eog(self._vocab, token))
-
-    def metadata(self, key: str) -> str | None:
-        buf = ctypes.create_string_buffer(512)
-        n = ll.llama_model_meta_val_str(self._model, key.encode(), buf, len(buf))
-        return buf.value.decode("utf-8", "replace") if n >= 0 else None
 
     # --- decoding ---------------------------------------------------------------------------
 
@@ -356,6 +398,9 @@ class LlamaCppBackend:
 
     def kv_pos_max(self, seq: int) -> int:
         return int(ll.llama_memory_seq_pos_max(self._mem, seq))
+
+    def release(self) -> None:
+        """Nothing outlives a decode here."""
 
     def kv_clear(self) -> None:
         ll.llama_memory_clear(self._mem, True)

@@ -23,10 +23,25 @@ log = logging.getLogger("pied.engine")
 def load_backend(
     settings: Settings, models_dir: Path | None = None, *, flash_attn: bool = False
 ) -> Backend:
-    """Resolve the configured model and load it (raises ModelError with a clear sentence)."""
+    """Resolve the configured model and load it (raises ModelError with a clear sentence);
+    with ``engine_url``, connect to that engine, the model's file giving only the tokenizer."""
     from pied.models.llamacpp import LlamaCppBackend
 
     path = store.resolve(settings.model, models_dir or paths.models_dir())
+    if settings.engine_url:
+        from pied.models import remote
+        from pied.models.enginelink import read_key
+
+        log.info("connecting to the engine at %s (tokenizer: %s)", settings.engine_url, path)
+        return remote.connect(
+            settings.engine_url,
+            path,
+            key=read_key(settings.engine_key_file),
+            timeout=settings.engine_timeout_s,
+            n_seq=settings.documents + 2,
+            n_predict=settings.max_tokens,
+            engine_model=settings.engine_model,
+        )
     log.info("loading %s", path)
     return LlamaCppBackend(
         path,

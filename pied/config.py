@@ -75,6 +75,16 @@ class Settings:
     """Seconds after an accept to check the text is still there (and 4x that); see stats."""
     adapt: bool = True
     """Show less of a suggestion shape you almost always reject (`pied stats` says which)."""
+    engine_url: str = ""
+    """A llama.cpp server to run the model on (http://host:8080); empty = the local model."""
+    engine_api: str = "llama-server"
+    """The engine's API: "llama-server" (its /completion, with token ids and probabilities)."""
+    engine_model: str = ""
+    """The model the engine must serve (checked at start); empty = whatever it serves."""
+    engine_key_file: str = ""
+    """A file holding the engine's API key (else $PIED_ENGINE_KEY); never put the key here."""
+    engine_timeout_s: float = 10.0
+    """Seconds to wait for the engine to connect or to send the next token."""
 
     def replace(self, **changes: Any) -> Settings:
         return load_dict(changes, base=self, source="overrides")
@@ -93,7 +103,13 @@ REQUEST_SETTINGS = (
     "top_p",
 )
 
-_CHOICES: dict[str, tuple[str, ...]] = {"multiline": MODES, "sampling": SAMPLING}
+ENGINE_APIS = ("llama-server",)
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "multiline": MODES,
+    "sampling": SAMPLING,
+    "engine_api": ENGINE_APIS,
+}
 _POSITIVE = {"n_ctx", "max_tokens", "time_budget_ms"}
 _NON_NEGATIVE = {"threads", "prefix_tokens", "suffix_tokens", "context_tokens"}
 _NON_NEGATIVE.add("keep_alive_minutes")
@@ -102,6 +118,7 @@ _NON_NEGATIVE.add("prompt_budget_ms")
 _NON_NEGATIVE.add("parse_retries")
 _POSITIVE.add("documents")
 _POSITIVE.add("retention_check_s")
+_POSITIVE.add("engine_timeout_s")
 
 
 def _camel_to_snake(name: str) -> str:
@@ -132,6 +149,8 @@ def _check(name: str, value: Any, expected: type[Any], source: str) -> Any:
         raise ConfigError(f"The {where} must be in (0, 1], not {value!r}.")
     if name == "model" and not value.strip():
         raise ConfigError(f"The {where} must not be empty.")
+    if name == "engine_url" and value and not value.startswith(("http://", "https://")):
+        raise ConfigError(f"The {where} must start with http:// or https://, not {value!r}.")
     return value
 
 

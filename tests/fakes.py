@@ -106,6 +106,9 @@ class FakeBackend:
     def kv_pos_max(self, seq: int) -> int:
         return max(self.cells.get(seq, {}), default=-1)
 
+    def release(self) -> None:
+        pass
+
     def kv_clear(self) -> None:
         self.cells.clear()
 

@@ -1,0 +1,346 @@
+"""A backend whose model runs on a remote engine (llama.cpp's ``llama-server``).
+
+It is the same ``Backend`` as the local one, so completion, translation and summaries do
+not know the difference. The tokenizer is local: the vocabulary of a GGUF file of the same
+model family (only its vocabulary is read), checked against the engine's at connect time.
+KV sequences are token lists kept here (PIE's moves and cuts are bookkeeping); the engine's
+prompt cache (``cache_prompt``) does the reuse.
+
+Logits come from a stream: asked for the next token after some tokens, the backend asks the
+engine to go on generating from there (greedy, with the top ``TOP`` log-probabilities of
+every step) and hands out one step per ``logits`` call. While the caller picks the tokens the
+engine picked, the same stream serves them, one network answer per token that is already
+on its way; a different pick (an alternative, token healing, a byte-level step) or any other
+work closes it, and the engine stops generating. ``release`` closes it at the end of a job.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pied.models.backend import Logits, ModelInfo
+from pied.models.enginelink import EngineError, EngineLink, Stream
+from pied.models.errors import ModelError
+from pied.models.llamacpp import LlamaCppVocab
+
+log = logging.getLogger("pied.remote")
+
+TOP = 32  # log-probabilities asked per step: enough for alternatives and byte-level steps
+PROBE = "def fim(x):\n    return x  # ünï ✓\n\tif a != b:\n"
+
+
+@dataclass
+class _Follow:
+    """An open stream from the engine: what it was started on, what it has produced."""
+
+    seq: int
+    stream: Stream
+    tokens: list[int]  # the context the next event's distribution follows
+    served: int = 0  # events handed out
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+@dataclass
+class EngineStats:
+    """What the engine reported about its prompt cache, over this backend's requests."""
+
+    requests: int = 0
+    prompt_tokens: int = 0  # tokens sent as prompts
+    cached_tokens: int = 0  # of those, reused from the engine's cache
+    streamed_tokens: int = 0  # steps served from open streams
+
+    def hit_rate(self) -> float:
+        return self.cached_tokens / self.prompt_tokens if self.prompt_tokens else 0.0
+
+
+class RemoteBackend:
+    """See ``pied.models.backend.Backend``; the model runs on ``link``'s engine."""
+
+    def __init__(
+        self,
+        link: EngineLink,
+        vocab: LlamaCppVocab,
+        *,
+        n_seq: int,
+        n_predict: int = 256,
+        engine_model: str = "",
+    ) -> None:
+        self.link = link
+        self.vocab = vocab
+        self._n_predict = n_predict
+        props = link.call("GET", "/props")
+        if not isinstance(props, dict):
+            raise EngineError(f"The engine at {link.url} sent a malformed answer to /props.")
+        served = str(props.get("model_alias") or props.get("model_path") or "")
+        if engine_model and engine_model not in served and engine_model != Path(served).name:
+            raise EngineError(
+                f"The engine at {link.url} serves {Path(served).name or 'an unnamed model'}, "
+                f"not {engine_model} (engine_model)."
+            )
+        settings = props.get("default_generation_settings")
+        n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
+        if not isinstance(n_ctx, int) or n_ctx <= 0:
+            raise EngineError(f"The engine at {link.url} did not say its context size (/props).")
+        self._check_tokenizer()
+        self.info = ModelInfo(
+            path=link.url,
+            description=f"{Path(served).name} on {link.url}",
+            n_ctx=n_ctx,
+            n_ctx_train=vocab.n_ctx_train,
+            n_vocab=vocab.n_vocab,
+            n_layer=0,
+            n_head_kv=0,
+            n_embd=0,
+            threads=0,
+            n_seq=n_seq,
+        )
+        self.stats = EngineStats()
+        self._cells: list[dict[int, int]] = [{} for _ in range(n_seq)]
+        self._rows: tuple[int, list[int], int] | None = None  # seq, context, rows
+        self._follow: _Follow | None = None
+        self._lock = threading.Lock()  # the follow stream, for ``request_abort``
+
+    def _check_tokenizer(self) -> None:
+        answer = self.link.call("POST", "/tokenize", {"content": PROBE, "add_special": False})
+        theirs = answer.get("tokens") if isinstance(answer, dict) else None
+        if theirs != self.vocab.tokenize(PROBE.encode()):
+            raise EngineError(
+                f"The engine at {self.link.url} tokenizes text differently from "
+                f"{Path(self.vocab.path).name}: set `model` to a GGUF file of the engine's "
+                "model family (only its vocabulary is read)."
+            )
+
+    # --- vocabulary (local) -------------------------------------------------------------------
+
+    def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
+        return self.vocab.tokenize(text, special=special)
+
+    def token_bytes(self, token: int) -> bytes:
+        return self.vocab.token_bytes(token)
+
+    def detokenize(self, tokens: Sequence[int]) -> bytes:
+        return self.vocab.detokenize(tokens)
+
+    def pieces(self) -> list[bytes | None]:
+        return self.vocab.pieces()
+
+    def special_token(self, text: str) -> int | None:
+        return self.vocab.special_token(text)
+
+    def is_end_of_generation(self, token: int) -> bool:
+        return self.vocab.is_end_of_generation(token)
+
+    def metadata(self, key: str) -> str | None:
+        return self.vocab.metadata(key)
+
+    # --- decoding -------------------------------------------------------------------------------
+
+    def decode(
+        self, tokens: Sequence[int], start: int, *, seq: int = 0, logits: str = "last"
+    ) -> int:
+        n = len(tokens)
+        if n == 0:
+            self._rows = None
+            return 0
+        if start + n > self.info.n_ctx:
+            raise ModelError(
+                f"The prompt needs {start + n} positions but the engine's context holds "
+                f"{self.info.n_ctx}."
+            )
+        cells = self._cells[seq]
+        for i, token in enumerate(tokens):
+            cells[start + i] = int(token)
+        rows = {"last": 1, "all": n, "none": 0}[logits]
+        self._rows = (seq, self._context(seq), rows) if rows else None
+        return rows
+
+    def _context(self, seq: int) -> list[int]:
+        cells = self._cells[seq]
+        return [cells[p] for p in sorted(cells)]
+
+    def logits(self, row: int = -1) -> Logits:
+        if self._rows is None:
+            raise ModelError("No logits: the last decode asked for none.")
+        seq, context, rows = self._rows
+        index = rows - 1 if row < 0 else row
+        if not 0 <= index < rows:
+            raise ModelError(f"No logits for row {row}.")
+        upto = context[: len(context) - (rows - 1 - index)]
+        return self._next_distribution(seq, upto)
+
+    def _next_distribution(self, seq: int, context: list[int]) -> Logits:
+        """The engine's next-token log-probabilities after ``context`` (top ``TOP``)."""
+        follow = self._follow
+        if follow is None or follow.seq != seq or follow.tokens != context:
+            self.release()
+            follow = self._start(seq, context)
+        event = follow.stream.next_event()
+        probs = _step(event)
+        if probs is None:  # the stream ended (the budget, or the engine's end): one step more
+            self.release()
+            follow = self._start(seq, context, n_predict=1)
+            probs = _step(follow.stream.next_event())
+            if probs is None:
+                raise EngineError(f"The engine at {self.link.url} sent no token probabilities.")
+        token, top = probs
+        out = np.full(self.info.n_vocab, -np.inf, dtype=np.float32)
+        for t, logprob in top:
+            if 0 <= t < len(out):
+                out[t] = logprob
+        follow.tokens = [*context, token]  # if the caller picks it too, the stream goes on
+        follow.served += 1
+        if follow.served > 1:
+            self.stats.streamed_tokens += 1
+        return out
+
+    def _start(self, seq: int, context: list[int], n_predict: int | None = None) -> _Follow:
+        body: dict[str, Any] = {
+            "prompt": context,
+            "n_predict": n_predict or self._n_predict,
+            "stream": True,
+            "cache_prompt": True,
+            "temperature": 0,
+            "n_probs": TOP,
+            "return_tokens": True,
+            "timings_per_token": True,  # each event says how much of the prompt was cached
+        }
+        stream = self.link.stream("/completion", body)
+        follow = _Follow(seq, stream, list(context))
+        with self._lock:
+            self._follow = follow
+        self.stats.requests += 1
+        self.stats.prompt_tokens += len(context)
+        return follow
+
+    def release(self) -> None:
+        """Close the open stream, if any: the engine stops generating."""
+        with self._lock:
+            follow, self._follow = self._follow, None
+        if follow is not None:
+            self._account(follow.stream)
+            follow.close()
+
+    def _account(self, stream: Stream) -> None:
+        cached = stream.last.get("timings", {}).get("cache_n") if stream.last else None
+        if isinstance(cached, int):
+            self.stats.cached_tokens += cached
+
+    # --- KV sequences (bookkeeping) -------------------------------------------------------------
+
+    def _touched(self, seq: int) -> None:
+        # (The last decode's rows stay valid, as llama.cpp's logits do across cache edits.)
+        if self._follow is not None and self._follow.seq == seq:
+            self.release()
+
+    def kv_remove(self, seq: int, p0: int, p1: int) -> None:
+        self._touched(seq)
+        cells = self._cells[seq]
+        lo, hi = max(0, p0), (p1 if p1 >= 0 else None)
+        for p in [p for p in cells if p >= lo and (hi is None or p < hi)]:
+            del cells[p]
+
+    def kv_shift(self, seq: int, p0: int, p1: int, delta: int) -> None:
+        if not delta:
+            return
+        self._touched(seq)
+        cells = self._cells[seq]
+        hi = p1 if p1 >= 0 else None
+        moved = {p: t for p, t in cells.items() if p >= p0 and (hi is None or p < hi)}
+        for p in moved:
+            del cells[p]
+        for p, t in moved.items():
+            cells[p + delta] = t
+
+    def kv_copy(self, src: int, dst: int, p0: int, p1: int) -> None:
+        self._touched(dst)
+        hi = p1 if p1 >= 0 else None
+        for p, t in self._cells[src].items():
+            if p >= max(0, p0) and (hi is None or p < hi):
+                self._cells[dst][p] = t
+
+    def kv_pos_max(self, seq: int) -> int:
+        cells = self._cells[seq]
+        return max(cells) if cells else -1
+
+    def kv_clear(self) -> None:
+        self.release()
+        self._rows = None
+        for cells in self._cells:
+            cells.clear()
+
+    def request_abort(self) -> None:
+        """Nothing runs here that an abort could stop sooner: decodes are bookkeeping."""
+
+    def clear_abort(self) -> None:
+        pass
+
+    def seq_state(self, seq: int) -> bytes:
+        cells = sorted(self._cells[seq].items())
+        return np.array(cells, dtype=np.int64).reshape(-1).tobytes()
+
+    def set_seq_state(self, seq: int, state: bytes) -> None:
+        pairs = np.frombuffer(state, dtype=np.int64)
+        if len(pairs) % 2:
+            raise ModelError(f"A saved state of sequence {seq} is cut short.")
+        self._touched(seq)
+        self._cells[seq] = {int(p): int(t) for p, t in pairs.reshape(-1, 2)}
+
+    def perf(self) -> dict[str, float]:
+        return {"prompt_ms": 0.0, "prompt_tokens": 0, "eval_ms": 0.0, "eval_tokens": 0}
+
+    def perf_reset(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.release()
+        self.vocab.close()
+
+
+def _step(event: dict[str, Any] | None) -> tuple[int, list[tuple[int, float]]] | None:
+    """The token an event carries and the distribution it was picked from (top entries)."""
+    if event is None:
+        return None
+    steps = event.get("completion_probabilities")
+    if not isinstance(steps, list) or not steps:
+        return None
+    step = steps[0]
+    try:
+        token = int(step["id"])
+        top = [(int(e["id"]), float(e["logprob"])) for e in step["top_logprobs"]]
+    except (KeyError, TypeError, ValueError):
+        raise EngineError("The engine sent a malformed token probability.") from None
+    return token, top
+
+
+def connect(
+    url: str,
+    vocab_path: Path,
+    *,
+    key: str,
+    timeout: float,
+    n_seq: int,
+    n_predict: int,
+    engine_model: str = "",
+) -> RemoteBackend:
+    """A backend on the engine at ``url``, tokenizing with ``vocab_path``'s vocabulary."""
+    vocab = LlamaCppVocab(vocab_path)
+    try:
+        return RemoteBackend(
+            EngineLink(url, key=key, timeout=timeout),
+            vocab,
+            n_seq=n_seq,
+            n_predict=n_predict,
+            engine_model=engine_model,
+        )
+    except BaseException:
+        vocab.close()
+        raise

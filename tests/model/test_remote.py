@@ -1,0 +1,279 @@
+"""The remote backend's logic against a scripted HTTP engine (the real model's vocabulary).
+
+The engine here answers as llama-server does, from a script: every failure a real engine
+or network can produce, and streams whose tokens the test chooses. The real llama-server is
+in ``tests/e2e/test_remote_engine.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pied.config import Settings
+from pied.engine.completion import CompletionRequest
+from pied.engine.engine import Engine
+from pied.models import remote
+from pied.models.enginelink import EngineError
+from pied.models.generate import Limits, generate
+from pied.models.llamacpp import LlamaCppVocab
+
+Handler = Callable[["Engine_", BaseHTTPRequestHandler, dict[str, Any]], None]
+
+
+class Engine_:
+    """A scripted engine on 127.0.0.1: /props, /tokenize, and /completion from ``script``."""
+
+    def __init__(self, vocab: LlamaCppVocab) -> None:
+        self.vocab = vocab
+        self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
+        self.props: Any = {
+            "model_path": "/models/qwen2.5-coder-7b.gguf",
+            "default_generation_settings": {"n_ctx": 4096},
+        }
+        self.status = 200
+        self.delay = 0.0
+        self.tokenizer_shift = 0
+        self.next_tokens: Callable[[list[int]], list[int]] = lambda prompt: [11, 12, 13, 14]
+        self.truncate_after: int | None = None
+        self.step_s = 0.0  # between streamed tokens
+        self.closed_streams = 0
+        engine = self
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                engine._answer(self, {})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                engine._answer(self, json.loads(self.rfile.read(length) or b"{}"))
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _json(self, h: BaseHTTPRequestHandler, status: int, body: Any) -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(raw)))
+        h.end_headers()
+        h.wfile.write(raw)
+
+    def _answer(self, h: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+        self.requests.append((h.path, body, dict(h.headers)))
+        time.sleep(self.delay)
+        if self.status != 200:
+            self._json(h, self.status, {"error": {"message": "slot unavailable"}})
+        elif h.path == "/props":
+            self._json(h, 200, self.props)
+        elif h.path == "/tokenize":
+            tokens = self.vocab.tokenize(body["content"].encode())
+            self._json(h, 200, {"tokens": [t + self.tokenizer_shift for t in tokens]})
+        elif h.path == "/completion":
+            self._stream(h, body)
+        else:
+            self._json(h, 404, {"error": {"message": "not found"}})
+
+    def _stream(self, h: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/event-stream")
+        h.end_headers()
+        tokens = self.next_tokens(body["prompt"])[: body["n_predict"]]
+        try:
+            for i, token in enumerate(tokens):
+                if self.truncate_after is not None and i >= self.truncate_after:
+                    h.wfile.write(b'data: {"index":0,"cont')
+                    h.wfile.flush()
+                    return  # the connection drops mid-event
+                top = [{"id": token, "logprob": -0.1}, {"id": token + 1, "logprob": -2.5}]
+                step = {"id": token, "logprob": -0.1, "top_logprobs": top}
+                event = {"content": "", "stop": False, "completion_probabilities": [step]}
+                event["timings"] = {"cache_n": max(0, len(body["prompt"]) - 1)}
+                h.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+                h.wfile.flush()
+                time.sleep(self.step_s)
+            h.wfile.write(b'data: {"stop": true, "content": ""}\n\n')
+            h.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.closed_streams += 1
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def vocab(model_path: str) -> Iterator[LlamaCppVocab]:
+    v = LlamaCppVocab(model_path)
+    yield v
+    v.close()
+
+
+@pytest.fixture
+def engine(vocab: LlamaCppVocab) -> Iterator[Engine_]:
+    e = Engine_(vocab)
+    yield e
+    e.stop()
+
+
+def backend_on(engine: Engine_, vocab: LlamaCppVocab, **kw: Any) -> remote.RemoteBackend:
+    from pied.models.enginelink import EngineLink
+
+    link = EngineLink(engine.url, key=kw.pop("key", ""), timeout=kw.pop("timeout", 5.0))
+    return remote.RemoteBackend(link, vocab, n_seq=4, n_predict=kw.pop("n_predict", 8), **kw)
+
+
+def test_the_engine_continues_the_stream_while_the_picks_agree(engine, vocab):
+    backend = backend_on(engine, vocab)
+    backend.decode([1, 2, 3], 0, seq=0)
+    gen = generate(backend, n_past=3, seq=0, limits=Limits(max_tokens=4))
+    assert gen.tokens == [11, 12, 13, 14]
+    completions = [b for p, b, _ in engine.requests if p == "/completion"]
+    assert len(completions) == 1  # one request streamed every token
+    assert completions[0]["prompt"] == [1, 2, 3] and completions[0]["temperature"] == 0
+    assert completions[0]["cache_prompt"] is True
+    backend.release()
+
+
+def test_a_different_pick_asks_again_from_the_new_context(engine, vocab):
+    engine.next_tokens = lambda prompt: [prompt[-1] + 10, prompt[-1] + 20]
+    backend = backend_on(engine, vocab)
+    backend.decode([5], 0, seq=1)
+    logits = backend.logits()
+    assert int(np.argmax(logits)) == 15 and np.isinf(logits[0])
+    backend.decode([16], 1, seq=1)  # the second choice, not the engine's 15
+    assert int(np.argmax(backend.logits())) == 26
+    prompts = [b["prompt"] for p, b, _ in engine.requests if p == "/completion"]
+    assert prompts == [[5], [5, 16]]
+
+
+def test_cache_edits_are_bookkeeping_and_states_round_trip(engine, vocab):
+    backend = backend_on(engine, vocab)
+    backend.decode([1, 2, 3, 4], 0, seq=0, logits="none")
+    backend.kv_remove(0, 1, 2)
+    backend.kv_shift(0, 2, -1, -1)
+    assert backend.kv_pos_max(0) == 2
+    backend.kv_copy(0, 2, 0, -1)
+    state = backend.seq_state(2)
+    backend.kv_clear()
+    assert backend.kv_pos_max(2) == -1
+    backend.set_seq_state(3, state)
+    backend.decode([9], 3, seq=3)
+    backend.logits()
+    assert [b["prompt"] for p, b, _ in engine.requests if p == "/completion"] == [[1, 3, 4, 9]]
+
+
+def test_a_completion_through_the_engine_uses_the_same_windows_and_rules(engine, vocab):
+    newline = vocab.tokenize(b"\n")[0]
+    word = vocab.tokenize(b" total")[0]
+    engine.next_tokens = lambda prompt: [word, newline, word, newline]
+    eng = Engine(backend_on(engine, vocab), Settings(max_tokens=8, sampling="plain"))
+    out = eng.complete(CompletionRequest("x = 1\ny =", 9, path="a.py"))
+    assert out.text == " total" and out.stop_reason == "rule"  # single line: stopped at \n
+    assert engine.requests[-1][0] == "/completion"
+
+
+def test_the_stream_is_closed_when_the_job_ends(engine, vocab):
+    engine.next_tokens = lambda prompt: list(range(100, 5000))
+    engine.step_s = 0.01
+    backend = backend_on(engine, vocab, n_predict=5000)
+    backend.decode([1], 0, seq=0)
+    backend.logits()
+    backend.release()
+    deadline = time.monotonic() + 5
+    while engine.closed_streams == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert engine.closed_streams == 1  # the engine saw the request end, not 4,900 tokens
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (lambda e: setattr(e, "status", 503), "answered HTTP 503: slot unavailable"),
+        (lambda e: setattr(e, "status", 401), r"refused the API key \(HTTP 401\)"),
+        (lambda e: setattr(e, "props", b"{not json"), "malformed answer to /props"),
+        (lambda e: setattr(e, "props", {"x": 1}), "did not say its context size"),
+        (lambda e: setattr(e, "delay", 1.5), "did not answer within 0.5 s"),
+        (lambda e: setattr(e, "tokenizer_shift", 1), "tokenizes text differently"),
+    ],
+)
+def test_each_failure_at_connect_is_one_clear_sentence(engine, vocab, breakage, message):
+    breakage(engine)
+    with pytest.raises(EngineError, match=message) as info:
+        backend_on(engine, vocab, timeout=0.5)
+    assert str(info.value).count(".") >= 1 and "\n" not in str(info.value)
+
+
+def test_the_wrong_model_is_named(engine, vocab):
+    with pytest.raises(EngineError, match=r"serves qwen2\.5-coder-7b\.gguf, not llama-70b"):
+        backend_on(engine, vocab, engine_model="llama-70b")
+    assert backend_on(engine, vocab, engine_model="qwen2.5-coder-7b")
+
+
+def test_a_stream_cut_mid_event_is_a_clear_error(engine, vocab):
+    engine.truncate_after = 1
+    backend = backend_on(engine, vocab)
+    backend.decode([1], 0, seq=0)
+    backend.logits()
+    backend.decode([11], 1, seq=0)
+    with pytest.raises(EngineError, match=r"malformed event|ended its answer"):
+        backend.logits()
+
+
+def test_an_engine_that_is_not_there_and_tls_to_a_plain_server(engine, vocab):
+    from pied.models.enginelink import EngineLink
+
+    dead = EngineLink("http://127.0.0.1:9", timeout=2)
+    with pytest.raises(EngineError, match="cannot be reached: connection refused"):
+        dead.call("GET", "/props")
+    tls = EngineLink(engine.url.replace("http://", "https://"), timeout=2)
+    with pytest.raises(EngineError, match=r"TLS with the engine at https://127\.0\.0\.1"):
+        tls.call("GET", "/props")
+
+
+def test_the_key_is_sent_and_never_logged(engine, vocab, tmp_path, monkeypatch, caplog):
+    from pied.models.enginelink import read_key
+
+    monkeypatch.delenv("PIED_ENGINE_KEY", raising=False)
+    key_file = tmp_path / "key"
+    key_file.write_text("s3cret-token\n")
+    assert read_key(str(key_file)) == "s3cret-token"
+    monkeypatch.setenv("PIED_ENGINE_KEY", "from-env")
+    assert read_key(str(key_file)) == "from-env"
+    monkeypatch.delenv("PIED_ENGINE_KEY")
+    with pytest.raises(EngineError, match="cannot be read"):
+        read_key(str(tmp_path / "missing"))
+    caplog.set_level(logging.DEBUG)
+    backend = backend_on(engine, vocab, key="s3cret-token")
+    backend.decode([1], 0, seq=0)
+    backend.logits()
+    assert all(h.get("Authorization") == "Bearer s3cret-token" for _, _, h in engine.requests)
+    assert "s3cret" not in caplog.text
+
+
+def test_the_engine_url_setting_is_checked():
+    from pied.config import ConfigError, load_dict
+
+    with pytest.raises(ConfigError, match="must start with http:// or https://"):
+        load_dict({"engineUrl": "127.0.0.1:8080"})
+    assert load_dict({"engine_url": "https://gpu.example:8443"}).engine_url
+
+
+def test_no_disk_cache_for_a_remote_engine(engine, vocab, tmp_path: Path):
+    from pied.engine.engine import disk_store
+
+    settings = Settings(engine_url=engine.url, kv_dir=str(tmp_path))
+    assert disk_store(settings, backend_on(engine, vocab)) is None
