@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pied import __version__, paths
 from pied.config import ConfigError, Settings, load_dict
@@ -121,6 +121,7 @@ class Service:
         self._refused: dict[DocKey, str] = {}  # documents too large to follow, and why
         self._worked_on: dict[DocKey, float] = {}  # when each document was last edited or asked
         self._warming: dict[DocKey, tuple[Snapshot, int]] = {}  # warm jobs not finished yet
+        self._saved_busy: dict[DocKey, float] = {}  # saved mid-job: at which activity
         self.acceptance = Acceptance(
             paths.state_dir() / "stats.jsonl" if settings.stats else None,
             retention_s=settings.retention_check_s,
@@ -252,6 +253,7 @@ class Service:
         self._shown.pop(key, None)
         self._asked_with.pop(key, None)
         self._worked_on.pop(key, None)
+        self._saved_busy.pop(key, None)
         self.context.closed(doc.uri)
         self.scheduler.supersede("complete", key)
         self._drop_warm(key)
@@ -551,13 +553,21 @@ class Service:
         saving = (
             any(kind == "persist" for kind, _ in queued) or "persist" in self.scheduler.running()
         )
+        # A document a running job is changing (a warm-up of its whole window) is saved once
+        # while the user is away: each save aborts that job, which starts again; saving it
+        # at every tick would abort it for ever. Its end is saved when the job is done.
+        busy = self.scheduler.busy_keys()
+        unsaved = [cast(DocKey, key) for key in (() if saving else self.engine.unsaved())]
         quiet = [
             key
-            for key in (() if saving else self.engine.unsaved())
-            if now - self._worked_on.get(key, 0.0) >= PERSIST_AFTER_S  # type: ignore[call-overload]
+            for key in unsaved
+            if now - (worked := self._worked_on.get(key, 0.0)) >= PERSIST_AFTER_S
+            and (key not in busy or self._saved_busy.get(key) != worked)
         ]
         if quiet:
             key = quiet[0]
+            if key in busy:
+                self._saved_busy[key] = self._worked_on.get(key, 0.0)
             # Even while other work waits or runs: a long warm-up (a whole window after an
             # answer from a smaller one) can take longer than the user reads, and a crash then
             # would lose it all. A snapshot takes milliseconds (the file is written by another

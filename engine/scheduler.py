@@ -184,6 +184,11 @@ class Scheduler:
         with self._lock:
             return [j.kind for j in self._running]
 
+    def busy_keys(self) -> set[Hashable]:
+        """The keys of the jobs running now (their caches may be changing)."""
+        with self._lock:
+            return {j.key for j in self._running}
+
     def queued(self) -> list[tuple[str, int]]:
         with self._lock:
             return [(j.kind, j.priority) for j in sorted(self._queue)]

@@ -386,6 +386,54 @@ def test_a_quiet_document_is_saved_during_a_long_warm_up_which_then_goes_on(
         s.stop()
 
 
+def test_a_warm_up_longer_than_the_quiet_time_is_saved_once_not_aborted_for_ever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each save aborts the warm-up of a whole window, which starts again from its head:
+    saved at every tick of quiet, it would never end (the file would keep its small window)."""
+    from pied.daemon import service as service_module
+    from pied.kvcache.disk import DiskStore
+
+    monkeypatch.setattr(service_module, "PERSIST_AFTER_S", 0.1)
+    engine = Engine(
+        FakeBackend("1\n"), Settings(sampling="plain"), disk=DiskStore(tmp_path, "m", 1 << 20)
+    )
+    s = Service(engine, engine.settings)
+    s.start()
+    try:
+        s.open(1, {"uri": URI, "text": "x = \n", "version": 1})
+        s.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
+        original = engine.warm
+        runs = []
+
+        def slow_warm(request, settings=None):  # type: ignore[no-untyped-def]
+            runs.append(1)
+            # A window grown exactly starts again from its head: its cells change at once.
+            engine.cache.sync(request.key, [ord(c) for c in f"# run {len(runs)}\n"])
+            for _ in range(40):  # 0.4 s of encoding, longer than the quiet time
+                if s.scheduler._running[-1].cancel_reason:
+                    raise service_module.Cancelled("preempted")
+                time.sleep(0.01)
+            original(request, settings)
+
+        monkeypatch.setattr(engine, "warm", slow_warm)
+        s._submit_warm((1, URI), s.documents[(1, URI)].snapshot(), 4)
+        deadline = time.monotonic() + 10
+        while (1, URI) in s._warming:
+            assert time.monotonic() < deadline, f"the warm-up never ended ({len(runs)} runs)"
+            time.sleep(0.03)
+            s.idle()
+        assert len(runs) <= 2, runs  # aborted by one save at most
+        for _ in range(100):  # and its end goes to disk once quiet again
+            if not engine.unsaved():
+                break
+            time.sleep(0.03)
+            s.idle()
+        assert not engine.unsaved()
+    finally:
+        s.stop()
+
+
 def test_a_window_answered_smaller_is_grown_in_the_background() -> None:
     engine = Engine(FakeBackend("1\n"), Settings(sampling="plain", prompt_budget_ms=50))
     engine.ms_per_token = 10.0  # as slow as a busy laptop, until measured
