@@ -57,6 +57,11 @@ class EngineLink:
         self._key = key
         self.timeout = timeout
 
+    def at_root(self) -> EngineLink:
+        """The same engine without an OpenAI-style ``/v1`` path (where /tokenize lives)."""
+        root = self.url[: -len("/v1")] if self.url.endswith("/v1") else self.url
+        return EngineLink(root, key=self._key, timeout=self.timeout)
+
     def _connection(self) -> http.client.HTTPConnection:
         if self._https:
             return http.client.HTTPSConnection(

@@ -41,6 +41,8 @@ def load_backend(
             n_seq=settings.documents + 2,
             n_predict=settings.max_tokens,
             engine_model=settings.engine_model,
+            api=settings.engine_api,
+            n_ctx=settings.n_ctx,
         )
     log.info("loading %s", path)
     return LlamaCppBackend(

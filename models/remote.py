@@ -62,6 +62,142 @@ class EngineStats:
         return self.cached_tokens / self.prompt_tokens if self.prompt_tokens else 0.0
 
 
+class _Api:
+    """What differs between engines' APIs: where things are and how answers look."""
+
+    completion_path = "/completion"
+
+    def describe(self, link: EngineLink, n_ctx: int) -> tuple[str, int]:
+        """The served model's name and the context size it gives a request."""
+        raise NotImplementedError
+
+    def tokenize(self, link: EngineLink, text: str, model: str) -> list[int] | None:
+        """The engine's tokens for ``text`` (None: it cannot say)."""
+        raise NotImplementedError
+
+    def body(self, context: list[int], n_predict: int, model: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def step(self, event: dict[str, Any]) -> tuple[int, list[tuple[int, float]]] | None:
+        """The token an event carries and the distribution it was picked from."""
+        raise NotImplementedError
+
+
+class _LlamaServerApi(_Api):
+    """llama.cpp's own API: /props, /tokenize, /completion with token ids and n_probs."""
+
+    def describe(self, link: EngineLink, n_ctx: int) -> tuple[str, int]:
+        props = link.call("GET", "/props")
+        if not isinstance(props, dict):
+            raise EngineError(f"The engine at {link.url} sent a malformed answer to /props.")
+        served = str(props.get("model_alias") or props.get("model_path") or "")
+        settings = props.get("default_generation_settings")
+        size = settings.get("n_ctx") if isinstance(settings, dict) else None
+        if not isinstance(size, int) or size <= 0:
+            raise EngineError(f"The engine at {link.url} did not say its context size (/props).")
+        return served, size
+
+    def tokenize(self, link: EngineLink, text: str, model: str) -> list[int] | None:
+        answer = link.call("POST", "/tokenize", {"content": text, "add_special": False})
+        tokens = answer.get("tokens") if isinstance(answer, dict) else None
+        return tokens if isinstance(tokens, list) else []
+
+    def body(self, context: list[int], n_predict: int, model: str) -> dict[str, Any]:
+        return {
+            "prompt": context,
+            "n_predict": n_predict,
+            "stream": True,
+            "cache_prompt": True,
+            "temperature": 0,
+            "n_probs": TOP,
+            "return_tokens": True,
+            "timings_per_token": True,  # each event says how much of the prompt was cached
+        }
+
+    def step(self, event: dict[str, Any]) -> tuple[int, list[tuple[int, float]]] | None:
+        steps = event.get("completion_probabilities")
+        return _with_ids(steps[0]) if isinstance(steps, list) and steps else None
+
+
+class _OpenAiApi(_Api):
+    """OpenAI-compatible /v1/completions (vLLM; llama-server's too): a token-id prompt,
+    ``logprobs`` (vLLM's ``return_tokens_as_token_ids`` names tokens by id)."""
+
+    completion_path = "/completions"
+    top = 20  # vLLM's most
+
+    def describe(self, link: EngineLink, n_ctx: int) -> tuple[str, int]:
+        answer = link.call("GET", "/models")
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+            raise EngineError(f"The engine at {link.url} lists no model (/models).")
+        first = data[0]
+        size = first.get("max_model_len") or (first.get("meta") or {}).get("n_ctx")
+        return str(first.get("id", "")), size if isinstance(size, int) and size > 0 else n_ctx
+
+    def tokenize(self, link: EngineLink, text: str, model: str) -> list[int] | None:
+        body = {"model": model, "prompt": text, "content": text, "add_special_tokens": False}
+        body["add_special"] = False
+        try:
+            answer = link.at_root().call("POST", "/tokenize", body)
+        except EngineError as e:
+            log.warning("the engine's tokenizer cannot be checked: %s", e)
+            return None
+        tokens = answer.get("tokens") if isinstance(answer, dict) else None
+        return tokens if isinstance(tokens, list) else []
+
+    def body(self, context: list[int], n_predict: int, model: str) -> dict[str, Any]:
+        return {
+            "model": model,
+            "prompt": context,
+            "max_tokens": n_predict,
+            "stream": True,
+            "temperature": 0,
+            "logprobs": self.top,
+            "return_tokens_as_token_ids": True,
+            # The prefix cache's share, in each chunk (the stream is closed before its end).
+            "stream_options": {"include_usage": True, "continuous_usage_stats": True},
+        }
+
+    def step(self, event: dict[str, Any]) -> tuple[int, list[tuple[int, float]]] | None:
+        choices = event.get("choices")
+        logprobs = choices[0].get("logprobs") if isinstance(choices, list) and choices else None
+        if not isinstance(logprobs, dict):
+            return None
+        content = logprobs.get("content")
+        if isinstance(content, list):  # llama-server's shape: ids given
+            return _with_ids(content[0]) if content else None
+        tokens, tops = logprobs.get("tokens"), logprobs.get("top_logprobs")
+        if not isinstance(tokens, list) or not tokens or not isinstance(tops, list) or not tops:
+            return None
+        try:  # the classic shape, tokens named "token_id:N"
+            token = _token_id(tokens[0])
+            return token, [(_token_id(k), float(v)) for k, v in tops[0].items()]
+        except (AttributeError, TypeError, ValueError):
+            raise EngineError(
+                "The engine named tokens by text, not id: it needs vLLM's "
+                'return_tokens_as_token_ids (or use engine_api = "llama-server").'
+            ) from None
+
+
+APIS: dict[str, _Api] = {"llama-server": _LlamaServerApi(), "openai": _OpenAiApi()}
+
+
+def _token_id(name: str) -> int:
+    if not name.startswith("token_id:"):
+        raise ValueError(name)
+    return int(name[len("token_id:") :])
+
+
+def _with_ids(step: Any) -> tuple[int, list[tuple[int, float]]]:
+    try:
+        token = int(step["id"])
+        top = [(int(e["id"]), float(e["logprob"])) for e in step["top_logprobs"]]
+    except (KeyError, TypeError, ValueError):
+        raise EngineError("The engine sent a malformed token probability.") from None
+    return token, top
+
+
 class RemoteBackend:
     """See ``pied.models.backend.Backend``; the model runs on ``link``'s engine."""
 
@@ -73,28 +209,25 @@ class RemoteBackend:
         n_seq: int,
         n_predict: int = 256,
         engine_model: str = "",
+        api: str = "llama-server",
+        n_ctx: int = 8192,
     ) -> None:
         self.link = link
         self.vocab = vocab
         self._n_predict = n_predict
-        props = link.call("GET", "/props")
-        if not isinstance(props, dict):
-            raise EngineError(f"The engine at {link.url} sent a malformed answer to /props.")
-        served = str(props.get("model_alias") or props.get("model_path") or "")
+        self._api = APIS[api]
+        served, size = self._api.describe(link, n_ctx)
         if engine_model and engine_model not in served and engine_model != Path(served).name:
             raise EngineError(
                 f"The engine at {link.url} serves {Path(served).name or 'an unnamed model'}, "
                 f"not {engine_model} (engine_model)."
             )
-        settings = props.get("default_generation_settings")
-        n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
-        if not isinstance(n_ctx, int) or n_ctx <= 0:
-            raise EngineError(f"The engine at {link.url} did not say its context size (/props).")
+        self._model = engine_model or served
         self._check_tokenizer()
         self.info = ModelInfo(
             path=link.url,
             description=f"{Path(served).name} on {link.url}",
-            n_ctx=n_ctx,
+            n_ctx=size,
             n_ctx_train=vocab.n_ctx_train,
             n_vocab=vocab.n_vocab,
             n_layer=0,
@@ -110,9 +243,8 @@ class RemoteBackend:
         self._lock = threading.Lock()  # the follow stream, for ``request_abort``
 
     def _check_tokenizer(self) -> None:
-        answer = self.link.call("POST", "/tokenize", {"content": PROBE, "add_special": False})
-        theirs = answer.get("tokens") if isinstance(answer, dict) else None
-        if theirs != self.vocab.tokenize(PROBE.encode()):
+        theirs = self._api.tokenize(self.link, PROBE, self._model)
+        if theirs is not None and theirs != self.vocab.tokenize(PROBE.encode()):
             raise EngineError(
                 f"The engine at {self.link.url} tokenizes text differently from "
                 f"{Path(self.vocab.path).name}: set `model` to a GGUF file of the engine's "
@@ -184,11 +316,12 @@ class RemoteBackend:
             self.release()
             follow = self._start(seq, context)
         event = follow.stream.next_event()
-        probs = _step(event)
+        probs = self._api.step(event) if event is not None else None
         if probs is None:  # the stream ended (the budget, or the engine's end): one step more
             self.release()
             follow = self._start(seq, context, n_predict=1)
-            probs = _step(follow.stream.next_event())
+            event = follow.stream.next_event()
+            probs = self._api.step(event) if event is not None else None
             if probs is None:
                 raise EngineError(f"The engine at {self.link.url} sent no token probabilities.")
         token, top = probs
@@ -203,17 +336,8 @@ class RemoteBackend:
         return out
 
     def _start(self, seq: int, context: list[int], n_predict: int | None = None) -> _Follow:
-        body: dict[str, Any] = {
-            "prompt": context,
-            "n_predict": n_predict or self._n_predict,
-            "stream": True,
-            "cache_prompt": True,
-            "temperature": 0,
-            "n_probs": TOP,
-            "return_tokens": True,
-            "timings_per_token": True,  # each event says how much of the prompt was cached
-        }
-        stream = self.link.stream("/completion", body)
+        body = self._api.body(context, n_predict or self._n_predict, self._model)
+        stream = self.link.stream(self._api.completion_path, body)
         follow = _Follow(seq, stream, list(context))
         with self._lock:
             self._follow = follow
@@ -230,7 +354,13 @@ class RemoteBackend:
             follow.close()
 
     def _account(self, stream: Stream) -> None:
-        cached = stream.last.get("timings", {}).get("cache_n") if stream.last else None
+        """The prompt tokens the engine took from its own prefix cache (llama-server's
+        ``timings.cache_n``; an OpenAI server's ``usage.prompt_tokens_details.cached_tokens``)."""
+        last = stream.last or {}
+        cached = last.get("timings", {}).get("cache_n")
+        if cached is None:
+            usage = last.get("usage") or {}
+            cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
         if isinstance(cached, int):
             self.stats.cached_tokens += cached
 
@@ -305,22 +435,6 @@ class RemoteBackend:
         self.vocab.close()
 
 
-def _step(event: dict[str, Any] | None) -> tuple[int, list[tuple[int, float]]] | None:
-    """The token an event carries and the distribution it was picked from (top entries)."""
-    if event is None:
-        return None
-    steps = event.get("completion_probabilities")
-    if not isinstance(steps, list) or not steps:
-        return None
-    step = steps[0]
-    try:
-        token = int(step["id"])
-        top = [(int(e["id"]), float(e["logprob"])) for e in step["top_logprobs"]]
-    except (KeyError, TypeError, ValueError):
-        raise EngineError("The engine sent a malformed token probability.") from None
-    return token, top
-
-
 def connect(
     url: str,
     vocab_path: Path,
@@ -330,6 +444,8 @@ def connect(
     n_seq: int,
     n_predict: int,
     engine_model: str = "",
+    api: str = "llama-server",
+    n_ctx: int = 8192,
 ) -> RemoteBackend:
     """A backend on the engine at ``url``, tokenizing with ``vocab_path``'s vocabulary."""
     vocab = LlamaCppVocab(vocab_path)
@@ -340,6 +456,8 @@ def connect(
             n_seq=n_seq,
             n_predict=n_predict,
             engine_model=engine_model,
+            api=api,
+            n_ctx=n_ctx,
         )
     except BaseException:
         vocab.close()

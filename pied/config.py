@@ -78,7 +78,7 @@ class Settings:
     engine_url: str = ""
     """A llama.cpp server to run the model on (http://host:8080); empty = the local model."""
     engine_api: str = "llama-server"
-    """The engine's API: "llama-server" (its /completion, with token ids and probabilities)."""
+    """"llama-server" (/completion) or "openai" (engine_url ending in /v1: vLLM, llama-server)."""
     engine_model: str = ""
     """The model the engine must serve (checked at start); empty = whatever it serves."""
     engine_key_file: str = ""
@@ -103,7 +103,7 @@ REQUEST_SETTINGS = (
     "top_p",
 )
 
-ENGINE_APIS = ("llama-server",)
+ENGINE_APIS = ("llama-server", "openai")
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "multiline": MODES,

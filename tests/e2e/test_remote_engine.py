@@ -52,6 +52,14 @@ def test_an_engine_that_is_not_running_is_one_sentence(server):
     )
 
 
+def test_the_openai_api_of_the_same_engine(server, tmp_path):
+    env = private_env(tmp_path, f'engine_url = "{server.url}/v1"\nengine_api = "openai"\n')
+    proc = pied("complete", f"{SAMPLE}:24:5", "--no-daemon", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["text"].strip() and out["model"].endswith(f"on {server.url}/v1")
+
+
 def _ask(peer, rid: int, uri: str) -> dict:
     ask = {
         "textDocument": {"uri": uri},

@@ -84,6 +84,10 @@ class Engine_:
             self._json(h, 200, {"tokens": [t + self.tokenizer_shift for t in tokens]})
         elif h.path == "/completion":
             self._stream(h, body)
+        elif h.path == "/v1/models":
+            self._json(h, 200, {"data": [{"id": "Qwen/Qwen2.5-Coder-7B", "max_model_len": 2048}]})
+        elif h.path == "/v1/completions":
+            self._stream_openai(h, body)
         else:
             self._json(h, 404, {"error": {"message": "not found"}})
 
@@ -110,6 +114,32 @@ class Engine_:
         except (BrokenPipeError, ConnectionResetError):
             self.closed_streams += 1
 
+    def _stream_openai(self, h: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+        """vLLM's shape: tokens named "token_id:N" (``return_tokens_as_token_ids``)."""
+        h.send_response(200)
+        h.send_header("Content-Type", "text/event-stream")
+        h.end_headers()
+        name = (lambda t: f"token_id:{t}") if body.get("return_tokens_as_token_ids") else str
+        details = {"cached_tokens": max(0, len(body["prompt"]) - 1)}
+        usage = {"prompt_tokens": len(body["prompt"]), "prompt_tokens_details": details}
+        each = body.get("stream_options", {}).get("continuous_usage_stats")
+        for token in self.next_tokens(body["prompt"])[: body["max_tokens"]]:
+            top = {name(token): -0.1, name(token + 1): -2.5}
+            logprobs = {"tokens": [name(token)], "token_logprobs": [-0.1], "top_logprobs": [top]}
+            event: dict[str, Any] = {
+                "choices": [{"text": "", "logprobs": logprobs, "finish_reason": None}]
+            }
+            if each:  # vLLM's continuous_usage_stats: usage in every chunk
+                event["usage"] = usage
+            h.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+        final: dict[str, Any] = {
+            "choices": [{"text": "", "logprobs": None, "finish_reason": "length"}]
+        }
+        if each:
+            final["usage"] = usage
+        h.wfile.write(b"data: " + json.dumps(final).encode() + b"\n\ndata: [DONE]\n\n")
+        h.wfile.flush()
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -132,7 +162,8 @@ def engine(vocab: LlamaCppVocab) -> Iterator[Engine_]:
 def backend_on(engine: Engine_, vocab: LlamaCppVocab, **kw: Any) -> remote.RemoteBackend:
     from pied.models.enginelink import EngineLink
 
-    link = EngineLink(engine.url, key=kw.pop("key", ""), timeout=kw.pop("timeout", 5.0))
+    url = engine.url + kw.pop("path", "")
+    link = EngineLink(url, key=kw.pop("key", ""), timeout=kw.pop("timeout", 5.0))
     return remote.RemoteBackend(link, vocab, n_seq=4, n_predict=kw.pop("n_predict", 8), **kw)
 
 
@@ -277,3 +308,30 @@ def test_no_disk_cache_for_a_remote_engine(engine, vocab, tmp_path: Path):
 
     settings = Settings(engine_url=engine.url, kv_dir=str(tmp_path))
     assert disk_store(settings, backend_on(engine, vocab)) is None
+
+
+def test_an_openai_compatible_engine_names_tokens_by_id(engine, vocab):
+    backend = backend_on(engine, vocab, path="/v1", api="openai")
+    assert backend.info.n_ctx == 2048 and "Qwen2.5-Coder-7B" in backend.info.description
+    backend.decode([1, 2], 0, seq=0)
+    gen = generate(backend, n_past=2, seq=0, limits=Limits(max_tokens=6))
+    assert gen.tokens == [11, 12, 13, 14, 11, 11]  # the stream ended: a step at a time after
+    bodies = [b for p, b, _ in engine.requests if p == "/v1/completions"]
+    assert bodies[0]["model"] == "Qwen/Qwen2.5-Coder-7B" and bodies[0]["logprobs"] == 20
+    assert bodies[0]["return_tokens_as_token_ids"] is True
+    assert [p for p, _, _ in engine.requests if p == "/tokenize"]  # checked at the root
+    backend.release()
+    assert backend.stats.cached_tokens >= 1  # the prefix cache's share, from the usage chunks
+
+
+def test_an_openai_engine_that_names_tokens_by_text_is_refused_in_a_sentence(engine, vocab):
+    backend = backend_on(engine, vocab, path="/v1", api="openai")
+    original = engine._stream_openai
+
+    def by_text(h, body):
+        original(h, {**body, "return_tokens_as_token_ids": False})
+
+    engine._stream_openai = by_text
+    backend.decode([1], 0, seq=0)
+    with pytest.raises(EngineError, match="return_tokens_as_token_ids"):
+        backend.logits()
