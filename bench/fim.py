@@ -230,7 +230,10 @@ def run(
     progress: Callable[[str], None] | None = None,
     examples: Path | None = None,
     shapes: list[str] | None = None,
+    against_local: bool = True,
 ) -> dict[str, Any]:
+    """The FIM suite on the configured model; on an engine (``engine_url``), also on the
+    same model file in this process (``against_local``), the same cases in the same run."""
     rng = random.Random(seed)
     if split == "stdlib":
         problems = stdlib_problems(limit, rng)
@@ -279,10 +282,27 @@ def run(
             "prefix_cache_hit_rate": round(stats.hit_rate(), 3),
             "streamed_tokens": stats.streamed_tokens,
         }
+    if settings.engine_url and against_local:
+        local = Engine.load(settings.replace(engine_url=""))
+        report["local"] = {
+            "model": local.backend.info.description,
+            "modes": evaluate(local, problems, modes, settings, progress, None),
+        }
+        report["engine_minus_local"] = _difference(report["modes"], report["local"]["modes"])
     if examples and shown is not None:
         examples.parent.mkdir(parents=True, exist_ok=True)
         examples.write_text("".join(json.dumps(e) + "\n" for e in shown))
     return report
+
+
+def _difference(engine: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:
+    """The engine's quality figures minus the local model's, per mode (all cases)."""
+    engine, local = engine.get("all", engine), local.get("all", local)
+    keys = ("exact_match", "edit_similarity", "parse_ok", "empty", "pass_at_1")
+    return {
+        mode: {k: round(engine[mode][k] - local[mode][k], 2) for k in keys if k in engine[mode]}
+        for mode in engine
+    }
 
 
 def realcode_problems(data: Path | None, per_split: int, seed: int) -> list[Problem]:

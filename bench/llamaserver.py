@@ -45,6 +45,7 @@ class LlamaServer:
         n_ctx: int = 8192,
         log: Path | None = None,
         port: int | None = None,
+        api_key: str = "",
     ) -> None:
         self.port = port or _free_port()
         args = [
@@ -68,6 +69,8 @@ class LlamaServer:
         ]
         if threads:
             args += ["-t", str(threads)]
+        if api_key:  # as a team's server would: requests without it are refused
+            args += ["--api-key", api_key]
         self._log = open(log, "ab") if log else None  # noqa: SIM115 (closed in stop)
         out = self._log or subprocess.DEVNULL
         self.proc = subprocess.Popen(args, stdout=out, stderr=out, stdin=subprocess.DEVNULL)

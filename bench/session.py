@@ -33,6 +33,7 @@ from pygls.lsp.client import LanguageClient
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
 from pied.bench.llamaserver import LlamaServer, llama_vim_request
 from pied.bench.metrics import percentile
+from pied.errors import BadInput
 
 TYPING_GAP = 0.08  # seconds between keystrokes inside a word
 
@@ -288,10 +289,13 @@ def run(
     path, text = pick_file(corpus or default_corpus(), file_tokens, rng)
     removed, offset, typed = plan_session(text, keystrokes, rng)
     results: dict[str, Any] = {}
+    if "engine" in runs and not engine_url:
+        raise BadInput("the engine run needs --engine-url")
     for name in runs:
-        pie = name == "pie"
+        pie = name != "no_pie"  # (on an engine, its prefix cache stands in for PIE)
         with tempfile.TemporaryDirectory(prefix=f"pied-session-{name}-") as tmp:
-            extra = f"engine_url = {json.dumps(engine_url)}\n" if engine_url else ""
+            on_engine = name == "engine"
+            extra = f"engine_url = {json.dumps(engine_url)}\n" if on_engine else ""
             env = _daemon_env(Path(tmp), pie, extra)
             try:
                 out = asyncio.run(
@@ -332,6 +336,7 @@ def run(
         "keystrokes": len(typed),
         "seed": seed,
         "read_s": read_s,
+        "engine_url": engine_url or None,
         "machine": machine(),
         "runs": results,
     }

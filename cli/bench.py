@@ -81,6 +81,7 @@ def cmd_bench_fim(args: argparse.Namespace) -> int:
         progress=lambda line: print(line, file=sys.stderr),
         examples=Path(args.examples) if args.examples else None,
         shapes=args.shapes.split(",") if args.shapes else None,
+        against_local=not args.no_local,
     )
     return _write_report(report, args.json)
 
@@ -101,13 +102,21 @@ def cmd_bench_session(args: argparse.Namespace) -> int:
         keystrokes=args.keystrokes,
         seed=args.seed,
         file_tokens=args.file_tokens,
-        runs=tuple(r for r in args.runs.split(",") if r in ("pie", "no_pie")) or ("pie",),
+        runs=_session_runs(args.runs, args.engine_url),
         read_s=args.read_s,
         against_llama_server=server,
         model=model,
         engine_url=args.engine_url or "",
     )
     return _write_report(report, args.json)
+
+
+def _session_runs(spec: str, engine_url: str | None) -> tuple[str, ...]:
+    """The runs asked for; with an engine, its run too (beside the local ones)."""
+    runs = [r for r in spec.split(",") if r in ("pie", "no_pie", "engine")] or ["pie"]
+    if engine_url and "engine" not in runs:
+        runs.append("engine")
+    return tuple(runs)
 
 
 def cmd_bench_soak(args: argparse.Namespace) -> int:

@@ -144,7 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--model", help="a catalog model name or a GGUF path")
     bf.add_argument("--multiline", choices=config.MODES)
     bf.add_argument("--max-tokens", type=int)
-    bf.add_argument("--engine-url", help="run the model on this llama-server (http://host:port)")
+    bf.add_argument(
+        "--engine-url",
+        help="run the model on this engine (http://host:port), and the same cases in-process",
+    )
+    bf.add_argument(
+        "--no-local", action="store_true", help="with --engine-url: not the in-process run"
+    )
     bf.add_argument("--json", help="write the report here too")
     bf.set_defaults(func=bench_cli.cmd_bench_fim)
     bs = bsub.add_parser("session", help="typing sessions through the LSP, with and without PIE")
@@ -156,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--read-s", type=float, default=6.0, help="seconds the user reads before the first ask"
     )
     bs.add_argument(
-        "--runs", default="pie,no_pie", help="which runs: pie, no_pie (comma-separated)"
+        "--runs",
+        default="pie,no_pie",
+        help="which runs: pie, no_pie, engine (comma-separated; --engine-url adds engine)",
     )
     bs.add_argument(
         "--against-llama-server",
@@ -166,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bs.add_argument("--model", help="the GGUF for llama-server (default: the configured model)")
     bs.add_argument(
-        "--engine-url", help="pied's daemon runs the model on this llama-server (http://host:port)"
+        "--engine-url",
+        help="a run with pied's daemon on this engine too (http://host:port), same keystrokes",
     )
     bs.add_argument("--json", help="write the report here too")
     bs.set_defaults(func=bench_cli.cmd_bench_session)

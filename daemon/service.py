@@ -630,7 +630,13 @@ class Service:
             "version": __version__,
             "pid": os.getpid(),
             "uptime_s": round(time.monotonic() - self.stats.started, 1),
-            "model": {"name": self.engine.model.name, "path": info.path, "desc": info.description},
+            "model": {
+                "name": self.engine.model.name,
+                "path": info.path,
+                "desc": info.description,
+                # On an engine with a fallback: "engine", or "local" while it is down.
+                "answering": getattr(self.engine.backend, "answering", None),
+            },
             "memory": {
                 "rss_mib": _rss_mib(),
                 "saved_kv_mib": round(cache.saved_bytes() / 2**20, 1),

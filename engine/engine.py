@@ -180,10 +180,13 @@ class Engine:
         a window ready."""
         settings = settings or self.settings
         estimate = lambda tokens: self.estimate_ms(request.key, tokens)  # noqa: E731
-        for i, prompt in enumerate(warm_steps(self.model, settings, request, estimate)):
-            # A window grown by PIE would leave everything after its new head stale, to be
-            # re-encoded later all the same: growing it exactly costs less in all.
-            self._sync(request.key, prompt.tokens, exact=i > 0)
+        try:
+            for i, prompt in enumerate(warm_steps(self.model, settings, request, estimate)):
+                # A window grown by PIE would leave everything after its new head stale, to be
+                # re-encoded later all the same: growing it exactly costs less in all.
+                self._sync(request.key, prompt.tokens, exact=i > 0)
+        finally:
+            self.backend.release()  # a remote engine encodes the window now, not when asked
 
     def _sync(self, key: Hashable, tokens: list[int], exact: bool = False) -> SyncStats:
         """``key``'s cache brought to ``tokens``: from its cells here, else from disk (then

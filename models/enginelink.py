@@ -14,7 +14,7 @@ import os
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -78,12 +78,18 @@ class EngineLink:
         return headers
 
     def _open(
-        self, method: str, path: str, payload: dict[str, Any] | None
+        self,
+        method: str,
+        path: str,
+        payload: dict[str, Any] | None,
+        sent: Callable[[http.client.HTTPConnection], None] | None = None,
     ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         body = json.dumps(payload).encode() if payload is not None else None
         conn = self._connection()
         try:
             conn.request(method, self._base + path, body=body, headers=self._headers(body))
+            if sent is not None:
+                sent(conn)  # the caller may close it from another thread while it waits
             response = conn.getresponse()
         except BaseException as e:
             conn.close()
@@ -110,9 +116,15 @@ class EngineLink:
                 f"The engine at {self.url} sent a malformed answer to {path} (not JSON)."
             ) from None
 
-    def stream(self, path: str, payload: dict[str, Any]) -> Stream:
-        """A server-sent-events answer, read event by event (close it to stop the engine)."""
-        conn, response = self._open("POST", path, payload)
+    def stream(
+        self,
+        path: str,
+        payload: dict[str, Any],
+        sent: Callable[[http.client.HTTPConnection], None] | None = None,
+    ) -> Stream:
+        """A server-sent-events answer, read event by event (close it to stop the engine);
+        ``sent`` hears the connection once the request is sent, before the engine answers."""
+        conn, response = self._open("POST", path, payload, sent)
         return Stream(self, conn, response, path)
 
     def _failure(self, e: BaseException) -> EngineError:
@@ -216,11 +228,16 @@ class Stream:
         if self._closed.is_set():
             return
         self._closed.set()
-        sock = self._conn.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):  # a reader blocked in another thread wakes
-                sock.shutdown(socket.SHUT_RDWR)
+        shut(self._conn)  # a reader blocked in another thread wakes
         self._conn.close()
+
+
+def shut(conn: http.client.HTTPConnection) -> None:
+    """End ``conn`` from any thread: a reader blocked on it wakes."""
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _reason(e: BaseException) -> str:

@@ -6,6 +6,7 @@ GIL) while it imports the rest of itself.
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,27 +29,40 @@ def load_backend(
     from pied.models.llamacpp import LlamaCppBackend
 
     path = store.resolve(settings.model, models_dir or paths.models_dir())
-    if settings.engine_url:
-        from pied.models import remote
-        from pied.models.enginelink import read_key
 
-        log.info("connecting to the engine at %s (tokenizer: %s)", settings.engine_url, path)
-        return remote.connect(
-            settings.engine_url,
+    def local() -> Backend:
+        log.info("loading %s", path)
+        return LlamaCppBackend(
             path,
-            key=read_key(settings.engine_key_file),
-            timeout=settings.engine_timeout_s,
-            n_seq=settings.documents + 2,
-            n_predict=settings.max_tokens,
-            engine_model=settings.engine_model,
-            api=settings.engine_api,
             n_ctx=settings.n_ctx,
+            n_seq_max=settings.documents + 2,  # and two scratch sequences for PIE
+            threads=settings.threads,
+            flash_attn=flash_attn,
         )
-    log.info("loading %s", path)
-    return LlamaCppBackend(
+
+    if not settings.engine_url:
+        return local()
+    from pied.models import remote
+    from pied.models.enginelink import EngineError, read_key
+
+    log.info("connecting to the engine at %s (tokenizer: %s)", settings.engine_url, path)
+    connect = functools.partial(
+        remote.connect,
+        settings.engine_url,
         path,
+        key=read_key(settings.engine_key_file),
+        timeout=settings.engine_timeout_s,
+        n_seq=settings.documents + 2,
+        n_predict=settings.max_tokens,
+        engine_model=settings.engine_model,
+        api=settings.engine_api,
         n_ctx=settings.n_ctx,
-        n_seq_max=settings.documents + 2,  # and two scratch sequences for PIE
-        threads=settings.threads,
-        flash_attn=flash_attn,
     )
+    if settings.engine_fallback != "local":
+        return connect()
+    from pied.models.fallback import FallbackBackend
+
+    try:
+        return FallbackBackend(connect(), local)
+    except EngineError as e:  # down at start: connected at the first request it answers
+        return FallbackBackend(connect(offline=True), local, down=e)

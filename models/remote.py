@@ -16,6 +16,7 @@ work closes it, and the engine stops generating. ``release`` closes it at the en
 
 from __future__ import annotations
 
+import http.client
 import logging
 import threading
 from collections.abc import Sequence
@@ -25,14 +26,15 @@ from typing import Any
 
 import numpy as np
 
-from pied.models.backend import Logits, ModelInfo
-from pied.models.enginelink import EngineError, EngineLink, Stream
+from pied.models.backend import DecodeAborted, Logits, ModelInfo
+from pied.models.enginelink import EngineError, EngineLink, Stream, shut
 from pied.models.errors import ModelError
 from pied.models.llamacpp import LlamaCppVocab
 
 log = logging.getLogger("pied.remote")
 
 TOP = 32  # log-probabilities asked per step: enough for alternatives and byte-level steps
+PRIME_MIN = 64  # a context decoded but never sent this long is sent at the job's end
 PROBE = "def fim(x):\n    return x  # ünï ✓\n\tif a != b:\n"
 
 
@@ -211,19 +213,20 @@ class RemoteBackend:
         engine_model: str = "",
         api: str = "llama-server",
         n_ctx: int = 8192,
+        offline: bool = False,
     ) -> None:
+        """Connects to the engine now (EngineError if it cannot), or with ``offline`` at the
+        first request (its context size then taken to be ``n_ctx``)."""
         self.link = link
         self.vocab = vocab
         self._n_predict = n_predict
         self._api = APIS[api]
-        served, size = self._api.describe(link, n_ctx)
-        if engine_model and engine_model not in served and engine_model != Path(served).name:
-            raise EngineError(
-                f"The engine at {link.url} serves {Path(served).name or 'an unnamed model'}, "
-                f"not {engine_model} (engine_model)."
-            )
-        self._model = engine_model or served
-        self._check_tokenizer()
+        self._engine_model = engine_model
+        self._model = engine_model
+        self._connected = False
+        served, size = engine_model or "the engine's model", n_ctx
+        if not offline:
+            served, size = self._connect(n_ctx)
         self.info = ModelInfo(
             path=link.url,
             description=f"{Path(served).name} on {link.url}",
@@ -241,6 +244,24 @@ class RemoteBackend:
         self._rows: tuple[int, list[int], int] | None = None  # seq, context, rows
         self._follow: _Follow | None = None
         self._lock = threading.Lock()  # the follow stream, for ``request_abort``
+        self._aborted = threading.Event()
+        self._waiting: http.client.HTTPConnection | None = None  # a request not answered yet
+        self._decoded: int | None = None  # the sequence decoded into since the last request
+        self._seen: dict[int, list[int]] = {}  # each sequence's tokens the engine has cached
+
+    def _connect(self, n_ctx: int) -> tuple[str, int]:
+        """Ask the engine what it serves, and check its tokenizer against ours."""
+        served, size = self._api.describe(self.link, n_ctx)
+        wanted = self._engine_model
+        if wanted and wanted not in served and wanted != Path(served).name:
+            raise EngineError(
+                f"The engine at {self.link.url} serves {Path(served).name or 'an unnamed model'}, "
+                f"not {wanted} (engine_model)."
+            )
+        self._model = wanted or served
+        self._check_tokenizer()
+        self._connected = True
+        return served, size
 
     def _check_tokenizer(self) -> None:
         theirs = self._api.tokenize(self.link, PROBE, self._model)
@@ -291,6 +312,7 @@ class RemoteBackend:
         cells = self._cells[seq]
         for i, token in enumerate(tokens):
             cells[start + i] = int(token)
+        self._decoded = seq
         rows = {"last": 1, "all": n, "none": 0}[logits]
         self._rows = (seq, self._context(seq), rows) if rows else None
         return rows
@@ -300,27 +322,36 @@ class RemoteBackend:
         return [cells[p] for p in sorted(cells)]
 
     def logits(self, row: int = -1) -> Logits:
+        seq, upto = self.pending(row)
+        if not self._connected:
+            self._connect(self.info.n_ctx)
+        return self._next_distribution(seq, upto)
+
+    def pending(self, row: int = -1) -> tuple[int, list[int]]:
+        """The sequence and the context whose next-token distribution ``logits(row)`` is."""
         if self._rows is None:
             raise ModelError("No logits: the last decode asked for none.")
         seq, context, rows = self._rows
         index = rows - 1 if row < 0 else row
         if not 0 <= index < rows:
             raise ModelError(f"No logits for row {row}.")
-        upto = context[: len(context) - (rows - 1 - index)]
-        return self._next_distribution(seq, upto)
+        return seq, context[: len(context) - (rows - 1 - index)]
 
     def _next_distribution(self, seq: int, context: list[int]) -> Logits:
         """The engine's next-token log-probabilities after ``context`` (top ``TOP``)."""
+        self._check_abort()
         follow = self._follow
         if follow is None or follow.seq != seq or follow.tokens != context:
-            self.release()
+            self._end_follow()
             follow = self._start(seq, context)
         event = follow.stream.next_event()
+        self._check_abort()
         probs = self._api.step(event) if event is not None else None
         if probs is None:  # the stream ended (the budget, or the engine's end): one step more
-            self.release()
+            self._end_follow()
             follow = self._start(seq, context, n_predict=1)
             event = follow.stream.next_event()
+            self._check_abort()
             probs = self._api.step(event) if event is not None else None
             if probs is None:
                 raise EngineError(f"The engine at {self.link.url} sent no token probabilities.")
@@ -337,7 +368,21 @@ class RemoteBackend:
 
     def _start(self, seq: int, context: list[int], n_predict: int | None = None) -> _Follow:
         body = self._api.body(context, n_predict or self._n_predict, self._model)
-        stream = self.link.stream(self._api.completion_path, body)
+
+        def sent(conn: http.client.HTTPConnection) -> None:  # abortable while the engine works
+            with self._lock:
+                self._waiting = conn
+            if self._aborted.is_set():
+                shut(conn)
+
+        try:
+            stream = self.link.stream(self._api.completion_path, body, sent)
+        except EngineError:
+            self._check_abort()  # cut off on purpose, not a failure
+            raise
+        finally:
+            with self._lock:
+                self._waiting = None
         follow = _Follow(seq, stream, list(context))
         with self._lock:
             self._follow = follow
@@ -345,13 +390,37 @@ class RemoteBackend:
         self.stats.prompt_tokens += len(context)
         return follow
 
-    def release(self) -> None:
-        """Close the open stream, if any: the engine stops generating."""
+    def release(self, prime: bool = True) -> None:
+        """The job ended: close the open stream, if any (the engine stops generating). A
+        context decoded but never sent (a warm-up) is sent now (unless not ``prime``), for
+        one token, so that the engine's prefix cache holds it when the user asks (its prompt
+        is then not encoded while the user waits, as PIE's cache would not be locally)."""
+        self._end_follow()
+        seq, self._decoded = self._decoded, None
+        if seq is None or self._aborted.is_set() or not prime or not self._connected:
+            return
+        context = self._context(seq)
+        if len(context) < PRIME_MIN or self._seen.get(seq, [])[: len(context)] == context:
+            return
+        try:
+            self._start(seq, context, n_predict=1).stream.next_event()
+        except ModelError as e:  # cut off, or failed: the next request says so to its user
+            log.debug("priming the engine's cache stopped: %s", e)
+        finally:
+            self._end_follow()
+
+    def _end_follow(self) -> None:
+        """Close the open stream, if any, noting what the engine has cached from it."""
         with self._lock:
             follow, self._follow = self._follow, None
         if follow is not None:
+            self._seen[follow.seq] = follow.tokens
             self._account(follow.stream)
             follow.close()
+
+    def _check_abort(self) -> None:
+        if self._aborted.is_set():
+            raise DecodeAborted("the engine's answer was cut off")
 
     def _account(self, stream: Stream) -> None:
         """The prompt tokens the engine took from its own prefix cache (llama-server's
@@ -369,7 +438,7 @@ class RemoteBackend:
     def _touched(self, seq: int) -> None:
         # (The last decode's rows stay valid, as llama.cpp's logits do across cache edits.)
         if self._follow is not None and self._follow.seq == seq:
-            self.release()
+            self._end_follow()
 
     def kv_remove(self, seq: int, p0: int, p1: int) -> None:
         self._touched(seq)
@@ -402,16 +471,26 @@ class RemoteBackend:
         return max(cells) if cells else -1
 
     def kv_clear(self) -> None:
-        self.release()
+        self._end_follow()
         self._rows = None
+        self._decoded = None
+        self._seen.clear()
         for cells in self._cells:
             cells.clear()
 
     def request_abort(self) -> None:
-        """Nothing runs here that an abort could stop sooner: decodes are bookkeeping."""
+        """Cut off the answer being read (another thread may be blocked reading it): the
+        read ends in ``DecodeAborted``, as a local prefill does."""
+        self._aborted.set()
+        with self._lock:
+            follow, waiting = self._follow, self._waiting
+        if follow is not None:
+            follow.close()
+        if waiting is not None:
+            shut(waiting)
 
     def clear_abort(self) -> None:
-        pass
+        self._aborted.clear()
 
     def seq_state(self, seq: int) -> bytes:
         cells = sorted(self._cells[seq].items())
@@ -431,7 +510,7 @@ class RemoteBackend:
         pass
 
     def close(self) -> None:
-        self.release()
+        self._end_follow()
         self.vocab.close()
 
 
@@ -446,8 +525,10 @@ def connect(
     engine_model: str = "",
     api: str = "llama-server",
     n_ctx: int = 8192,
+    offline: bool = False,
 ) -> RemoteBackend:
-    """A backend on the engine at ``url``, tokenizing with ``vocab_path``'s vocabulary."""
+    """A backend on the engine at ``url``, tokenizing with ``vocab_path``'s vocabulary
+    (``offline``: connected at its first request)."""
     vocab = LlamaCppVocab(vocab_path)
     try:
         return RemoteBackend(
@@ -458,6 +539,7 @@ def connect(
             engine_model=engine_model,
             api=api,
             n_ctx=n_ctx,
+            offline=offline,
         )
     except BaseException:
         vocab.close()

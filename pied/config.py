@@ -85,6 +85,8 @@ class Settings:
     """A file holding the engine's API key (else $PIED_ENGINE_KEY); never put the key here."""
     engine_timeout_s: float = 10.0
     """Seconds to wait for the engine to connect or to send the next token."""
+    engine_fallback: str = ""
+    """"local": the embedded model answers while the engine fails; empty = nothing does."""
 
     def replace(self, **changes: Any) -> Settings:
         return load_dict(changes, base=self, source="overrides")
@@ -104,11 +106,13 @@ REQUEST_SETTINGS = (
 )
 
 ENGINE_APIS = ("llama-server", "openai")
+ENGINE_FALLBACKS = ("", "local")
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "multiline": MODES,
     "sampling": SAMPLING,
     "engine_api": ENGINE_APIS,
+    "engine_fallback": ENGINE_FALLBACKS,
 }
 _POSITIVE = {"n_ctx", "max_tokens", "time_budget_ms"}
 _NON_NEGATIVE = {"threads", "prefix_tokens", "suffix_tokens", "context_tokens"}

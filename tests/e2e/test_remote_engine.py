@@ -17,6 +17,7 @@ import pytest
 
 from pied import paths
 from pied.bench.llamaserver import LlamaServer
+from pied.bench.wire import StdioPeer
 from tests.conftest import PIED, pied
 from tests.e2e.test_faults import private_env
 
@@ -76,22 +77,27 @@ def _items(answer: dict) -> list:
     return result.get("items", []) if isinstance(result, dict) else result or []
 
 
-def test_the_language_server_completes_on_the_engine_and_says_once_when_it_dies(
-    server, model_path, tmp_path
-):
-    from pied.bench.wire import StdioPeer
-
-    env = private_env(tmp_path, f'engine_url = "{server.url}"\n')
+def _editor_on(env: dict[str, str]) -> tuple[StdioPeer, str]:
+    """A language server as an editor starts it, with the sample file open."""
     peer = StdioPeer([*PIED, "lsp"], env=env)
     source = SAMPLE.resolve()
     uri = source.as_uri()
+    caps = {"textDocument": {"inlineCompletion": {}}}
+    init = {"processId": None, "capabilities": caps, "initializationOptions": {"maxTokens": 32}}
+    assert "result" in peer.call(0, "initialize", init)
+    peer.notify("initialized", {})
+    item = {"uri": uri, "languageId": "python", "version": 1, "text": source.read_text()}
+    peer.notify("textDocument/didOpen", {"textDocument": item})
+    return peer, uri
+
+
+def test_the_language_server_completes_on_the_engine_and_says_once_when_it_dies(
+    model_path, tmp_path
+):
+    server = LlamaServer(SERVER, Path(model_path), n_ctx=4096, log=tmp_path / "server.log")
+    env = private_env(tmp_path, f'engine_url = "{server.url}"\n')
+    peer, uri = _editor_on(env)
     try:
-        caps = {"textDocument": {"inlineCompletion": {}}}
-        init = {"processId": None, "capabilities": caps, "initializationOptions": {"maxTokens": 32}}
-        assert "result" in peer.call(0, "initialize", init)
-        peer.notify("initialized", {})
-        item = {"uri": uri, "languageId": "python", "version": 1, "text": source.read_text()}
-        peer.notify("textDocument/didOpen", {"textDocument": item})
         items = _items(_ask(peer, 1, uri))
         assert items and items[0]["insertText"].strip()
         status = json.loads(pied("daemon", "status", "--json", env=env).stdout)
@@ -121,5 +127,64 @@ def test_the_language_server_completes_on_the_engine_and_says_once_when_it_dies(
         finally:
             back.stop()
     finally:
+        server.stop()
         peer.close()
         pied("daemon", "stop", env=env, timeout=60)
+
+
+def test_with_a_fallback_the_embedded_model_answers_while_the_engine_is_down(model_path, tmp_path):
+    server = LlamaServer(SERVER, Path(model_path), n_ctx=4096, log=tmp_path / "server.log")
+    config = f'engine_url = "{server.url}"\nengine_fallback = "local"\n'
+    env = private_env(tmp_path, config)
+    peer, uri = _editor_on(env)
+    try:
+        assert _items(_ask(peer, 1, uri))
+        status = json.loads(pied("daemon", "status", "--json", env=env).stdout)
+        assert status["model"]["answering"] == "engine"
+        server.stop()
+        items = _items(_ask(peer, 2, uri))
+        assert items and items[0]["insertText"].strip()  # from the embedded model
+        status = json.loads(pied("daemon", "status", "--json", env=env).stdout)
+        assert status["model"]["answering"] == "local"
+        shown = []
+        while not peer.notifications.empty():
+            msg = peer.notifications.get_nowait()
+            if msg.get("method") == "window/showMessage":
+                shown.append(msg["params"]["message"])
+        assert not [m for m in shown if "cannot be reached" in m], shown
+    finally:
+        server.stop()
+        peer.close()
+        pied("daemon", "stop", env=env, timeout=60)
+
+
+def test_the_fim_bench_compares_the_engine_with_the_same_model_in_process(server, tmp_path):
+    out = tmp_path / "fim.json"
+    proc = pied(
+        "bench", "fim", "--split", "stdlib", "--limit", "2", "--mode", "auto",
+        "--engine-url", server.url, "--json", str(out), env=None, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert report["modes"]["auto"]["n"] == report["local"]["modes"]["auto"]["n"] == 2
+    assert report["engine"]["requests"] >= 2 and report["engine"]["prompt_tokens"] > 0
+    delta = report["engine_minus_local"]["auto"]
+    engine_es = report["modes"]["auto"]["edit_similarity"]
+    local_es = report["local"]["modes"]["auto"]["edit_similarity"]
+    assert delta["edit_similarity"] == round(engine_es - local_es, 2)
+
+
+def test_an_engine_that_wants_a_key_gets_it_from_the_environment_only(model_path, tmp_path):
+    key = "team-key-5f1c"
+    log = tmp_path / "server.log"
+    with LlamaServer(SERVER, Path(model_path), n_ctx=2048, log=log, api_key=key) as keyed:
+        env = private_env(tmp_path, f'engine_url = "{keyed.url}"\n')
+        env.pop("PIED_ENGINE_KEY", None)
+        proc = pied("complete", f"{SAMPLE}:24:5", "--no-daemon", env=env)
+        assert proc.returncode != 0
+        assert "refused the API key (HTTP 401)" in proc.stderr.strip().splitlines()[-1]
+        proc = pied(
+            "complete", f"{SAMPLE}:24:5", "--no-daemon", env={**env, "PIED_ENGINE_KEY": key}
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.strip() and key not in proc.stdout + proc.stderr

@@ -23,6 +23,7 @@ from pied.config import Settings
 from pied.engine.completion import CompletionRequest
 from pied.engine.engine import Engine
 from pied.models import remote
+from pied.models.backend import DecodeAborted
 from pied.models.enginelink import EngineError
 from pied.models.generate import Limits, generate
 from pied.models.llamacpp import LlamaCppVocab
@@ -230,6 +231,43 @@ def test_the_stream_is_closed_when_the_job_ends(engine, vocab):
     assert engine.closed_streams == 1  # the engine saw the request end, not 4,900 tokens
 
 
+def test_a_warm_up_is_sent_at_the_job_end_so_the_engine_has_it_cached(engine, vocab):
+    backend = backend_on(engine, vocab)
+    prompt = list(range(1, 1 + remote.PRIME_MIN))
+    backend.decode(prompt, 0, seq=0, logits="none")  # a warm-up: no logits asked
+    assert not [p for p, _, _ in engine.requests if p == "/completion"]
+    backend.release()  # the job ends
+    primes = [b for p, b, _ in engine.requests if p == "/completion"]
+    assert [(b["prompt"], b["n_predict"]) for b in primes] == [(prompt, 1)]
+    backend.release()  # nothing new: not sent again
+    backend.decode(prompt[-1:], len(prompt) - 1, seq=0)  # the user asks at the same place
+    backend.logits()
+    backend.release()  # a job that asked is not sent again either
+    assert len([p for p, _, _ in engine.requests if p == "/completion"]) == 2
+    backend.decode([7, 8], 0, seq=1, logits="none")  # too short to be worth a request
+    backend.release()
+    assert len([p for p, _, _ in engine.requests if p == "/completion"]) == 2
+
+
+def test_an_abort_cuts_off_a_slow_answer_at_once(engine, vocab):
+    backend = backend_on(engine, vocab)
+    engine.delay = 3.0  # the engine is busy encoding a long prompt
+    backend.decode([1, 2, 3], 0, seq=0)
+    threading.Timer(0.2, backend.request_abort).start()
+    start = time.monotonic()
+    with pytest.raises(DecodeAborted):
+        backend.logits()
+    assert time.monotonic() - start < 2.0  # not the engine's 3 s
+    backend.decode(list(range(1, 1 + remote.PRIME_MIN)), 0, seq=1, logits="none")
+    threading.Timer(0.2, backend.request_abort).start()
+    backend.release()  # a warm-up sent at the job's end is cut off too, quietly
+    assert time.monotonic() - start < 4.0
+    backend.clear_abort()
+    engine.delay = 0.0
+    backend.decode([1, 2, 3], 0, seq=0)
+    assert int(np.argmax(backend.logits())) == 11  # and the next ask is answered
+
+
 @pytest.mark.parametrize(
     ("breakage", "message"),
     [
@@ -335,3 +373,59 @@ def test_an_openai_engine_that_names_tokens_by_text_is_refused_in_a_sentence(eng
     backend.decode([1], 0, seq=0)
     with pytest.raises(EngineError, match="return_tokens_as_token_ids"):
         backend.logits()
+
+
+def test_the_local_model_answers_while_the_engine_fails_then_the_engine_again(
+    engine, vocab, model_path, backend
+):
+    from pied.models.fallback import FallbackBackend
+    from pied.models.llamacpp import LlamaCppBackend
+
+    loaded: list[LlamaCppBackend] = []
+
+    def load_local() -> LlamaCppBackend:
+        loaded.append(LlamaCppBackend(model_path, n_ctx=1024, n_seq_max=4))
+        return loaded[0]
+
+    now = [0.0]
+    both = FallbackBackend(backend_on(engine, vocab), load_local, retry_s=30, clock=lambda: now[0])
+    context = vocab.tokenize(b"def add(a, b):\n    return")
+    both.decode(context, 0, seq=1)
+    assert int(np.argmax(both.logits())) == 11 and not loaded  # the engine's step
+    both.release()
+    engine.status = 503  # the engine fails
+    try:
+        for step in range(2):  # the local model's steps, the second encoding one token
+            out = both.logits()
+            backend.kv_remove(3, 0, -1)
+            backend.decode(context, 0, seq=3)
+            reference = backend.logits()
+            assert int(np.argmax(out)) == int(np.argmax(reference)), step
+            assert both.answering == "local" and len(loaded) == 1
+            context = [*context, int(np.argmax(out))]
+            both.decode(context[-1:], len(context) - 1, seq=1)
+        asked = len(engine.requests)
+        both.logits()
+        assert len(engine.requests) == asked  # not asked again until retry_s has passed
+    finally:
+        engine.status = 200
+        backend.kv_remove(3, 0, -1)
+    now[0] += 29
+    assert both.answering == "local"
+    now[0] += 2  # retry_s has passed
+    assert int(np.argmax(both.logits())) == 11  # the engine is back
+    assert both.answering == "engine" and both.fallbacks == 3
+    both.release()
+    loaded[0].close()
+
+
+def test_with_a_fallback_an_engine_down_at_start_is_not_an_error(model_path, tmp_path):
+    from pied.models.loading import load_backend
+
+    dead = Settings(engine_url="http://127.0.0.1:9", engine_fallback="local", n_ctx=1024)
+    with pytest.raises(EngineError, match="cannot be reached"):
+        load_backend(dead.replace(engine_fallback=""))
+    eng = Engine(load_backend(dead), dead.replace(max_tokens=8, sampling="plain"))
+    assert eng.backend.answering == "local"  # type: ignore[attr-defined]
+    out = eng.complete(CompletionRequest("def add(a, b):\n    return ", 26, path="a.py"))
+    assert out.text.strip()  # answered by the embedded model
