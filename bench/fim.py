@@ -282,14 +282,18 @@ def run(
             "prefix_cache_hit_rate": round(stats.hit_rate(), 3),
             "streamed_tokens": stats.streamed_tokens,
         }
+    shown_local: list[dict[str, Any]] | None = [] if examples else None
     if settings.engine_url and against_local:
         local = Engine.load(settings.replace(engine_url=""))
         report["local"] = {
             "model": local.backend.info.description,
-            "modes": evaluate(local, problems, modes, settings, progress, None),
+            "modes": evaluate(local, problems, modes, settings, progress, shown_local),
         }
         report["engine_minus_local"] = _difference(report["modes"], report["local"]["modes"])
     if examples and shown is not None:
+        if settings.engine_url:  # which run each example is from
+            shown = [{**e, "on": "engine"} for e in shown]
+            shown += [{**e, "on": "local"} for e in shown_local or []]
         examples.parent.mkdir(parents=True, exist_ok=True)
         examples.write_text("".join(json.dumps(e) + "\n" for e in shown))
     return report
