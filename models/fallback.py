@@ -72,7 +72,7 @@ class FallbackBackend:
                     raise DecodeAborted("the engine's answer was cut off") from None
                 self._went_down(e)
             else:
-                if self._local is not None and self._down_until:
+                if self._down_until:  # (set only once the local model was loaded)
                     log.warning("the engine at %s answers again", self.remote.link.url)
                     self._down_until = 0.0
                 return out

@@ -100,9 +100,7 @@ class _LlamaServerApi(_Api):
         return served, size
 
     def tokenize(self, link: EngineLink, text: str, model: str) -> list[int] | None:
-        answer = link.call("POST", "/tokenize", {"content": text, "add_special": False})
-        tokens = answer.get("tokens") if isinstance(answer, dict) else None
-        return tokens if isinstance(tokens, list) else []
+        return _tokens_of(link.call("POST", "/tokenize", {"content": text, "add_special": False}))
 
     def body(self, context: list[int], n_predict: int, model: str) -> dict[str, Any]:
         return {
@@ -145,8 +143,7 @@ class _OpenAiApi(_Api):
         except EngineError as e:
             log.warning("the engine's tokenizer cannot be checked: %s", e)
             return None
-        tokens = answer.get("tokens") if isinstance(answer, dict) else None
-        return tokens if isinstance(tokens, list) else []
+        return _tokens_of(answer)
 
     def body(self, context: list[int], n_predict: int, model: str) -> dict[str, Any]:
         return {
@@ -183,6 +180,12 @@ class _OpenAiApi(_Api):
 
 
 APIS: dict[str, _Api] = {"llama-server": _LlamaServerApi(), "openai": _OpenAiApi()}
+
+
+def _tokens_of(answer: Any) -> list[int]:
+    """The tokens of a /tokenize answer (none, if it holds none: then they differ)."""
+    tokens = answer.get("tokens") if isinstance(answer, dict) else None
+    return tokens if isinstance(tokens, list) else []
 
 
 def _token_id(name: str) -> int:

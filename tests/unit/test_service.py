@@ -304,18 +304,26 @@ def test_a_reopened_file_and_a_restarted_daemon_restore_its_cache_from_disk(
     second.stop()
 
 
-def test_a_document_left_alone_goes_to_disk_while_another_is_typed_in(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _saving_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quiet_s: float
+) -> tuple[Engine, Service]:
+    """A started service on the fake model whose caches go to disk after ``quiet_s``."""
     from pied.daemon import service as service_module
     from pied.kvcache.disk import DiskStore
 
-    monkeypatch.setattr(service_module, "PERSIST_AFTER_S", 0.3)
+    monkeypatch.setattr(service_module, "PERSIST_AFTER_S", quiet_s)
     engine = Engine(
         FakeBackend("1\n"), Settings(sampling="plain"), disk=DiskStore(tmp_path, "m", 1 << 20)
     )
     s = Service(engine, engine.settings)
     s.start()
+    return engine, s
+
+
+def test_a_document_left_alone_goes_to_disk_while_another_is_typed_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, s = _saving_service(tmp_path, monkeypatch, quiet_s=0.3)
     try:
         other = "file:///w/b.py"
         for uri in (URI, other):
@@ -345,14 +353,8 @@ def test_a_quiet_document_is_saved_during_a_long_warm_up_which_then_goes_on(
     import threading
 
     from pied.daemon import service as service_module
-    from pied.kvcache.disk import DiskStore
 
-    monkeypatch.setattr(service_module, "PERSIST_AFTER_S", 0.2)
-    engine = Engine(
-        FakeBackend("1\n"), Settings(sampling="plain"), disk=DiskStore(tmp_path, "m", 1 << 20)
-    )
-    s = Service(engine, engine.settings)
-    s.start()
+    engine, s = _saving_service(tmp_path, monkeypatch, quiet_s=0.2)
     try:
         s.open(1, {"uri": URI, "text": "x = \n", "version": 1})
         s.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
@@ -392,14 +394,8 @@ def test_a_warm_up_longer_than_the_quiet_time_is_saved_once_not_aborted_for_ever
     """Each save aborts the warm-up of a whole window, which starts again from its head:
     saved at every tick of quiet, it would never end (the file would keep its small window)."""
     from pied.daemon import service as service_module
-    from pied.kvcache.disk import DiskStore
 
-    monkeypatch.setattr(service_module, "PERSIST_AFTER_S", 0.1)
-    engine = Engine(
-        FakeBackend("1\n"), Settings(sampling="plain"), disk=DiskStore(tmp_path, "m", 1 << 20)
-    )
-    s = Service(engine, engine.settings)
-    s.start()
+    engine, s = _saving_service(tmp_path, monkeypatch, quiet_s=0.1)
     try:
         s.open(1, {"uri": URI, "text": "x = \n", "version": 1})
         s.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
