@@ -434,6 +434,8 @@ def _last_answer(env: dict[str, str]) -> dict[str, Any]:
         "restores": cache.get("restores"),
         "disk": cache.get("disk"),
         "uptime_s": status.get("uptime_s"),
+        "typed_through": status.get("typed_through"),  # answers from a kept suggestion
+        "completions": status.get("completions"),  # answers the model made
         **recent[-1],
     }
 

@@ -22,6 +22,7 @@ from typing import Any, cast
 from pied import __version__, paths
 from pied.config import ConfigError, Settings, load_dict
 from pied.daemon.acceptance import Acceptance
+from pied.daemon.shownfile import ShownFiles
 from pied.editing import indent, syntax, typethrough
 from pied.editing.document import Change, Document, Edit, Snapshot
 from pied.editing.errors import EditingError
@@ -34,6 +35,7 @@ from pied.engine.scheduler import (
     IDLE,
     INTERACTIVE,
     PERSIST,
+    READY,
     WARM,
     Cancelled,
     JobContext,
@@ -50,6 +52,8 @@ Progress = Callable[[str], None]
 """Hears a job's progress messages (sent to the requester as ``progress`` notifications)."""
 CANCELLED_BY_CLIENT = "cancelled by the client"
 PERSIST_AFTER_S = 5.0  # seconds of quiet (a user reading) before caches go to disk
+READY_AFTER_S = 1.0  # seconds of quiet before the suggestion at the cursor is made unasked
+UPKEEP = {"warm", "refresh", "persist", "restore"}  # jobs that making it may go before
 MAX_DOCUMENT_CHARS = MAX_SOURCE_BYTES  # as for files read from disk
 NEAR_CURSOR = 400  # characters: an edit this close to the last cursor is the user typing there
 MAX_ALTERNATIVES = 5  # suggestions one invoked request may ask for
@@ -65,7 +69,13 @@ class Stats:
     superseded: int = 0
     typed_through: int = 0  # answers from a shown suggestion, without the model
     prefetched: int = 0  # next suggestions computed after an accept
+    ready_at_cursor: int = 0  # suggestions made unasked where the user stopped
     started: float = field(default_factory=time.monotonic)
+
+
+def settings_id(settings: Settings) -> str:
+    """What a suggestion was made with, as a string that survives a restart."""
+    return hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
 
 
 def _digest(text: str) -> str:
@@ -122,6 +132,16 @@ class Service:
         self._worked_on: dict[DocKey, float] = {}  # when each document was last edited or asked
         self._warming: dict[DocKey, tuple[Snapshot, int]] = {}  # warm jobs not finished yet
         self._saved_busy: dict[DocKey, float] = {}  # saved mid-job: at which activity
+        # Where a suggestion was last made or tried, per document: (version, cursor).
+        self._tried: dict[DocKey, tuple[int, int]] = {}
+        # Where the user stopped without a suggestion (a request the client cancelled, or the
+        # editor saying where the cursor is): (version, cursor).
+        self._stopped: dict[DocKey, tuple[int, int]] = {}
+        self._shown_files = (
+            ShownFiles(engine.disk.root / "shown", engine.disk.model_id) if engine.disk else None
+        )
+        # What of ``_shown`` is on disk: for which suggestions and document version.
+        self._shown_saved: dict[DocKey, tuple[tuple[typethrough.Shown, ...], int]] = {}
         self.acceptance = Acceptance(
             paths.state_dir() / "stats.jsonl" if settings.stats else None,
             retention_s=settings.retention_check_s,
@@ -136,6 +156,8 @@ class Service:
         self.scheduler.stop()
         self.context.stop()
         # The model thread has ended: the caches can be read here and written to disk.
+        for key in list(self.documents):
+            self._save_shown(key)
         written = self.engine.persist_all()
         if written:
             log.info("saved %d documents' KV caches to disk", written)
@@ -181,6 +203,9 @@ class Service:
         # A file seen before (or before a restart) gets its cache back from disk, not
         # re-encoded: its first completion then only syncs what changed since.
         self.engine.name_document(key, uri)
+        if self._shown_files is not None:  # and the suggestions made for this very text
+            self._shown[key] = self._shown_files.load(uri, text)
+            self._shown_saved[key] = (self._shown[key], doc.version)
         if self.engine.disk is not None:
             self.scheduler.submit("restore", key, lambda ctx: self.engine.restore(key), WARM)
 
@@ -240,6 +265,7 @@ class Service:
         if self._cursors.get(key) == offset and self.scheduler.queued():
             return  # already on its way
         self._cursors[key] = offset
+        self._stopped[key] = (snap.version, offset)
         self._touch(key)
         self._submit_warm(key, snap, offset)
 
@@ -248,9 +274,13 @@ class Service:
         if isinstance(uri, str) and self._refused.pop((conn, uri), None) is not None:
             return
         key, doc = self._doc(conn, params)
+        self._save_shown(key)
         del self.documents[key]
         self._cursors.pop(key, None)
         self._shown.pop(key, None)
+        self._shown_saved.pop(key, None)
+        self._tried.pop(key, None)
+        self._stopped.pop(key, None)
         self._asked_with.pop(key, None)
         self._worked_on.pop(key, None)
         self._saved_busy.pop(key, None)
@@ -319,7 +349,9 @@ class Service:
         self._asked_with[key] = settings
         self._touch(key)
         typed_through = (
-            self._type_through(key, snap.text, offset, pos, settings) if alternatives == 1 else None
+            self._type_through(key, snap.text, offset, pos, settings_id(settings))
+            if alternatives == 1
+            else None
         )
         if typed_through is not None:
             return typed_through
@@ -335,6 +367,7 @@ class Service:
                 request, settings, cancelled=ctx.cancelled, alternatives=alternatives
             )
             ctx.check()
+            self._tried[key] = (snap.version, offset)
             self.stats.completions += 1
             self.stats.latencies.append(result.latency_ms)
             self.stats.phases.append(
@@ -357,7 +390,8 @@ class Service:
                     key, language, result.sampling, result.latency_ms, items
                 )
             if items:
-                shown = typethrough.Shown(snap.text, offset, items[0], settings, sid or 0)
+                made_with = settings_id(settings)
+                shown = typethrough.Shown(snap.text, offset, items[0], made_with, sid or 0)
                 self._remember(key, shown)
             if result.window_reduced:  # answered from a smaller window: grow it meanwhile
                 self._submit_warm(key, snap, offset)
@@ -395,14 +429,15 @@ class Service:
         if _cancel_reason(future) != CANCELLED_BY_CLIENT:
             return
         if self.documents.get(key) is doc and doc.version == snap.version:
+            self._stopped[key] = (snap.version, offset)
             self._submit_warm(key, snap, offset)
 
     def _type_through(
-        self, key: DocKey, text: str, offset: int, pos: list[int], settings: Settings
+        self, key: DocKey, text: str, offset: int, pos: list[int], made_with: str
     ) -> Future[Any] | None:
         """The rest of a shown suggestion the user is typing through, answered at once."""
         started = time.monotonic()
-        found = typethrough.answer_from(self._shown.get(key, ()), text, offset, settings)
+        found = typethrough.answer_from(self._shown.get(key, ()), text, offset, made_with)
         if found is None:
             return None
         rest, shown = found
@@ -512,35 +547,98 @@ class Service:
         self.scheduler.submit("warm", key, run, WARM, abortable=True)
 
     def _submit_prefetch(
-        self, key: DocKey, doc: Document, snap: Snapshot, offset: int, tries: int = 3
+        self,
+        key: DocKey,
+        doc: Document,
+        snap: Snapshot,
+        offset: int,
+        tries: int = 3,
+        *,
+        after_enter: bool = True,
     ) -> None:
-        """The next suggestion after an accepted one, computed in the background (any request
-        preempts it) and remembered, so that asking there is answered at once. At the end of
-        a line that is on the next line, as the editor will indent it after Enter."""
-        unit = indent.detect_unit(snap.text)
-        text, at = typethrough.after_enter(snap.text, offset, unit)
+        """The next suggestion after an accepted one (or, not ``after_enter``, the one at a
+        cursor where the user stopped), computed in the background (any request preempts
+        it) and remembered, so that asking there is answered at once. After an accepted
+        one at the end of a line, that is on the next line, as the editor will indent it."""
+        text, at = snap.text, offset
+        if after_enter:
+            text, at = typethrough.after_enter(snap.text, offset, indent.detect_unit(snap.text))
         request = self._request(key, snap.uri, text, at)
         settings = self._asked_with.get(key, self.settings)
 
         def run(ctx: JobContext) -> None:
             if doc.version != snap.version and doc.text != text:
                 return  # the user went elsewhere
-            result = self.engine.complete(request, settings, cancelled=ctx.cancelled)
-            if result.text and result.stop_reason != "cancelled":
-                self._remember(key, typethrough.Shown(text, at, result.text, settings))
-                self.stats.prefetched += 1
+            try:
+                result = self.engine.complete(request, settings, cancelled=ctx.cancelled)
+            finally:
+                if not after_enter:  # it preempted the warm-ups: they go on now
+                    self._resume_warming()
+            if result.stop_reason == "cancelled":
+                return
+            if result.text:
+                self._remember(key, typethrough.Shown(text, at, result.text, settings_id(settings)))
+                if after_enter:
+                    self.stats.prefetched += 1
+                else:
+                    self.stats.ready_at_cursor += 1
+                    self._save_shown(key)  # and kept for a restart, or the file reopened
 
         def again(future: Future[Any]) -> None:
             # An editor asks again at once where the accepted text ends (Neovim does): that
             # request preempts the prefetch; once it is answered, the prefetch goes on.
             preempted = _cancel_reason(future) == "preempted"
             if preempted and tries > 1 and doc.version == snap.version:
-                self._submit_prefetch(key, doc, snap, offset, tries - 1)
+                self._submit_prefetch(key, doc, snap, offset, tries - 1, after_enter=after_enter)
 
-        self._drop_warm(key)
+        if after_enter:
+            self._drop_warm(key)
         self.scheduler.supersede("prefetch", key)
-        future = self.scheduler.submit("prefetch", key, run, WARM, abortable=True)
+        priority = WARM if after_enter else READY
+        future = self.scheduler.submit("prefetch", key, run, priority, abortable=True)
         future.add_done_callback(again)
+
+    def _ready_at_cursor(self) -> bool:
+        """Make the suggestion where the user stopped without one (the request was cancelled:
+        the user moved on, or left insert mode; or the editor only said where the cursor
+        is), in the document worked on last. Once per text and cursor. True if queued."""
+        for key in sorted(list(self._stopped), key=lambda k: -self._worked_on.get(k, 0.0)):
+            mark, doc = self._stopped.pop(key, None), self.documents.get(key)
+            if mark is None or doc is None:
+                continue
+            version, cursor = mark
+            snap = doc.snapshot()
+            if snap.version != version or cursor > len(snap.text):
+                continue  # the user went on since
+            if self._tried.get(key) == (version, cursor):
+                continue
+            self._tried[key] = (version, cursor)  # once, whatever comes of it
+            made_with = settings_id(self._asked_with.get(key, self.settings))
+            if typethrough.answer_from(self._shown.get(key, ()), snap.text, cursor, made_with):
+                continue
+            self._submit_prefetch(key, doc, snap, cursor, tries=1, after_enter=False)
+            return True
+        return False
+
+    def _save_shown(self, key: DocKey) -> None:
+        """Keep on disk the suggestions that answer ``key``'s current text, if they changed:
+        those made for it, and the rest of one it is typing through, at its cursor."""
+        doc, shown = self.documents.get(key), self._shown.get(key, ())
+        if self._shown_files is None or doc is None or not shown:
+            return
+        snap = doc.snapshot()  # (the model thread saves too, while the user may type)
+        saved = self._shown_saved.get(key)
+        if saved is not None and saved[0] is shown and saved[1] == snap.version:
+            return
+        text, cursor = snap.text, self._cursors.get(key)
+        current = []
+        for s in shown:
+            rest = typethrough.remainder(s, text, cursor) if cursor is not None else None
+            if s.text != text and rest:
+                s = typethrough.Shown(text, cursor or 0, rest, s.made_with)
+            current.append(s)
+        self._shown_files.save(doc.uri, text, tuple(current))
+        self._shown_saved[key] = (shown, snap.version)
 
     def idle(self, after: float = 2.0) -> bool:
         """Background upkeep when the model is free. A document left alone for a while goes
@@ -574,18 +672,33 @@ class Service:
             # thread); the warm or refresh it preempts goes on after.
             self.scheduler.submit("persist", key, lambda ctx: self._persist(key), PERSIST)
             return True
+        quiet_s = now - self._last_activity
+        if quiet_s >= READY_AFTER_S:  # the user stopped: what was suggested goes to disk
+            for key in list(self.documents):
+                self._save_shown(key)
+        # Also while caches are warmed, refreshed or saved: that upkeep is paused for it (so
+        # the answer comes from the window a request would get now) and goes on after.
+        upkeep_only = {kind for kind, _ in queued} | set(self.scheduler.running()) <= UPKEEP
+        if quiet_s >= READY_AFTER_S and upkeep_only and self._ready_at_cursor():
+            return True
         if queued:
             return False
-        if now - self._last_activity >= after:
+        if quiet_s >= after:
             stalest = self.engine.stalest()
             if stalest is not None:
                 self._submit_refresh(stalest)
                 return True
         return False
 
-    def _persist(self, key: Hashable) -> None:
-        """Save ``key``'s cache (model thread), then resume the warm-ups this preempted."""
+    def _persist(self, key: DocKey) -> None:
+        """Save ``key``'s cache and suggestions (model thread), then resume the warm-ups this
+        preempted."""
         self.engine.persist(key)
+        self._save_shown(key)
+        self._resume_warming()
+
+    def _resume_warming(self) -> None:
+        """Submit again the warm-ups that a more urgent job preempted, where still current."""
         for k, (snap, cursor) in list(self._warming.items()):
             doc = self.documents.get(k)
             if doc is None or doc.version != snap.version:
@@ -656,6 +769,7 @@ class Service:
             "completions": self.stats.completions,
             "typed_through": self.stats.typed_through,
             "prefetched": self.stats.prefetched,
+            "ready_at_cursor": self.stats.ready_at_cursor,
             "cancelled": self.scheduler.cancelled,
             "acceptance": self._acceptance_status(),
             "latency_ms": {
@@ -695,6 +809,8 @@ class Service:
             "written": disk.written,
             "loaded": disk.loaded,
             "rejected": disk.rejected,
+            "suggestions_saved": self._shown_files.saved if self._shown_files else 0,
+            "suggestions_loaded": self._shown_files.loaded if self._shown_files else 0,
         }
 
 

@@ -29,6 +29,7 @@ from pied.models.backend import Backend, DecodeAborted
 log = logging.getLogger("pied.scheduler")
 
 INTERACTIVE = 0  # completions
+READY = 3  # a suggestion made unasked where the user stopped: before the warm-ups it preempts
 PERSIST = 4  # a quiet document's cache to disk: milliseconds, so above the warm work it preempts
 WARM = 5  # keeping a document's cache in step after an edit
 BACKGROUND = 10  # translation, summaries

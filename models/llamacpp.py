@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -26,6 +27,7 @@ from pied.models.backend import CacheFull, DecodeAborted, Logits, ModelInfo
 from pied.models.errors import ModelError
 
 log = logging.getLogger("pied.llama")
+load_log = logging.getLogger("pied.engine")
 
 
 def _bindings() -> ModuleType:
@@ -215,6 +217,7 @@ class LlamaCppBackend(_Vocabulary):
         threads: int = 0,
         flash_attn: bool = False,
     ) -> None:
+        started = time.monotonic()
         _init_llama()
         self._path = str(path)
         threads = threads or machine_threads()
@@ -228,9 +231,11 @@ class LlamaCppBackend(_Vocabulary):
         # is truncated or rewritten while the daemon runs kills it with SIGBUS. Loading is no
         # slower (the file is in the page cache either way).
         mparams.load_mode = ll.LLAMA_LOAD_MODE_NONE
+        loading = time.monotonic()
         self._model = ll.llama_model_load_from_file(self._path.encode(), mparams)
         if not self._model:
             raise ModelError(f"llama.cpp could not load {self._path} (see the log for why).")
+        loaded = time.monotonic()
         self._vocab = ll.llama_model_get_vocab(self._model)
         n_ctx_train = ll.llama_model_n_ctx_train(self._model)
 
@@ -276,6 +281,13 @@ class LlamaCppBackend(_Vocabulary):
             n_embd=ll.llama_model_n_embd(self._model),
             threads=threads,
             n_seq=n_seq_max,
+        )
+        load_log.info(
+            "model ready in %.0f ms (llama.cpp %.0f, weights %.0f, context %.0f)",
+            (time.monotonic() - started) * 1000,
+            (loading - started) * 1000,
+            (loaded - loading) * 1000,
+            (time.monotonic() - loaded) * 1000,
         )
 
     # --- lifetime ---------------------------------------------------------------------------

@@ -197,7 +197,17 @@ def test_after_an_accept_and_enter_the_prefetched_suggestion_is_the_models_own(d
             if status["prefetched"] > before and not status["queue"]:
                 break
             await asyncio.sleep(0.1)
-        assert status["prefetched"] == before + 1
+        assert status["prefetched"] == before + 1, {
+            k: status[k]
+            for k in (
+                "queue",
+                "running",
+                "ready_at_cursor",
+                "typed_through",
+                "completions",
+                "cancelled",
+            )
+        }
         at = {"uri": uri, "line": end[0] + 1, "character": len(indent)}
         ready = await client.request("complete", at)
         assert ready["type_through"] and ready["text"].strip()
@@ -318,11 +328,12 @@ def test_after_a_restart_an_already_seen_file_is_restored_from_disk_not_encoded(
     text = CODE.replace("def count", helpers + "def count")
     uri = "file:///tmp/pied-e2e/seen-before.py"
     at = {"uri": uri, "line": text.count("\n"), "character": 4}
+    near = {**at, "character": 2}  # where no suggestion was made before
 
-    async def edit_session():
+    async def edit_session(*where):
         client = await connect(daemon)
         await open_doc(client, uri, text=text)
-        out = await client.request("complete", at)
+        answers = [await client.request("complete", position) for position in where]
         # A first answer may come from a smaller window (the prompt budget) while the full
         # one is encoded in the background: let that finish, as a user reading would.
         for _ in range(300):
@@ -331,16 +342,43 @@ def test_after_a_restart_an_already_seen_file_is_restored_from_disk_not_encoded(
                 break
             await asyncio.sleep(0.1)
         await client.close()  # the editor closes: the cache goes to disk
-        return out, status
+        return answers, status
 
-    _first, status = asyncio.run(edit_session())
+    (first,), status = asyncio.run(edit_session(at))
     assert status["cache"]["encoded_tokens"] > 600, status
     proc = pied("daemon", "restart", env=daemon)
     assert proc.returncode == 0, proc.stderr
-    second, status = asyncio.run(edit_session())
+    (again, second), status = asyncio.run(edit_session(at, near))
+    # Where a suggestion was made for this very text, it is given again without the model.
+    assert again["type_through"] and again["text"] == first["text"], (first, again)
     assert not second["window_reduced"] and second["prompt_tokens"] > 600, second
     assert second["encoded_tokens"] < 50, second  # restored, then only the last token(s)
     assert status["cache"]["restores"] == 1 and status["cache"]["disk"]["loaded"] == 1
+
+
+def test_where_the_user_stops_the_suggestion_is_made_before_it_is_asked_for(daemon):
+    uri = "file:///tmp/pied-e2e/stopped-here.py"
+    at = {"uri": uri, "line": CODE.count("\n"), "character": 4}
+
+    async def session():
+        client = await connect(daemon)
+        await open_doc(client, uri)
+        before = (await client.request("status", {}))["ready_at_cursor"]
+        await client.notify("cursor", at)  # the editor says where the cursor is; nothing asked
+        for _ in range(600):
+            status = await client.request("status", {})
+            if status["ready_at_cursor"] > before and not status["running"]:
+                break
+            await asyncio.sleep(0.1)
+        answer = await client.request("complete", at)
+        await client.close()
+        return before, status, answer
+
+    before, status, answer = asyncio.run(session())
+    # made once the user had stopped, then given at once when asked, without the model
+    assert status["ready_at_cursor"] == before + 1, status
+    assert answer["type_through"] and answer["generated_tokens"] == 0, answer
+    assert answer["text"].strip(), answer
 
 
 def test_response_shapes_are_msgpack_maps(daemon):

@@ -15,7 +15,7 @@ from pied.daemon import protocol as p
 from pied.daemon.acceptance import Acceptance
 from pied.daemon.client import DaemonClient, DaemonError
 from pied.daemon.server import Server
-from pied.daemon.service import CANCELLED_BY_CLIENT, Service
+from pied.daemon.service import CANCELLED_BY_CLIENT, READY_AFTER_S, Service
 from pied.engine.engine import Engine
 from pied.engine.scheduler import IDLE, INTERACTIVE, WARM
 from pied.errors import BadInput, Code
@@ -274,6 +274,7 @@ def test_a_reopened_file_and_a_restarted_daemon_restore_its_cache_from_disk(
 
     text = "def f(a):\n    return a\n\nx = \n"
     at = {"uri": URI, "line": 3, "character": 4}
+    near = {"uri": URI, "line": 3, "character": 3}  # not where a suggestion was kept
 
     def daemon() -> Service:
         engine = Engine(
@@ -290,18 +291,132 @@ def test_a_reopened_file_and_a_restarted_daemon_restore_its_cache_from_disk(
     first.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
     assert first.status()["cached_documents"] == 0
     first.open(1, {"uri": URI, "text": text, "version": 1})
-    first.complete(1, at).result(10)
+    first.complete(1, near).result(10)
     assert first.status()["cache"]["restores"] == 1
     first.stop()  # and again as the daemon stops
     assert first.status()["cache"]["disk"]["files"] == 1
 
     second = daemon()
     second.open(7, {"uri": URI, "text": text, "version": 1})
-    second.complete(7, at).result(10)
+    second.complete(7, {**near, "character": 2}).result(10)
     status = second.status()["cache"]
     assert status["restores"] == 1 and status["disk"]["loaded"] == 1
     assert status["encoded_tokens"] <= 16  # the guard after the cursor, not the file
     second.stop()
+
+
+def test_a_suggestion_made_before_a_restart_answers_the_same_text_at_once(
+    tmp_path: Path,
+) -> None:
+    from pied.kvcache.disk import DiskStore
+
+    text = "def f(a):\n    return a\n\nx = \n"
+    at = {"uri": URI, "line": 3, "character": 4}
+
+    def daemon(settings: Settings) -> Service:
+        engine = Engine(FakeBackend("1\n"), settings, disk=DiskStore(tmp_path, "m", 1 << 20))
+        s = Service(engine, engine.settings)
+        s.start()
+        return s
+
+    first = daemon(Settings(sampling="plain"))
+    first.open(1, {"uri": URI, "text": text, "version": 1})
+    made = first.complete(1, at).result(10)
+    assert made["text"] == "1" and not made.get("type_through")
+    first.stop()
+
+    second = daemon(Settings(sampling="plain"))
+    second.open(7, {"uri": URI, "text": text, "version": 1})
+    again = second.complete(7, at).result(10)
+    assert again["text"] == "1" and again["type_through"], again
+    assert second.status()["completions"] == 0  # the model was not asked
+    assert second.status()["cache"]["disk"]["suggestions_loaded"] == 1
+    second.close(7, {"uri": URI})
+    changed = text.replace("x = ", "y = ")  # another text: the model is asked
+    second.open(7, {"uri": URI, "text": changed, "version": 2})
+    assert not second.complete(7, at).result(10).get("type_through")
+    second.stop()
+
+    other = daemon(Settings(sampling="plain", max_tokens=5))  # other settings: asked too
+    other.open(7, {"uri": URI, "text": text, "version": 1})
+    assert not other.complete(7, at).result(10).get("type_through")
+    other.stop()
+
+
+def test_a_suggestion_being_typed_through_is_kept_for_a_restart_from_where_the_user_is(
+    tmp_path: Path,
+) -> None:
+    from pied.kvcache.disk import DiskStore
+
+    text = "x = \n"
+
+    def daemon() -> Service:
+        engine = Engine(
+            FakeBackend("len(a)\n"),
+            Settings(sampling="plain"),
+            disk=DiskStore(tmp_path, "m", 1 << 20),
+        )
+        s = Service(engine, engine.settings)
+        s.start()
+        return s
+
+    first = daemon()
+    first.open(1, {"uri": URI, "text": text, "version": 1})
+    assert first.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)["text"] == "len(a)"
+    first.change(
+        1,
+        {
+            "uri": URI,
+            "version": 2,
+            "changes": [{"start": [0, 4], "end": [0, 4], "text": "le"}],
+        },
+    )
+    typed = first.complete(1, {"uri": URI, "line": 0, "character": 6}).result(10)
+    assert typed["type_through"] and typed["text"] == "n(a)"
+    first._last_activity -= READY_AFTER_S
+    first.idle()  # the user stops: what answers the text as it is now goes to disk
+    first.scheduler.stop()  # ... and the daemon dies without saving anything else
+
+    second = daemon()
+    second.open(7, {"uri": URI, "text": "x = le\n", "version": 1})
+    again = second.complete(7, {"uri": URI, "line": 0, "character": 6}).result(10)
+    assert again["type_through"] and again["text"] == "n(a)", again
+    second.stop()
+
+
+def test_the_suggestion_made_unasked_is_for_a_document_that_has_none_at_its_cursor() -> None:
+    s = service_for("1\n")
+    s.start()
+    other = "file:///other.py"
+    s.open(1, {"uri": URI, "text": "x = \n", "version": 1})
+    s.cursor(1, {"uri": URI, "line": 0, "character": 4})  # never answered
+    s.open(1, {"uri": other, "text": "y = \n", "version": 1})
+    s.complete(1, {"uri": other, "line": 0, "character": 4}).result(10)  # answered, and later
+    s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
+    s._last_activity -= READY_AFTER_S
+    assert s.idle()
+    s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
+    out = s.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
+    assert out["type_through"] and s.status()["ready_at_cursor"] == 1
+    s.stop()
+
+
+def test_where_the_user_stops_after_a_cancelled_request_the_suggestion_is_made_unasked() -> None:
+    s = service_for("1\n")
+    s.start()
+    s.open(1, {"uri": URI, "text": "x = \n", "version": 1})
+    s.cursor(1, {"uri": URI, "line": 0, "character": 4})  # known, never answered
+    s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
+    assert not s.idle()  # the user has only just stopped
+    s._last_activity -= READY_AFTER_S
+    assert s.idle()  # ... and now has stopped for a while
+    s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
+    assert s.status()["ready_at_cursor"] == 1
+    out = s.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
+    assert out["text"] == "1" and out["type_through"]
+    s._last_activity -= READY_AFTER_S
+    assert not s.idle() or s.status()["ready_at_cursor"] == 1  # made once, not again
+    s.stop()
 
 
 def _saving_service(
