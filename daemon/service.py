@@ -612,8 +612,11 @@ class Service:
                 continue  # the user went on since
             if self._tried.get(key) == (version, cursor):
                 continue
+            asked_with = self._asked_with.get(key)
+            if asked_with is None:
+                continue  # what the editor will ask with is not known yet: it would not match
             self._tried[key] = (version, cursor)  # once, whatever comes of it
-            made_with = settings_id(self._asked_with.get(key, self.settings))
+            made_with = settings_id(asked_with)
             if typethrough.answer_from(self._shown.get(key, ()), snap.text, cursor, made_with):
                 continue
             self._submit_prefetch(key, doc, snap, cursor, tries=1, after_enter=False)

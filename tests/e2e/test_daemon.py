@@ -363,6 +363,7 @@ def test_where_the_user_stops_the_suggestion_is_made_before_it_is_asked_for(daem
     async def session():
         client = await connect(daemon)
         await open_doc(client, uri)
+        await client.request("complete", {"uri": uri, "line": 0, "character": 0})  # elsewhere
         before = (await client.request("status", {}))["ready_at_cursor"]
         await client.notify("cursor", at)  # the editor says where the cursor is; nothing asked
         for _ in range(600):

@@ -389,6 +389,7 @@ def test_the_suggestion_made_unasked_is_for_a_document_that_has_none_at_its_curs
     s.start()
     other = "file:///other.py"
     s.open(1, {"uri": URI, "text": "x = \n", "version": 1})
+    s.complete(1, {"uri": URI, "line": 0, "character": 0}).result(10)  # how the editor asks
     s.cursor(1, {"uri": URI, "line": 0, "character": 4})  # never answered
     s.open(1, {"uri": other, "text": "y = \n", "version": 1})
     s.complete(1, {"uri": other, "line": 0, "character": 4}).result(10)  # answered, and later
@@ -406,6 +407,11 @@ def test_where_the_user_stops_after_a_cancelled_request_the_suggestion_is_made_u
     s.start()
     s.open(1, {"uri": URI, "text": "x = \n", "version": 1})
     s.cursor(1, {"uri": URI, "line": 0, "character": 4})  # known, never answered
+    s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
+    s._last_activity -= READY_AFTER_S
+    assert not s.idle()  # how the editor asks (its settings) is not known yet
+    s.complete(1, {"uri": URI, "line": 0, "character": 0}).result(10)  # ... now it is
+    s.cursor(1, {"uri": URI, "line": 0, "character": 4})
     s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
     assert not s.idle()  # the user has only just stopped
     s._last_activity -= READY_AFTER_S
