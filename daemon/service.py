@@ -587,8 +587,10 @@ class Service:
         def again(future: Future[Any]) -> None:
             # An editor asks again at once where the accepted text ends (Neovim does): that
             # request preempts the prefetch; once it is answered, the prefetch goes on.
+            # So does the quiet-time save of this document's cache: then also after the
+            # user pressed Enter (the text the prefetch is for).
             preempted = _cancel_reason(future) == "preempted"
-            if preempted and tries > 1 and doc.version == snap.version:
+            if preempted and tries > 1 and (doc.version == snap.version or doc.text == text):
                 self._submit_prefetch(key, doc, snap, offset, tries - 1, after_enter=after_enter)
 
         if after_enter:
