@@ -154,6 +154,14 @@ def _summary(rows: list[dict[str, float]]) -> dict[str, Any]:
     }
     if rows and "pass" in rows[0]:
         result["pass_at_1"] = round(100 * mean([r["pass"] for r in rows]), 2)
+    generated = sum(r.get("generated", 0) for r in rows)
+    guessed = sum(r.get("guessed", 0) for r in rows)
+    taken = sum(r.get("taken", 0) for r in rows)
+    result["generated_tokens"] = int(generated)
+    # Guesses from the text (``guess_tokens``): how many were decoded, and the share of the
+    # generated tokens that came without a decode of their own.
+    result["guessed_tokens"] = int(guessed)
+    result["tokens_from_guesses_pct"] = round(100 * taken / generated, 1) if generated else 0.0
     return result
 
 
@@ -189,6 +197,9 @@ def evaluate(
                 "parse": float(bool(syntax.parses(joined, pr.language))),
                 "empty": float(not out.text.strip()),
                 "ms": out.latency_ms,
+                "generated": out.generated_tokens,
+                "guessed": out.guessed_tokens,
+                "taken": out.guesses_taken,
             }
             if pr.test:
                 test = f"{joined}\n\n{pr.test}\n\ncheck({pr.entry_point})\n"

@@ -23,7 +23,7 @@ from pied.kvcache.cache import SyncStats
 from pied.models import bytesampling, fim
 from pied.models import vocab as vocabs
 from pied.models.backend import Backend, token_count
-from pied.models.generate import Generation, Limits, Start, Stops, generate, never
+from pied.models.generate import Generation, Limits, PromptLookup, Start, Stops, generate, never
 from pied.models.sampling import Sampler
 from pied.models.vocab import Vocab
 
@@ -63,6 +63,8 @@ class Completion:
     # The window was cut to fit the prompt budget: the full one is worth preparing now.
     window_reduced: bool = False
     alternatives: tuple[Alternative, ...] = ()  # when asked for: different suggestions
+    guessed_tokens: int = 0  # tokens guessed from the text and checked (``guess_tokens``)
+    guesses_taken: int = 0  # of them, the ones the model picked
 
 
 def context_files(
@@ -297,6 +299,7 @@ def complete(
             sampler.rng(),
             Limits(settings.max_tokens, deadline, cancelled),
             Stops(model.fim.stops, guide.check),
+            lambda: _lookup(backend, settings, [*prompt.tokens, *prelude]),
         )
         gen = loop.run(start, already=already, score=alternatives > 1)
         return dataclasses.replace(gen, tokens=[*prelude, *gen.tokens]) if prelude else gen
@@ -426,6 +429,8 @@ class _Loop:
     limits: Limits
     stops: Stops
 
+    lookup: Callable[[], PromptLookup | None] = lambda: None
+
     def run(self, start: Start | None = None, already: int = 0, score: bool = False) -> Generation:
         """Generate after the prompt and ``already`` tokens decoded after it."""
         return generate(
@@ -438,7 +443,15 @@ class _Loop:
             stops=self.stops,
             start=start or Start(),
             score=score,
+            lookup=self.lookup(),
         )
+
+
+def _lookup(backend: Backend, settings: Settings, source: list[int]) -> PromptLookup | None:
+    """Guesses from the prompt, where the settings and the backend have them."""
+    if settings.guess_tokens <= 0 or not backend.info.checks_guesses:
+        return None
+    return PromptLookup(source, most=settings.guess_tokens)
 
 
 def _result(
@@ -464,6 +477,8 @@ def _result(
         mode=mode,
         sampling=sampling,
         phases_ms=phases,
+        guessed_tokens=gen.guessed,
+        guesses_taken=gen.guesses_taken,
     )
 
 

@@ -48,6 +48,7 @@ class ModelInfo:
     n_embd: int
     threads: int
     n_seq: int  # KV sequences the context can hold
+    checks_guesses: bool = True  # decodes may carry guessed tokens (a remote engine streams)
 
 
 class Backend(Protocol):

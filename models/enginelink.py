@@ -24,6 +24,10 @@ from pied.models.errors import ModelError
 
 KEY_VARIABLE = "PIED_ENGINE_KEY"
 
+# Prompt tokens a second the slowest engine served encodes (a small model on two busy CPU
+# cores encodes ~50, measured): a long prompt is not called a dead engine.
+SLOWEST_PROMPT_RATE = 25.0
+
 
 class EngineError(ModelError):
     """The remote engine failed; the message names it and what to do."""
@@ -83,17 +87,21 @@ class EngineLink:
         path: str,
         payload: dict[str, Any] | None,
         sent: Callable[[http.client.HTTPConnection], None] | None = None,
+        first_wait: float | None = None,
     ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         body = json.dumps(payload).encode() if payload is not None else None
         conn = self._connection()
+        wait = max(self.timeout, first_wait or 0.0)
         try:
             conn.request(method, self._base + path, body=body, headers=self._headers(body))
             if sent is not None:
                 sent(conn)  # the caller may close it from another thread while it waits
+            if conn.sock is not None:
+                conn.sock.settimeout(wait)
             response = conn.getresponse()
         except BaseException as e:
             conn.close()
-            raise self._failure(e) from None
+            raise self._failure(e, wait) from None
         if response.status >= 400:
             detail = _error_detail(response)
             conn.close()
@@ -121,18 +129,22 @@ class EngineLink:
         path: str,
         payload: dict[str, Any],
         sent: Callable[[http.client.HTTPConnection], None] | None = None,
+        prompt_tokens: int = 0,
     ) -> Stream:
         """A server-sent-events answer, read event by event (close it to stop the engine);
-        ``sent`` hears the connection once the request is sent, before the engine answers."""
-        conn, response = self._open("POST", path, payload, sent)
-        return Stream(self, conn, response, path)
+        ``sent`` hears the connection once the request is sent, before the engine answers.
+        The engine encodes the prompt before it answers: the wait for that grows with the
+        prompt's ``prompt_tokens`` (at ``SLOWEST_PROMPT_RATE``), the one for later tokens not."""
+        first_wait = self.timeout + prompt_tokens / SLOWEST_PROMPT_RATE
+        conn, response = self._open("POST", path, payload, sent, first_wait)
+        return Stream(self, conn, response, path, first_wait)
 
-    def _failure(self, e: BaseException) -> EngineError:
+    def _failure(self, e: BaseException, wait: float | None = None) -> EngineError:
         if isinstance(e, ssl.SSLError | ssl.CertificateError):
             return EngineError(f"TLS with the engine at {self.url} failed: {_reason(e)}.")
         if isinstance(e, TimeoutError | socket.timeout):
             return EngineError(
-                f"The engine at {self.url} did not answer within {self.timeout:g} s."
+                f"The engine at {self.url} did not answer within {wait or self.timeout:.3g} s."
             )
         if isinstance(e, OSError | http.client.HTTPException):
             return EngineError(f"The engine at {self.url} cannot be reached: {_reason(e)}.")
@@ -159,11 +171,15 @@ class Stream:
         conn: http.client.HTTPConnection,
         response: http.client.HTTPResponse,
         path: str,
+        first_wait: float | None = None,
     ) -> None:
         self._link = link
         self._conn = conn
         self._response = response
         self._path = path
+        # Until the first event (the engine may send its headers before it encodes the
+        # prompt), the wait is the prompt's; then the link's for each event.
+        self._wait = first_wait
         self._closed = threading.Event()
         self.ended = False  # the engine sent its last event
         self.last: dict[str, Any] | None = None  # the last event read
@@ -185,7 +201,7 @@ class Stream:
                 if self._closed.is_set():
                     return None
                 self.close()
-                raise self._link._failure(e) from None
+                raise self._link._failure(e, self._wait) from None
             if not line:
                 if self._closed.is_set():
                     return None
@@ -197,6 +213,10 @@ class Stream:
             if not text.startswith("data:"):
                 continue  # blank separators, comments, "event:" lines
             data = text[5:].strip()
+            if self._wait is not None:
+                self._wait = None
+                if self._conn.sock is not None:
+                    self._conn.sock.settimeout(self._link.timeout)
             if data == "[DONE]":
                 self.ended = True
                 return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import codecs
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,6 +38,8 @@ class Generation:
     tokens: list[int] = field(default_factory=list)
     stop_reason: str = ""  # end | rule | max_tokens | time | cancelled | context
     logprob: float = 0.0  # log P(tokens | prompt) under the model (when asked to score)
+    guessed: int = 0  # guessed tokens decoded with the picks (``PromptLookup``)
+    guesses_taken: int = 0  # of them, the ones picked: decodes saved
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,52 @@ class _Output:
         self.generation.text += self._decoder.decode(b"", final=True)
 
 
+class PromptLookup:
+    """Guesses of the next tokens without a draft model: what followed the last ``match``
+    tokens where they last occurred before, in the prompt or in what was generated (code
+    repeats its names and lines; prompt lookup decoding). The guesses go into the decode
+    of the token before them, and the model's own picks then check them (``generate``)."""
+
+    def __init__(self, source: Sequence[int], *, match: int = 3, most: int = 4) -> None:
+        self.tokens = list(source)
+        self.match = match
+        self.most = most
+        self.guessed = 0  # guesses decoded
+        self.taken = 0  # of them, picked
+        self._last_end: dict[tuple[int, ...], int] = {}
+        for end in range(match, len(self.tokens) + 1):
+            self._last_end[tuple(self.tokens[end - match : end])] = end
+
+    def add(self, token: int) -> list[int]:
+        """Take ``token`` as the text's next one; the guesses of the tokens after it."""
+        self.tokens.append(token)
+        end = len(self.tokens)
+        if end < self.match:
+            return []
+        key = tuple(self.tokens[end - self.match :])
+        before = self._last_end.get(key)
+        self._last_end[key] = end
+        if before is None:
+            return []
+        return self.tokens[before : min(before + self.most, end)]
+
+
 def _decode_next(backend: Backend, token: int, pos: int, seq: int) -> None:
     backend.decode([token], pos, seq=seq)
+
+
+def _guesses(
+    lookup: PromptLookup | None, token: int, stops: Stops, backend: Backend, room: int
+) -> list[int]:
+    """``lookup``'s guesses after ``token``, up to a stop token and within ``room``."""
+    if lookup is None:
+        return []
+    out: list[int] = []
+    for guess in lookup.add(token)[: max(0, room)]:
+        if guess in stops.tokens or backend.is_end_of_generation(guess):
+            break
+        out.append(guess)
+    return out
 
 
 def _stopped_by_check(out: Generation, stops: Stops, final: bool) -> bool:
@@ -153,50 +199,85 @@ def generate(
     start: Start = Start(),
     yielding: Yielding | None = None,
     score: bool = False,
+    lookup: PromptLookup | None = None,
 ) -> Generation:
     """Generate after the prompt whose last token sits at position ``n_past - 1``
-    (``score``: add up the tokens' log-probabilities in ``Generation.logprob``)."""
+    (``score``: add up the tokens' log-probabilities in ``Generation.logprob``).
+
+    With ``lookup`` each decode also carries its guesses of the next tokens: a pick that
+    equals a guess is already decoded (its logits are the next row), so a run of right
+    guesses costs one batched decode instead of one decode each; the picks are the same
+    as without guesses. The cells of guesses not taken are removed before it returns."""
     sampler = sampler or Sampler()
     rng = rng or sampler.rng()
     output = _Output(start)
     out = output.generation
     n_ctx = backend.info.n_ctx
-    for i in range(limits.max_tokens):
-        if limits.cancelled():
-            out.stop_reason = "cancelled"
-            return out
-        if yielding is not None and yielding.point():
-            last = out.tokens[-1] if out.tokens else yielding.prompt_last
-            backend.kv_remove(seq, n_past - 1, -1)
-            backend.decode([last], n_past - 1, seq=seq)
-        if limits.deadline is not None and time.monotonic() > limits.deadline:
-            out.stop_reason = "time"
-            break
-        first = i == 0
-        logits = start.logits if first and start.logits is not None else backend.logits()
-        picked = _pick(
-            logits, sampler, rng, start.allowed if first else None, start.rank if first else 0
-        )
-        if picked is None:
-            out.stop_reason = "end"
-            break
-        token = picked
-        if score:
-            out.logprob += _logprob(logits, token)
-        if token in stops.tokens or backend.is_end_of_generation(token):
-            out.stop_reason = "end"
-            break
-        output.add(token, backend.token_bytes(token))
-        if _stopped_by_check(out, stops, final=False):
-            out.stop_reason = "rule"
-            return out
-        if n_past >= n_ctx:
-            out.stop_reason = "context"
-            break
-        _decode_next(backend, token, n_past, seq)
-        n_past += 1
-    else:
-        out.stop_reason = "max_tokens"
-    output.finish()
-    _stopped_by_check(out, stops, final=True)
-    return out
+    guessed: list[int] = []  # decoded after the last pick, not yet picked
+    row = -1  # the logits row of the next pick
+    try:
+        for i in range(limits.max_tokens):
+            if limits.cancelled():
+                out.stop_reason = "cancelled"
+                return out
+            if yielding is not None and yielding.point():
+                last = out.tokens[-1] if out.tokens else yielding.prompt_last
+                backend.kv_remove(seq, n_past - 1, -1)
+                backend.decode([last], n_past - 1, seq=seq)
+                guessed, row = [], -1
+            if limits.deadline is not None and time.monotonic() > limits.deadline:
+                out.stop_reason = "time"
+                break
+            first = i == 0
+            logits = start.logits if first and start.logits is not None else backend.logits(row)
+            picked = _pick(
+                logits, sampler, rng, start.allowed if first else None, start.rank if first else 0
+            )
+            if picked is None:
+                out.stop_reason = "end"
+                break
+            token = picked
+            if score:
+                out.logprob += _logprob(logits, token)
+            if token in stops.tokens or backend.is_end_of_generation(token):
+                out.stop_reason = "end"
+                break
+            output.add(token, backend.token_bytes(token))
+            if _stopped_by_check(out, stops, final=False):
+                out.stop_reason = "rule"
+                return out
+            if guessed and guessed[0] == token:
+                guessed.pop(0)  # decoded with the token before it
+                if lookup is not None:
+                    lookup.add(token)
+                    lookup.taken += 1
+                row += 1
+                n_past += 1
+                continue
+            if guessed:
+                backend.kv_remove(seq, n_past, -1)
+                guessed = []
+            if n_past >= n_ctx:
+                out.stop_reason = "context"
+                break
+            room = min(n_ctx - n_past - 1, limits.max_tokens - i - 2)
+            guesses = _guesses(lookup, token, stops, backend, room)
+            if guesses:
+                backend.decode([token, *guesses], n_past, seq=seq, logits="all")
+                guessed, row = guesses, 0
+                if lookup is not None:
+                    lookup.guessed += len(guesses)
+            else:
+                _decode_next(backend, token, n_past, seq)
+                row = -1
+            n_past += 1
+        else:
+            out.stop_reason = "max_tokens"
+        output.finish()
+        _stopped_by_check(out, stops, final=True)
+        return out
+    finally:
+        if guessed:
+            backend.kv_remove(seq, n_past, -1)
+        if lookup is not None:
+            out.guessed, out.guesses_taken = lookup.guessed, lookup.taken

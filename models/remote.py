@@ -241,6 +241,7 @@ class RemoteBackend:
             n_embd=0,
             threads=0,
             n_seq=n_seq,
+            checks_guesses=False,
         )
         self.stats = EngineStats()
         self._cells: list[dict[int, int]] = [{} for _ in range(n_seq)]
@@ -379,7 +380,7 @@ class RemoteBackend:
                 shut(conn)
 
         try:
-            stream = self.link.stream(self._api.completion_path, body, sent)
+            stream = self.link.stream(self._api.completion_path, body, sent, len(context))
         except EngineError:
             self._check_abort()  # cut off on purpose, not a failure
             raise

@@ -47,6 +47,8 @@ class Settings:
     """Most tokens one completion may generate."""
     time_budget_ms: int = 4000
     """Most time one completion may spend generating, in milliseconds."""
+    guess_tokens: int = 0
+    """Tokens guessed from the text itself and checked in each decode (0: off; same output)."""
     prompt_budget_ms: int = 250
     """Most ms to encode a window; a slower one is answered from a smaller one first; 0 = off."""
     parse_retries: int = 0
@@ -120,6 +122,7 @@ _NON_NEGATIVE.add("keep_alive_minutes")
 _NON_NEGATIVE.add("kv_disk_mib")
 _NON_NEGATIVE.add("prompt_budget_ms")
 _NON_NEGATIVE.add("parse_retries")
+_NON_NEGATIVE.add("guess_tokens")
 _POSITIVE.add("documents")
 _POSITIVE.add("retention_check_s")
 _POSITIVE.add("engine_timeout_s")

@@ -30,6 +30,7 @@ class FakeBackend:
         self.last_seq = 0
         self.aborted = False
         self.abort_after: int | None = None  # tokens decoded before an abort hits mid-call
+        self.rows = (0, 1, -1)  # the last decode's first position, logit rows, last position
 
     def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
         return list(text)
@@ -66,11 +67,15 @@ class FakeBackend:
             cells[start + i] = t
         self.decoded.append((seq, start, len(tokens)))
         self.last_seq = seq
-        return 1
+        self.rows = (start, len(tokens) if logits == "all" else 1, start + len(tokens) - 1)
+        return self.rows[1]
 
     def logits(self, row: int = -1) -> Logits:
-        """Like a model that knows its script: the next byte after <|fim_middle|> + emitted."""
-        tokens = self.seq_tokens(self.last_seq)
+        """Like a model that knows its script: the next byte after <|fim_middle|> + emitted
+        (up to the row's token: with ``logits="all"`` row r is the decode's r-th token)."""
+        first, n_rows, last = self.rows
+        upto = last if n_rows == 1 else first + (row if row >= 0 else n_rows + row)
+        tokens = self.seq_tokens(self.last_seq, upto)
         middle = 256 + SPECIALS.index("<|fim_middle|>")
         emitted = len(tokens) - 1 - tokens.index(middle) if middle in tokens else 0
         out = np.zeros(self.n_vocab, dtype=np.float32)
@@ -134,6 +139,6 @@ class FakeBackend:
     def perf_reset(self) -> None:
         pass
 
-    def seq_tokens(self, seq: int = 0) -> list[int]:
+    def seq_tokens(self, seq: int = 0, upto: int | None = None) -> list[int]:
         cells = self.cells.get(seq, {})
-        return [cells[p] for p in sorted(cells)]
+        return [cells[p] for p in sorted(cells) if upto is None or p <= upto]

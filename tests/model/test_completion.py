@@ -166,3 +166,21 @@ def test_alternatives_are_different_ordered_and_share_the_prompt(engine):
     assert many.encoded_tokens <= 1  # the prompt was already there: only its last token again
     for x in texts:
         ast.parse(text[:offset] + x + text[offset:])  # each joins into valid Python
+
+
+def test_guessed_tokens_are_checked_by_the_model_and_change_nothing(engine):
+    """Guesses from the text (the second call repeats the first one's arguments): the model
+    picks the same tokens with them as without, and some come without a decode of their own."""
+    text = (
+        "import logging\n\n\n"
+        "def report(logger: logging.Logger, name: str, count: int) -> None:\n"
+        '    logger.info("%s: %d items processed, %d failed", name, count, count // 10)\n'
+        "    if count > 100:\n"
+        "        <CURSOR>\n"
+    )
+    _, without = complete_at(engine, text, guess_tokens=0)
+    _, with_guesses = complete_at(engine, text, guess_tokens=4)
+    assert with_guesses.text == without.text and without.text.strip()
+    assert without.guessed_tokens == 0
+    assert with_guesses.guessed_tokens > 0
+    assert 0 < with_guesses.guesses_taken <= with_guesses.guessed_tokens

@@ -150,7 +150,13 @@ def test_random_editing_session_keeps_tokens_exact_and_completes(backend, seed):
     """Many random edits: the cache holds exactly the prompt of the current text, and once
     refreshed, completions are what a fresh cache gives."""
     rng = random.Random(seed)
-    engine = Engine(backend, Settings(n_ctx=4096, max_tokens=24), policy=Policy(refresh_unseen=64))
+    # No window cut for time (prompt_budget_ms=0): on a slow machine the cut would make the
+    # cache hold a smaller window than the one compared with below.
+    engine = Engine(
+        backend,
+        Settings(n_ctx=4096, max_tokens=24, prompt_budget_ms=0),
+        policy=Policy(refresh_unseen=64),
+    )
     text = CODE
     words = ["x", " = ", "1", "\n", "    ", "found", "(", ")", "#", "name", ".", ":"]
     cursor = text.index("    return sorted(found)") + 4

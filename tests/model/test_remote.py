@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ import pytest
 from pied.config import Settings
 from pied.engine.completion import CompletionRequest
 from pied.engine.engine import Engine
-from pied.models import remote
+from pied.models import enginelink, remote
 from pied.models.backend import DecodeAborted
 from pied.models.enginelink import EngineError
 from pied.models.generate import Limits, generate
@@ -47,6 +48,7 @@ class Engine_:
         self.next_tokens: Callable[[list[int]], list[int]] = lambda prompt: [11, 12, 13, 14]
         self.truncate_after: int | None = None
         self.step_s = 0.0  # between streamed tokens
+        self.before_first_s = 0.0  # after the stream's headers, before its first event
         self.closed_streams = 0
         engine = self
 
@@ -96,6 +98,8 @@ class Engine_:
         h.send_response(200)
         h.send_header("Content-Type", "text/event-stream")
         h.end_headers()
+        h.wfile.flush()
+        time.sleep(self.before_first_s)
         tokens = self.next_tokens(body["prompt"])[: body["n_predict"]]
         try:
             for i, token in enumerate(tokens):
@@ -247,6 +251,28 @@ def test_a_warm_up_is_sent_at_the_job_end_so_the_engine_has_it_cached(engine, vo
     backend.decode([7, 8], 0, seq=1, logits="none")  # too short to be worth a request
     backend.release()
     assert len([p for p, _, _ in engine.requests if p == "/completion"]) == 2
+
+
+def test_the_wait_for_the_first_token_grows_with_the_prompt(engine, vocab):
+    """A long prompt takes a slow engine a while to encode: that is not a dead engine; a
+    short prompt the engine sits on as long is."""
+    backend = backend_on(engine, vocab, timeout=0.5)
+    engine.delay = 1.0
+    long_prompt = [5] * 150  # 0.5 s + 150 / SLOWEST_PROMPT_RATE s allowed
+    assert 0.5 + len(long_prompt) / enginelink.SLOWEST_PROMPT_RATE > 1.5
+    backend.decode(long_prompt, 0, seq=0)
+    assert int(np.argmax(backend.logits())) == 11
+    backend.release()
+    backend.decode([1, 2, 3], 0, seq=1)
+    wait = f"{0.5 + 3 / enginelink.SLOWEST_PROMPT_RATE:.3g}"
+    with pytest.raises(EngineError, match=rf"did not answer within {re.escape(wait)} s"):
+        backend.logits()
+    # An engine that sends its headers at once and its first event after the prompt.
+    engine.delay, engine.before_first_s = 0.0, 1.0
+    backend.release()
+    backend.decode(long_prompt, 0, seq=2)
+    assert int(np.argmax(backend.logits())) == 11
+    engine.before_first_s = 0.0
 
 
 def test_an_abort_cuts_off_a_slow_answer_at_once(engine, vocab):
