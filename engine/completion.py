@@ -299,7 +299,7 @@ def complete(
             sampler.rng(),
             Limits(settings.max_tokens, deadline, cancelled),
             Stops(model.fim.stops, guide.check),
-            lambda: _lookup(backend, settings, [*prompt.tokens, *prelude]),
+            lambda: _lookup(backend, settings, prompt.tokens, prelude),
         )
         gen = loop.run(start, already=already, score=alternatives > 1)
         return dataclasses.replace(gen, tokens=[*prelude, *gen.tokens]) if prelude else gen
@@ -447,11 +447,13 @@ class _Loop:
         )
 
 
-def _lookup(backend: Backend, settings: Settings, source: list[int]) -> PromptLookup | None:
+def _lookup(
+    backend: Backend, settings: Settings, prompt: Sequence[int], prelude: Sequence[int]
+) -> PromptLookup | None:
     """Guesses from the prompt, where the settings and the backend have them."""
     if settings.guess_tokens <= 0 or not backend.info.checks_guesses:
         return None
-    return PromptLookup(source, most=settings.guess_tokens)
+    return PromptLookup([*prompt, *prelude], most=settings.guess_tokens)
 
 
 def _result(

@@ -139,8 +139,6 @@ class PromptLookup:
         self.tokens = list(source)
         self.match = match
         self.most = most
-        self.guessed = 0  # guesses decoded
-        self.taken = 0  # of them, picked
         self._last_end: dict[tuple[int, ...], int] = {}
         for end in range(match, len(self.tokens) + 1):
             self._last_end[tuple(self.tokens[end - match : end])] = end
@@ -250,7 +248,7 @@ def generate(
                 guessed.pop(0)  # decoded with the token before it
                 if lookup is not None:
                     lookup.add(token)
-                    lookup.taken += 1
+                out.guesses_taken += 1
                 row += 1
                 n_past += 1
                 continue
@@ -265,8 +263,7 @@ def generate(
             if guesses:
                 backend.decode([token, *guesses], n_past, seq=seq, logits="all")
                 guessed, row = guesses, 0
-                if lookup is not None:
-                    lookup.guessed += len(guesses)
+                out.guessed += len(guesses)
             else:
                 _decode_next(backend, token, n_past, seq)
                 row = -1
@@ -279,5 +276,3 @@ def generate(
     finally:
         if guessed:
             backend.kv_remove(seq, n_past, -1)
-        if lookup is not None:
-            out.guessed, out.guesses_taken = lookup.guessed, lookup.taken
