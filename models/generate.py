@@ -204,8 +204,9 @@ def generate(
 
     With ``lookup`` each decode also carries its guesses of the next tokens: a pick that
     equals a guess is already decoded (its logits are the next row), so a run of right
-    guesses costs one batched decode instead of one decode each; the picks are the same
-    as without guesses. The cells of guesses not taken are removed before it returns."""
+    guesses costs one batched decode instead of one decode each; the picks are those
+    made without guesses (up to llama.cpp's arithmetic in a batch, which can flip a near
+    tie). The cells of guesses not taken are removed before it returns."""
     sampler = sampler or Sampler()
     rng = rng or sampler.rng()
     output = _Output(start)

@@ -48,7 +48,7 @@ class Settings:
     time_budget_ms: int = 4000
     """Most time one completion may spend generating, in milliseconds."""
     guess_tokens: int = 0
-    """Tokens guessed from the text itself and checked in each decode (0: off; same output)."""
+    """Tokens guessed from the text itself and checked in each decode (0: off)."""
     prompt_budget_ms: int = 250
     """Most ms to encode a window; a slower one is answered from a smaller one first; 0 = off."""
     parse_retries: int = 0
