@@ -13,6 +13,7 @@ translation that agrees is kept.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pied.engine.engine import Engine
@@ -20,7 +21,7 @@ from pied.engine.jobs import chat
 from pied.engine.scheduler import JobContext
 from pied.models.backend import token_count
 from pied.models.chat import Message
-from pied.translation import clean, detect, experts, harness, sandbox, split
+from pied.translation import clean, detect, differential, experts, harness, sandbox, split
 from pied.translation.errors import TranslateError
 
 CHUNK_TOKENS = 1200
@@ -114,7 +115,7 @@ def translate(
     main = _main(engine, entry, lang, python, ctx, count) if entry else ""
     if check:
         checks["execution"] = _execution_check(
-            engine, source, definitions, entry, lang, python, main, system, ctx, count
+            engine, source, definitions, entry, lang, python, main, system, ctx, count, name_hint
         )
         python = checks["execution"].pop("definitions", python)
         main = _main_for(entry, lang, python, main)
@@ -230,6 +231,14 @@ def _program(python: str, main: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class _Judgement:
+    ok: bool
+    why: str  # one line, empty when ok
+    feedback: str  # what the model is shown when it must try again
+    score: tuple[int, int]  # (the entry point agrees, generated inputs that agree)
+
+
 def _execution_check(
     engine: Engine,
     source: str,
@@ -241,42 +250,81 @@ def _execution_check(
     system: str,
     ctx: JobContext | None,
     count: Callable[[str], int],
+    name_hint: str | None = None,
 ) -> dict[str, Any]:
-    """Run the source and the Python; when they disagree, translate the definitions again
-    (first with the difference fed back, then sampled) and keep the first that agrees.
-    With no agreeing one, the first translation stays."""
-    if not main and not sandbox.runnable(source, lang):
-        return {"status": "skipped", "reason": "the source has no entry point to run"}
+    """Run the source and the Python (its entry point, and its functions on generated
+    inputs: ``translation.differential``); when they disagree, translate the definitions
+    again (first with the difference fed back, then sampled) and keep the first that
+    agrees. With none agreeing, the one closest to the original stays (the first on a tie)."""
     if not sandbox.available(lang):
         return {"status": "skipped", "reason": f"no {detect.NAMES[lang]} toolchain on this machine"}
-    _say(ctx, f"running the {detect.NAMES[lang]} original")
-    expected = sandbox.run_source(source, lang)
-    if not expected.ok:
-        return {"status": "skipped", "reason": f"the source itself failed: {expected.error}"}
-    first_error = ""
-    candidate = python
+    expected: sandbox.Run | None = None
+    reasons = []
+    if main or sandbox.runnable(source, lang):
+        _say(ctx, f"running the {detect.NAMES[lang]} original")
+        expected = sandbox.run_source(source, lang)
+        if not expected.ok:
+            reasons.append(f"the source itself failed: {expected.error}")
+            expected = None
+    else:
+        reasons.append("the source has no entry point to run")
+    _say(ctx, f"running the {detect.NAMES[lang]} functions on generated inputs")
+    found = differential.prepare(definitions, lang, name_hint, python)
+    diff = found if isinstance(found, differential.Differential) else None
+    if diff is None:
+        reasons.append(str(found))
+    if expected is None and diff is None:
+        return {"status": "skipped", "reason": "; ".join(reasons)}
+    report: dict[str, Any] = {}
+    if diff is not None:
+        report["differential"] = {"inputs": diff.compared}
+
+    def judge(candidate: str) -> _Judgement:
+        whys, feedback, entry_ok, agreed = [], [], 1, 0
+        if expected is not None:
+            got = sandbox.run_python(_program(candidate, _main_for(entry, lang, candidate, main)))
+            if not (got.ok and sandbox.same_output(expected.stdout, got.stdout)):
+                entry_ok = 0
+                whys.append(got.error or "its output differs from the original's")
+                feedback.append(
+                    f"Run with this entry point:\n```python\n{main or '(none)'}```\n"
+                    f"The original prints:\n{expected.stdout[:1500]}\nThe Python "
+                    + (f"fails: {got.error}" if not got.ok else f"prints:\n{got.stdout[:1500]}")
+                )
+        if diff is not None:
+            verdict = diff.verdict(candidate)
+            agreed = verdict.agreed
+            if not verdict.ok:
+                whys.append(verdict.why)
+                feedback.append(f"On these inputs:\n{verdict.feedback}")
+        return _Judgement(not whys, "; ".join(whys), "\n".join(feedback), (entry_ok, agreed))
+
+    best, best_judgement = python, judge(python)
+    candidate, judgement = best, best_judgement
     for attempt in range(RETRIES + 1):
         if ctx is not None:
             ctx.check()
-        got = sandbox.run_python(_program(candidate, _main_for(entry, lang, candidate, main)))
-        if got.ok and sandbox.same_output(expected.stdout, got.stdout):
+        if judgement.ok:
             _say(ctx, "checked: the Python does what the original does")
-            return {"status": "passed", "retries": attempt, "definitions": candidate}
-        why = got.error or "its output differs from the original's"
-        first_error = first_error or why
+            return {
+                "status": "passed",
+                "retries": attempt,
+                **_agreed(report, judgement),
+                "definitions": candidate,
+            }
+        if judgement.score > best_judgement.score:
+            best, best_judgement = candidate, judgement
         if attempt == RETRIES:
             break
+        why = judgement.why
         _say(
             ctx,
             f"the Python disagrees ({why[:80]}); translating again ({attempt + 1} of {RETRIES})",
         )
         if attempt == 0:
-            diff = f"The original prints:\n{expected.stdout[:1500]}\nThe Python " + (
-                f"fails: {got.error}" if not got.ok else f"prints:\n{got.stdout[:1500]}"
-            )
             user = (
                 f"```{lang}\n{definitions}\n```\n\nA translation:\n```python\n{candidate}```\n\n"
-                f"Run with this entry point:\n```python\n{main or '(none)'}```\n{diff}\n\n"
+                f"{judgement.feedback}\n\n"
                 "Fix the translation so it does exactly what the original does."
             )
             answer = _python(engine, system, user, ctx, _budget(count(candidate), 300))
@@ -293,7 +341,21 @@ def _execution_check(
         candidate = clean.add_imports(answer)
         if clean.syntax_error(candidate) is not None:
             candidate = python
-    return {"status": "failed", "reason": first_error, "retries": RETRIES, "definitions": python}
+        judgement = judge(candidate)
+    return {
+        "status": "failed",
+        "reason": best_judgement.why,
+        "retries": RETRIES,
+        **_agreed(report, best_judgement),
+        "definitions": best,
+    }
+
+
+def _agreed(report: dict[str, Any], judgement: _Judgement) -> dict[str, Any]:
+    """``report`` with how many generated inputs the kept translation agrees on."""
+    if "differential" not in report:
+        return {}
+    return {"differential": {**report["differential"], "agreed": judgement.score[1]}}
 
 
 def translate_request(

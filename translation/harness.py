@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 
 from pied.translation import clean
-from pied.translation.split import code_chars
+from pied.translation.split import code_chars, split_top
 
 FLOAT_SUFFIX = re.compile(r"\b(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)[fFlLdD]\b")
 SLICE_TYPES = re.compile(r"\[\](?:\w+|\[\]\w+)(?=\{)")  # Go: []string{...}
@@ -40,21 +40,6 @@ def _close(text: str, open_at: int) -> int:
     return -1
 
 
-def _split_top(text: str) -> list[str]:
-    """``text`` split at commas outside brackets and strings."""
-    parts, depth, start = [], 0, 0
-    for i, ch in code_chars(text):
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
-
-
 def _calls(text: str, name: str) -> list[str]:
     """The argument text of every call of ``name`` in ``text``."""
     out = []
@@ -73,11 +58,11 @@ def assertions(entry: str, language: str) -> list[str]:
         return _calls(entry, "console.assert")
     if language == "java":
         lists = _calls(entry, "Arrays.asList") if "correct.contains(false)" in entry else []
-        return _split_top(lists[0]) if lists else []
+        return split_top(lists[0]) if lists else []
     if language == "go":
         out = []
         for args in _calls(entry, "assert.Equal"):
-            parts = _split_top(args)
+            parts = split_top(args)
             if len(parts) == 2:
                 out.append(f"({parts[1]}) == ({parts[0]})")
         out += _calls(entry, "assert.True")
@@ -92,7 +77,7 @@ def _rewrite_calls(text: str, name: str, build: Callable[[list[str]], str]) -> s
         end = _close(text, m.end() - 1)
         if end == -1:
             return text
-        args = _split_top(text[m.end() : end])
+        args = split_top(text[m.end() : end])
         text = text[: m.start()] + build(args) + text[end + 1 :]
     return text
 

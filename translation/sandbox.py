@@ -118,8 +118,8 @@ def _run(
         out, err = proc.communicate(stdin, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         _kill_group(proc.pid)
-        proc.communicate()
-        raise
+        out, err = proc.communicate()
+        raise subprocess.TimeoutExpired(cmd, TIMEOUT, output=out, stderr=err) from None
     finally:
         _kill_group(proc.pid)
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
@@ -163,9 +163,18 @@ def runnable(source: str, language: str) -> bool:
     return bool(pattern and re.search(pattern, source, re.MULTILINE))
 
 
-def run_source(source: str, language: str) -> Run:
-    """Build and run a program in a fresh temp dir; its stdout."""
+# C++ built for differential tests: signed overflow, division by zero, bad shifts and
+# out-of-range vector indexes trap, so an input the original has no answer for says so.
+CPP_CHECKED = ["-fsanitize=signed-integer-overflow,integer-divide-by-zero,shift"]
+CPP_CHECKED += ["-fsanitize-undefined-trap-on-error", "-D_GLIBCXX_ASSERTIONS"]
+
+
+def run_source(source: str, language: str, *, checked: bool = False) -> Run:
+    """Build and run a program in a fresh temp dir; its stdout (what it printed before a
+    timeout, too). ``checked``: C++ undefined behaviour traps (``CPP_CHECKED``)."""
     file, build, run = TOOLCHAINS[language]
+    if checked and language == "cpp" and build:
+        build = [*build[:-1], *CPP_CHECKED, build[-1]]
     memory = MEMORY
     if language == "java":
         m = JAVA_CLASS.search(source)
@@ -183,8 +192,8 @@ def run_source(source: str, language: str) -> Run:
                 if b.returncode != 0:
                     return Run(False, "", "does not build: " + _last(b.stderr))
             r = _run(run, d, memory=memory)
-        except subprocess.TimeoutExpired:
-            return Run(False, "", f"timed out after {TIMEOUT:.0f} s")
+        except subprocess.TimeoutExpired as e:
+            return Run(False, e.output or "", f"timed out after {TIMEOUT:.0f} s")
         if r.returncode != 0:
             return Run(False, r.stdout, f"exit code {r.returncode}: " + _last(r.stderr))
         return Run(True, r.stdout, "")
@@ -196,8 +205,8 @@ def run_python(code: str) -> Run:
         (d / "main.py").write_text(code)
         try:
             r = _run([sys.executable, "-I", "main.py"], d)
-        except subprocess.TimeoutExpired:
-            return Run(False, "", f"timed out after {TIMEOUT:.0f} s")
+        except subprocess.TimeoutExpired as e:
+            return Run(False, e.output or "", f"timed out after {TIMEOUT:.0f} s")
         if r.returncode != 0:
             return Run(False, r.stdout, _last(r.stderr))
         return Run(True, r.stdout, "")

@@ -99,6 +99,21 @@ def code_chars(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
         i += 1
 
 
+def split_top(text: str, opens: str = "([{", closes: str = ")]}") -> list[str]:
+    """``text`` split at commas outside brackets (``opens``/``closes``) and strings."""
+    parts, depth, start = [], 0, 0
+    for i, ch in code_chars(text):
+        if ch in opens:
+            depth += 1
+        elif ch in closes:
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
 def _brace_delta(line: str) -> int:
     """Net braces on a line, ignoring those in strings, chars and // comments."""
     depth = 0

@@ -55,7 +55,9 @@ def test_the_first_translation_that_agrees_with_the_original_is_kept(monkeypatch
     asked = scripted(monkeypatch, [WRONG, WRONG, RIGHT])
     ctx = Ctx()
     out = tr.translate(ENGINE, SOURCE, language="cpp", check=True, ctx=ctx)  # type: ignore[arg-type]
-    assert out["checks"]["execution"] == {"status": "passed", "retries": 2}
+    execution = out["checks"]["execution"]
+    assert execution["status"] == "passed" and execution["retries"] == 2
+    assert execution["differential"]["agreed"] == execution["differential"]["inputs"] > 10
     assert "2 * x" in out["python"] and "3 * x" not in out["python"]
     assert 'if __name__ == "__main__":\n    main()' in out["python"]
     assert "The Python fails: AssertionError" in asked[1]  # the first retry sees the error
