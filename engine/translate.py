@@ -12,6 +12,7 @@ translation that agrees is kept.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -275,9 +276,6 @@ def _execution_check(
         reasons.append(str(found))
     if expected is None and diff is None:
         return {"status": "skipped", "reason": "; ".join(reasons)}
-    report: dict[str, Any] = {}
-    if diff is not None:
-        report["differential"] = {"inputs": diff.compared}
 
     def judge(candidate: str) -> _Judgement:
         whys, feedback, entry_ok, agreed = [], [], 1, 0
@@ -309,7 +307,7 @@ def _execution_check(
             return {
                 "status": "passed",
                 "retries": attempt,
-                **_agreed(report, judgement),
+                **_agreed(diff, judgement),
                 "definitions": candidate,
             }
         if judgement.score > best_judgement.score:
@@ -319,7 +317,8 @@ def _execution_check(
         why = judgement.why
         _say(
             ctx,
-            f"the Python disagrees ({why[:80]}); translating again ({attempt + 1} of {RETRIES})",
+            f"the Python disagrees ({textwrap.shorten(why, 80)}); "
+            f"translating again ({attempt + 1} of {RETRIES})",
         )
         if attempt == 0:
             user = (
@@ -346,16 +345,16 @@ def _execution_check(
         "status": "failed",
         "reason": best_judgement.why,
         "retries": RETRIES,
-        **_agreed(report, best_judgement),
+        **_agreed(diff, best_judgement),
         "definitions": best,
     }
 
 
-def _agreed(report: dict[str, Any], judgement: _Judgement) -> dict[str, Any]:
-    """``report`` with how many generated inputs the kept translation agrees on."""
-    if "differential" not in report:
+def _agreed(diff: differential.Differential | None, judgement: _Judgement) -> dict[str, Any]:
+    """How many generated inputs were compared and how many the kept translation agrees on."""
+    if diff is None:
         return {}
-    return {"differential": {**report["differential"], "agreed": judgement.score[1]}}
+    return {"differential": {"inputs": diff.compared, "agreed": judgement.score[1]}}
 
 
 def translate_request(

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 
 from pied.translation import clean
+from pied.translation.signature import key
 from pied.translation.split import code_chars, split_top
 
 FLOAT_SUFFIX = re.compile(r"\b(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)[fFlLdD]\b")
@@ -149,13 +150,9 @@ def to_python(expression: str, functions: dict[str, str], receiver: str | None =
 
     def rename(m: re.Match[str]) -> str:
         name = m.group(1)
-        return functions.get(_key(name), name) + "("
+        return functions.get(key(name), name) + "("
 
     return re.sub(r"(?<![\w.])([A-Za-z_]\w*)\(", rename, x).strip()
-
-
-def _key(name: str) -> str:
-    return name.replace("_", "").lower()
 
 
 def python_main(entry: str, language: str, python: str) -> str | None:
@@ -167,7 +164,7 @@ def python_main(entry: str, language: str, python: str) -> str | None:
     defined = clean.top_level_names(python)
     if not defined:
         return None  # nothing to call (or the definitions do not parse)
-    functions = {_key(name): name for name in defined}
+    functions = {key(name): name for name in defined}
     m = re.search(r"(\w+)\s*=\s*new\s+Solution\s*\(\s*\)", entry)
     receiver = m.group(1) if m else None
     lines = []
