@@ -1,5 +1,6 @@
 """``pied bench translate``: HumanEval-X solutions translated to Python, judged by running
-the Python HumanEval tests (computational accuracy), with and without pied's checks."""
+the Python HumanEval tests (computational accuracy): the naive one-line chat prompt to the
+same model (the baseline), and pied without and with its checks."""
 
 from __future__ import annotations
 
@@ -16,11 +17,27 @@ from pied.bench.fim import run_tests
 from pied.bench.metrics import percentile
 from pied.config import Settings
 from pied.engine.engine import Engine
+from pied.engine.jobs import chat
 from pied.engine.translate import translate
+from pied.models.backend import token_count
+from pied.models.chat import Message
 from pied.translation import clean, detect
 from pied.translation.errors import TranslateError
+from pied.translation.signature import key
 
 LANG_FILES = {"cpp": "cpp", "java": "java", "js": "javascript", "go": "go", "python": "python"}
+MODES = ("naive", "no_checks", "checks")
+NAIVE_SYSTEM = "You are a helpful assistant."
+
+
+def naive(engine: Engine, source: str, lang: str) -> str:
+    """What a user gets asking the model in one line: the Python in its greedy answer to
+    ``Translate this <language> code to Python``, the source fenced, no rules, no checks."""
+    name = detect.NAMES[LANG_FILES[lang]]
+    user = f"Translate this {name} code to Python:\n```{LANG_FILES[lang]}\n{source}\n```"
+    budget = min(2 * token_count(engine.backend, source) + 300, 3000)
+    messages = [Message("system", NAIVE_SYSTEM), Message("user", user)]
+    return clean.extract(chat(engine, messages, max_tokens=budget))
 
 
 def _load(directory: Path, lang: str) -> list[dict[str, Any]]:
@@ -46,13 +63,23 @@ def _entry_point(row: dict[str, Any]) -> str:
     return str(names[-1])
 
 
+def _named(code: str, entry: str) -> str:
+    """``code`` with ``entry`` bound to its function of that name in another spelling
+    (``hasCloseElements`` for ``has_close_elements``), so the tests judge what it does,
+    not what it is called; the same for every mode."""
+    if clean.defines(code, entry):
+        return code
+    same = [n for n in clean.top_level_names(code) if key(n) == key(entry)]
+    return f"{code}\n{entry} = {same[0]}\n" if len(same) == 1 else code
+
+
 def run(
     settings: Settings,
     *,
     data: Path,
     langs: list[str],
     limit: int,
-    checks: list[bool],
+    modes: list[str],
     examples: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
@@ -66,8 +93,8 @@ def run(
         "machine": machine(),
         "runs": {},
     }
-    for with_checks in checks:
-        name = "checks" if with_checks else "no_checks"
+    for name in modes:
+        with_checks = name == "checks"
         report["runs"][name] = {"langs": {}}
         for lang in langs:
             rows = _load(data, lang)[:limit]
@@ -78,17 +105,22 @@ def run(
                 source = _source(row, lang, examples)
                 t0 = time.monotonic()
                 try:
-                    out = translate(
-                        engine,
-                        source,
-                        name_hint=entry,
-                        check=with_checks,
-                        repair=with_checks,
-                    )
-                    # The HumanEval tests judge the definitions; the translated entry point
-                    # (the prompt's examples, with --examples) is left out of that run.
-                    code = clean.without(out["python"], set())
-                    execution = out["checks"].get("execution", {}).get("status", "off")
+                    if name == "naive":
+                        code, execution = naive(engine, source, lang), "off"
+                    else:
+                        out = translate(
+                            engine,
+                            source,
+                            name_hint=entry,
+                            check=with_checks,
+                            repair=with_checks,
+                        )
+                        code = out["python"]
+                        execution = out["checks"].get("execution", {}).get("status", "off")
+                    # The HumanEval tests judge the definitions; a translated entry point
+                    # (the prompt's examples, with --examples; a naive answer's demo) is
+                    # left out of that run.
+                    code = _named(clean.without(code, set()), entry)
                 except TranslateError:
                     code, execution = "", "error"
                 seconds = time.monotonic() - t0

@@ -147,13 +147,16 @@ def cmd_bench_sheet(args: argparse.Namespace) -> int:
 def cmd_bench_translate(args: argparse.Namespace) -> int:
     from pied.bench import translate as bench_translate
 
-    checks = {"both": [False, True], "on": [True], "off": [False]}[args.checks]
+    modes = args.modes.split(",")
+    unknown = sorted(set(modes) - set(bench_translate.MODES))
+    if unknown:
+        raise CliError(f"unknown modes {unknown}; choose from {', '.join(bench_translate.MODES)}")
     report = bench_translate.run(
         settings_from(args),
         data=Path(args.data),
         langs=args.langs.split(","),
         limit=args.limit,
-        checks=checks,
+        modes=modes,
         examples=args.examples,
         progress=lambda line: print(line, file=sys.stderr),
     )

@@ -180,22 +180,29 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:
         sys.stdout.write(result["summary"].rstrip("\n") + "\n")
+        _say_model(result)
     return 0
+
+
+def _say_model(result: dict[str, Any]) -> None:
+    """Which model answered a job, on stderr (and why not the job model, if it was not)."""
+    note = f" ({result['model_note']})" if result.get("model_note") else ""
+    print(f"pied: answered by the {result.get('model', '?')} model{note}", file=sys.stderr)
 
 
 def _job(method: str, params: dict[str, Any], here: bool) -> Any:
     """Run a daemon job (summarize, translate) in the daemon, or in this process."""
     if here:
         from pied.engine.engine import Engine
+        from pied.engine.jobmodel import chosen
         from pied.engine.summarize import summarize
-
-        settings = config.load()
-        engine = Engine.load(settings)
-        if method == "summarize":
-            return summarize(engine, params)
         from pied.engine.translate import translate_request
 
-        return translate_request(engine, params)
+        settings = config.load()
+        job_model = chosen(settings, paths.models_dir())
+        engine = Engine.load(settings.replace(model=job_model) if job_model else settings)
+        run = summarize if method == "summarize" else translate_request
+        return {**run(engine, params), "model": engine.model.name}
     from pied.daemon import lifecycle
     from pied.daemon.client import call
 
@@ -222,6 +229,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         checks = result["checks"]
         if checks.get("syntax") != "ok" or "execution" in checks:
             print(f"pied: checks: {json.dumps(checks)}", file=sys.stderr)
+        _say_model(result)
     return 0
 
 

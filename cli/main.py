@@ -191,7 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     btr.add_argument("--data", required=True, help="the humaneval-x directory")
     btr.add_argument("--langs", default="cpp,java,js,go")
     btr.add_argument("--limit", type=int, default=40)
-    btr.add_argument("--checks", choices=("both", "on", "off"), default="both")
+    btr.add_argument(
+        "--modes",
+        default="naive,no_checks,checks",
+        help="comma-separated: naive (the one-line prompt, the baseline), no_checks, checks",
+    )
     btr.add_argument(
         "--examples",
         action="store_true",

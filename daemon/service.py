@@ -30,6 +30,7 @@ from pied.editing.source import MAX_SOURCE_BYTES
 from pied.engine.completion import CompletionRequest
 from pied.engine.context import ContextFiles
 from pied.engine.engine import Engine
+from pied.engine.jobmodel import JobModels
 from pied.engine.scheduler import (
     BACKGROUND,
     IDLE,
@@ -119,6 +120,7 @@ class Service:
         self.engine = engine
         self.settings = settings
         self.scheduler = Scheduler(engine.backend)
+        self.jobs = JobModels(engine, settings)  # what translations and summaries run on
         self.documents: dict[DocKey, Document] = {}
         self.context = ContextFiles(roots or [])
         self.stats = Stats()
@@ -155,6 +157,7 @@ class Service:
     def stop(self) -> None:
         self.scheduler.stop()
         self.context.stop()
+        self.jobs.close()
         # The model thread has ended: the caches can be read here and written to disk.
         for key in list(self.documents):
             self._save_shown(key)
@@ -506,7 +509,7 @@ class Service:
         return self.scheduler.submit(
             "summarize",
             (conn, "summarize"),
-            lambda ctx: summarize(self.engine, job, ctx),
+            lambda ctx: self._on_job_model(summarize, job, ctx),
             BACKGROUND,
             progress=progress,
         )
@@ -521,10 +524,24 @@ class Service:
         return self.scheduler.submit(
             "translate",
             (conn, "translate"),
-            lambda ctx: translate_request(self.engine, job, ctx),
+            lambda ctx: self._on_job_model(translate_request, job, ctx),
             BACKGROUND,
             progress=progress,
         )
+
+    def _on_job_model(
+        self,
+        job: Callable[[Engine, dict[str, Any], JobContext], dict[str, Any]],
+        params: dict[str, Any],
+        ctx: JobContext,
+    ) -> dict[str, Any]:
+        """``job`` run on the job model (model thread); the result says which model answered."""
+        engine = self.jobs.engine()
+        result = job(engine, params, ctx)
+        said = {"model": engine.model.name}
+        if self.jobs.note:
+            said["model_note"] = self.jobs.note
+        return {**result, **said}
 
     def _drop_warm(self, key: DocKey) -> None:
         """Cancel ``key``'s warm-up: newer work makes it moot (it is not resumed either)."""
@@ -653,6 +670,8 @@ class Service:
         self._check_retained()
         now = time.monotonic()
         queued = self.scheduler.queued()
+        if self.jobs.due() and not any(kind == "unload" for kind, _ in queued):
+            self.scheduler.submit("unload", "job model", lambda ctx: self.jobs.release_idle(), IDLE)
         saving = (
             any(kind == "persist" for kind, _ in queued) or "persist" in self.scheduler.running()
         )
@@ -754,6 +773,7 @@ class Service:
                 "desc": info.description,
                 # On an engine with a fallback: "engine", or "local" while it is down.
                 "answering": getattr(self.engine.backend, "answering", None),
+                "job_model": self.jobs.loaded(),  # loaded for translating and summarizing
             },
             "memory": {
                 "rss_mib": _rss_mib(),

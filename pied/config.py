@@ -77,6 +77,10 @@ class Settings:
     """Seconds after an accept to check the text is still there (and 4x that); see stats."""
     adapt: bool = True
     """Show less of a suggestion shape you almost always reject (`pied stats` says which)."""
+    job_model: str = "auto"
+    """Model for translating and summarizing: "auto" (1.5B if installed), "" (`model`), a path."""
+    job_model_idle_s: float = 120.0
+    """Seconds without a translation or summary before the job model is unloaded."""
     engine_url: str = ""
     """A llama.cpp server to run the model on (http://host:8080); empty = the local model."""
     engine_api: str = "llama-server"
@@ -126,6 +130,7 @@ _NON_NEGATIVE.add("guess_tokens")
 _POSITIVE.add("documents")
 _POSITIVE.add("retention_check_s")
 _POSITIVE.add("engine_timeout_s")
+_POSITIVE.add("job_model_idle_s")
 
 
 def _camel_to_snake(name: str) -> str:

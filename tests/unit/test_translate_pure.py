@@ -257,3 +257,14 @@ def test_the_toolchains_on_this_machine_build_and_run_a_program(lang, source):
     run = sandbox.run_source(source, lang)
     assert run.ok, run.error
     assert run.stdout.strip() == "3"
+
+
+def test_the_translate_bench_judges_a_function_under_the_tests_name():
+    from pied.bench.translate import _named
+
+    camel = "def hasCloseElements(xs):\n    return bool(xs)\n"
+    assert _named(camel, "has_close_elements").endswith("has_close_elements = hasCloseElements\n")
+    snake = "def has_close_elements(xs):\n    return bool(xs)\n"
+    assert _named(snake, "has_close_elements") == snake
+    two = camel + "def has_closeElements(xs):\n    return 1\n"
+    assert _named(two, "has_close_elements") == two  # ambiguous: judged as it is
