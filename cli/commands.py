@@ -11,6 +11,7 @@ from typing import Any
 
 from pied import config, paths
 from pied.errors import BadInput
+from pied.models.errors import ModelError
 
 
 class CliError(BadInput):
@@ -200,9 +201,16 @@ def _job(method: str, params: dict[str, Any], here: bool) -> Any:
 
         settings = config.load()
         job_model = chosen(settings, paths.models_dir())
-        engine = Engine.load(settings.replace(model=job_model) if job_model else settings)
+        said: dict[str, str] = {}
+        try:
+            engine = Engine.load(settings.replace(model=job_model) if job_model else settings)
+        except ModelError as e:
+            if not job_model:
+                raise
+            said["model_note"] = f"the job model {job_model} could not be loaded: {e}"
+            engine = Engine.load(settings)  # as the daemon does: the completion model answers
         run = summarize if method == "summarize" else translate_request
-        return {**run(engine, params), "model": engine.model.name}
+        return {**run(engine, params), "model": engine.model.name, **said}
     from pied.daemon import lifecycle
     from pied.daemon.client import call
 

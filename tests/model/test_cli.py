@@ -83,3 +83,17 @@ def test_model_list_shows_the_installed_default(env):
     proc = pied("model", "list", env=env)
     assert proc.returncode == 0
     assert "0.5b" in proc.stdout and "installed" in proc.stdout
+
+
+def test_a_job_model_that_is_not_there_leaves_the_embedded_model_to_translate(tmp_path):
+    config = tmp_path / "config" / "pied"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(f'job_model = "{tmp_path / "gone.gguf"}"\n')
+    source = tmp_path / "a.cpp"
+    source.write_text("int add_one(int x) {\n    return x + 1;\n}\n")
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    proc = pied("translate", str(source), "--no-daemon", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "def add_one" in proc.stdout
+    assert "answered by the 0.5b model (the job model" in proc.stderr
+    assert "gone.gguf does not exist" in proc.stderr and "Traceback" not in proc.stderr
