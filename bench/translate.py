@@ -4,6 +4,7 @@ same model (the baseline), and pied without and with its checks."""
 
 from __future__ import annotations
 
+import ast
 import gzip
 import json
 import re
@@ -65,12 +66,33 @@ def _entry_point(row: dict[str, Any]) -> str:
 
 def _named(code: str, entry: str) -> str:
     """``code`` with ``entry`` bound to its function of that name in another spelling
-    (``hasCloseElements`` for ``has_close_elements``), so the tests judge what it does,
-    not what it is called; the same for every mode."""
+    (``hasCloseElements`` for ``has_close_elements``, or a method of a class kept from
+    Java's), so the tests judge what it does, not what it is called; the same for every mode."""
     if clean.defines(code, entry):
         return code
     same = [n for n in clean.top_level_names(code) if key(n) == key(entry)]
+    if not same:  # a class kept from Java's: its method, on an instance made without arguments
+        same = [f"{c}().{m}" for c, m in _methods(code) if key(m) == key(entry)]
     return f"{code}\n{entry} = {same[0]}\n" if len(same) == 1 else code
+
+
+def _methods(code: str) -> list[tuple[str, str]]:
+    """(class, method) for the methods of ``code``'s top-level classes that take no
+    constructor arguments (none when it does not parse)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    found = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        body = [f for f in node.body if isinstance(f, ast.FunctionDef)]
+        init = next((f for f in body if f.name == "__init__"), None)
+        if init is not None and len(init.args.args) - len(init.args.defaults) > 1:
+            continue
+        found += [(node.name, f.name) for f in body if not f.name.startswith("__")]
+    return found
 
 
 def run(

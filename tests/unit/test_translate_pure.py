@@ -268,3 +268,10 @@ def test_the_translate_bench_judges_a_function_under_the_tests_name():
     assert _named(snake, "has_close_elements") == snake
     two = camel + "def has_closeElements(xs):\n    return 1\n"
     assert _named(two, "has_close_elements") == two  # ambiguous: judged as it is
+    kept = "class Solution:\n    def hasCloseElements(self, xs):\n        return bool(xs)\n"
+    bound = _named(kept, "has_close_elements")
+    namespace: dict = {}
+    exec(bound, namespace)
+    assert namespace["has_close_elements"]([1]) is True
+    needs = "class S:\n    def __init__(self, n):\n        pass\n    def f(self):\n        pass\n"
+    assert _named(needs, "f") == needs  # cannot be made without arguments
