@@ -11,7 +11,6 @@ from typing import Any
 
 from pied import config, paths
 from pied.errors import BadInput
-from pied.models.errors import ModelError
 
 
 class CliError(BadInput):
@@ -194,21 +193,12 @@ def _say_model(result: dict[str, Any]) -> None:
 def _job(method: str, params: dict[str, Any], here: bool) -> Any:
     """Run a daemon job (summarize, translate) in the daemon, or in this process."""
     if here:
-        from pied.engine.engine import Engine
-        from pied.engine.jobmodel import chosen
+        from pied.engine.jobmodel import load_for_jobs
         from pied.engine.summarize import summarize
         from pied.engine.translate import translate_request
 
-        settings = config.load()
-        job_model = chosen(settings, paths.models_dir())
-        said: dict[str, str] = {}
-        try:
-            engine = Engine.load(settings.replace(model=job_model) if job_model else settings)
-        except ModelError as e:
-            if not job_model:
-                raise
-            said["model_note"] = f"the job model {job_model} could not be loaded: {e}"
-            engine = Engine.load(settings)  # as the daemon does: the completion model answers
+        engine, note = load_for_jobs(config.load(), paths.models_dir())
+        said = {"model_note": note} if note else {}
         run = summarize if method == "summarize" else translate_request
         return {**run(engine, params), "model": engine.model.name, **said}
     from pied.daemon import lifecycle

@@ -59,6 +59,23 @@ def _load(settings: Settings) -> Engine:
     return Engine(backend, settings, model_name=model_label(settings, backend))
 
 
+def unloadable(model: str, error: Exception | None = None) -> str:
+    """The note a job answered by the completion model carries when ``model`` failed."""
+    return f"the job model {model} could not be loaded" + (f": {error}" if error else "")
+
+
+def load_for_jobs(settings: Settings, models_dir: Path) -> tuple[Engine, str]:
+    """One engine for a job in this process (``pied translate --no-daemon``): the job model,
+    else the completion model with the note saying why."""
+    wanted = chosen(settings, models_dir)
+    if not wanted:
+        return Engine.load(settings), ""
+    try:
+        return Engine.load(settings.replace(model=wanted)), ""
+    except PiedError as e:
+        return Engine.load(settings), unloadable(wanted, e)
+
+
 class JobModels:
     """The completion engine, or a job model loaded on demand and unloaded when idle."""
 
@@ -91,7 +108,7 @@ class JobModels:
         if self._loaded is not None:
             return self._loaded
         if wanted == self._failed:
-            self.note = f"the job model {wanted} could not be loaded"
+            self.note = unloadable(wanted)
             return self.main
         started = self._clock()
         job_settings = self.settings.replace(model=wanted, documents=JOB_DOCUMENTS)
@@ -102,7 +119,7 @@ class JobModels:
                 "the job model %s cannot be loaded, using %s: %s", wanted, self.main.model.name, e
             )
             self._failed = wanted
-            self.note = f"the job model {wanted} could not be loaded: {e}"
+            self.note = unloadable(wanted, e)
             return self.main
         log.info("job model %s loaded in %.0f ms", wanted, (self._clock() - started) * 1000)
         return self._loaded
