@@ -43,13 +43,8 @@ def chosen(settings: Settings, models_dir: Path) -> str:
 
 def _same(a: str, b: str, models_dir: Path) -> bool:
     """Whether two model settings name the same file."""
-
-    def where(model: str) -> Path:
-        spec = store.CATALOG.get(model.lower())
-        return models_dir / spec.filename if spec else Path(model).expanduser()
-
     try:
-        return where(a).resolve() == where(b).resolve()
+        return store.path_of(a, models_dir).resolve() == store.path_of(b, models_dir).resolve()
     except OSError:
         return a == b
 

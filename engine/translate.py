@@ -159,7 +159,7 @@ def _translate(
             else ""
         )
         outputs.append(
-            _python(engine, system, _prompt(lang, piece, part), ctx, _budget(count(piece)))
+            _python(engine, system, _prompt(lang, piece, part), ctx, answer_budget(count(piece)))
         )
     python = clean.add_imports("\n\n".join(o.strip("\n") for o in outputs) + "\n")
     checks: dict[str, Any] = {"syntax": "ok", "repairs": 0}
@@ -175,7 +175,7 @@ def _translate(
             f"This Python is wrong: {error}. Return it corrected and complete."
             f"\n\n```python\n{python}```"
         )
-        python = clean.add_imports(_python(engine, system, user, ctx, _budget(count(python))))
+        python = clean.add_imports(_python(engine, system, user, ctx, answer_budget(count(python))))
     error = clean.syntax_error(python)
     if error is not None:
         checks["syntax"] = f"failed: {error}"
@@ -184,7 +184,8 @@ def _translate(
     return python, checks
 
 
-def _budget(tokens: int, extra: int = 200) -> int:
+def answer_budget(tokens: int, extra: int = 200) -> int:
+    """The tokens an answer to a source of ``tokens`` tokens may take (twice it, plus room)."""
     return min(2 * tokens + extra, 3000)
 
 
@@ -209,7 +210,7 @@ def _main(
         f"```{lang}\n{entry}\n```\n\nTranslate this {detect.NAMES[lang]} entry point to a "
         "Python function `main()` that calls the Python definitions above."
     )
-    main = _python(engine, system, user, ctx, _budget(count(entry)))
+    main = _python(engine, system, user, ctx, answer_budget(count(entry)))
     tree_ok = clean.syntax_error(main) is None and clean.defines(main, "main")
     if not tree_ok:
         body = "\n".join("    # " + line for line in entry.splitlines())
@@ -326,14 +327,14 @@ def _execution_check(
                 f"{judgement.feedback}\n\n"
                 "Fix the translation so it does exactly what the original does."
             )
-            answer = _python(engine, system, user, ctx, _budget(count(candidate), 300))
+            answer = _python(engine, system, user, ctx, answer_budget(count(candidate), 300))
         else:
             answer = _python(
                 engine,
                 system,
                 _prompt(lang, definitions),
                 ctx,
-                _budget(count(definitions)),
+                answer_budget(count(definitions)),
                 temperature=SAMPLE_TEMPERATURE,
                 seed=attempt,
             )

@@ -169,11 +169,18 @@ def check_gguf(path: Path) -> Path:
     return path
 
 
+def path_of(model: str, models_dir: Path) -> Path:
+    """Where a model setting's file is (a catalog name's install path, or the path given);
+    nothing is checked."""
+    spec = CATALOG.get(model.lower())
+    return models_dir / spec.filename if spec else Path(model).expanduser()
+
+
 def resolve(model: str, models_dir: Path) -> Path:
     """Turn a catalog name or a file path into the path of a usable GGUF file."""
     if model.lower() in CATALOG:
         spec = CATALOG[model.lower()]
-        path = models_dir / spec.filename
+        path = path_of(model, models_dir)
         if not path.is_file():
             raise ModelError(
                 f"The {spec.name} model is not installed yet: run `pied model install {spec.name}`."
