@@ -19,7 +19,7 @@ from pied.bench.metrics import percentile
 from pied.config import Settings
 from pied.engine.engine import Engine
 from pied.engine.jobs import chat
-from pied.engine.translate import translate
+from pied.engine.translate import answer_budget, translate
 from pied.models.backend import token_count
 from pied.models.chat import Message
 from pied.translation import clean, detect
@@ -36,7 +36,7 @@ def naive(engine: Engine, source: str, lang: str) -> str:
     ``Translate this <language> code to Python``, the source fenced, no rules, no checks."""
     name = detect.NAMES[LANG_FILES[lang]]
     user = f"Translate this {name} code to Python:\n```{LANG_FILES[lang]}\n{source}\n```"
-    budget = min(2 * token_count(engine.backend, source) + 300, 3000)
+    budget = answer_budget(token_count(engine.backend, source), 300)
     messages = [Message("system", NAIVE_SYSTEM), Message("user", user)]
     return clean.extract(chat(engine, messages, max_tokens=budget))
 
@@ -103,72 +103,125 @@ def run(
     limit: int,
     modes: list[str],
     examples: bool = False,
+    tasks: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
+    """Every mode and language on each task number in turn (so a run cut short still
+    compares them on the same tasks). With ``tasks``, each result is appended there as it
+    comes, and the results already there for this model and these settings are taken
+    instead of run again: a long run goes on where the last one stopped."""
     engine = Engine.load(settings)
+    model = engine.backend.info.description
     python = {r["task_id"].split("/")[-1]: r for r in _load(data, "python")}
+    done = _done(tasks, model, examples) if tasks else {}
+    results: dict[tuple[str, str], list[dict[str, Any]]] = {
+        (m, lang): [] for m in modes for lang in langs
+    }
+    rows = {lang: _load(data, lang)[:limit] for lang in langs}
+    for i in range(max(len(r) for r in rows.values())):
+        for lang in langs:
+            if i >= len(rows[lang]):
+                continue
+            row = rows[lang][i]
+            ref = python[row["task_id"].split("/")[-1]]
+            for name in modes:
+                record = done.get((name, row["task_id"]))
+                if record is None:
+                    record = _one(engine, name, row, ref, lang, examples)
+                    record.update(mode=name, task=row["task_id"], model=model, examples=examples)
+                    if tasks:
+                        with tasks.open("a", encoding="utf-8") as f:
+                            f.write(json.dumps(record) + "\n")
+                results[(name, lang)].append(record)
+        if progress and ((i + 1) % 5 == 0):
+            progress(f"{i + 1} tasks per language, pass: " + _tally(results, modes, langs))
     report: dict[str, Any] = {
         "bench": "translate",
-        "model": engine.backend.info.description,
+        "model": model,
         "data": str(data),
         "settings": {"limit": limit, "langs": langs, "examples": examples},
         "machine": machine(),
-        "runs": {},
+        "runs": {
+            m: {"langs": {lang: summary(results[(m, lang)]) for lang in langs}} for m in modes
+        },
     }
-    for name in modes:
-        with_checks = name == "checks"
-        report["runs"][name] = {"langs": {}}
-        for lang in langs:
-            rows = _load(data, lang)[:limit]
-            results = []
-            for i, row in enumerate(rows):
-                ref = python[row["task_id"].split("/")[-1]]
-                entry = _entry_point(ref)
-                source = _source(row, lang, examples)
-                t0 = time.monotonic()
-                try:
-                    if name == "naive":
-                        code, execution = naive(engine, source, lang), "off"
-                    else:
-                        out = translate(
-                            engine,
-                            source,
-                            name_hint=entry,
-                            check=with_checks,
-                            repair=with_checks,
-                        )
-                        code = out["python"]
-                        execution = out["checks"].get("execution", {}).get("status", "off")
-                    # The HumanEval tests judge the definitions; a translated entry point
-                    # (the prompt's examples, with --examples; a naive answer's demo) is
-                    # left out of that run.
-                    code = _named(clean.without(code, set()), entry)
-                except TranslateError:
-                    code, execution = "", "error"
-                seconds = time.monotonic() - t0
-                ok = clean.syntax_error(code) is None and bool(code.strip())
-                passed = ok and run_tests(f"{code}\n\n{ref['test']}\n\ncheck({entry})\n")
-                results.append(
-                    {
-                        "pass": passed,
-                        "syntax": ok,
-                        "lang_id": detect.detect(source).language == LANG_FILES[lang],
-                        "seconds": seconds,
-                        "verified": execution == "passed",
-                    }
-                )
-                if progress and (i + 1) % 10 == 0:
-                    done = sum(r["pass"] for r in results)
-                    progress(f"{name} {lang}: {i + 1}/{len(rows)}, {done} pass")
-            n = len(results)
-            report["runs"][name]["langs"][lang] = {
-                "ca": round(100 * sum(r["pass"] for r in results) / n, 2),
-                "syntax_ok": round(100 * sum(r["syntax"] for r in results) / n, 2),
-                "lang_id_acc": round(100 * sum(r["lang_id"] for r in results) / n, 2),
-                "latency_s_p50": round(percentile([r["seconds"] for r in results], 50), 2),
-                "verified": round(100 * sum(r["verified"] for r in results) / n, 2),
-                "n": n,
-            }
-    first = next(iter(report["runs"].values()))
-    report["langs"] = first["langs"]
+    report["langs"] = report["runs"][modes[0]]["langs"]
     return report
+
+
+def _tally(
+    results: dict[tuple[str, str], list[dict[str, Any]]], modes: list[str], langs: list[str]
+) -> str:
+    return "; ".join(
+        f"{m} " + " ".join(f"{lang} {sum(r['pass'] for r in results[(m, lang)])}" for lang in langs)
+        for m in modes
+    )
+
+
+def _one(
+    engine: Engine, mode: str, row: dict[str, Any], ref: dict[str, Any], lang: str, examples: bool
+) -> dict[str, Any]:
+    """One task translated in one mode and judged by the Python HumanEval tests."""
+    entry = _entry_point(ref)
+    source = _source(row, lang, examples)
+    with_checks = mode == "checks"
+    t0 = time.monotonic()
+    try:
+        if mode == "naive":
+            code, check = naive(engine, source, lang), "off"
+        else:
+            out = translate(engine, source, name_hint=entry, check=with_checks, repair=with_checks)
+            code = out["python"]
+            check = out["checks"].get("execution", {}).get("status", "off")
+        # The HumanEval tests judge the definitions; a translated entry point (the
+        # prompt's examples, with --examples; a naive answer's demo) is left out of that run.
+        code = _named(clean.without(code, set()), entry)
+    except TranslateError:
+        code, check = "", "error"
+    seconds = time.monotonic() - t0
+    ok = clean.syntax_error(code) is None and bool(code.strip())
+    return {
+        "pass": ok and run_tests(f"{code}\n\n{ref['test']}\n\ncheck({entry})\n"),
+        "syntax": ok,
+        "lang_id": detect.detect(source).language == LANG_FILES[lang],
+        "seconds": round(seconds, 3),
+        "check": check,
+    }
+
+
+def _done(tasks: Path, model: str, examples: bool) -> dict[tuple[str, str], dict[str, Any]]:
+    """The results a previous run appended to ``tasks`` for this model and settings."""
+    if not tasks.is_file():
+        return {}
+    found = {}
+    for line in tasks.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short when that run was stopped
+        if record.get("model") == model and record.get("examples") == examples:
+            found[(record["mode"], record["task"])] = record
+    return found
+
+
+def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One mode on one language: computational accuracy, how often its check agreed with
+    the original (and how often it could not run), latency."""
+    n = len(results)
+    if not n:
+        return {"n": 0}
+
+    def pct(count: int) -> float:
+        return round(100 * count / n, 2)
+
+    seconds = [r["seconds"] for r in results]
+    return {
+        "ca": pct(sum(r["pass"] for r in results)),
+        "syntax_ok": pct(sum(r["syntax"] for r in results)),
+        "lang_id_acc": pct(sum(r["lang_id"] for r in results)),
+        "check_agreed": pct(sum(r["check"] == "passed" for r in results)),
+        "check_skipped": pct(sum(r["check"] == "skipped" for r in results)),
+        "latency_s_p50": round(percentile(seconds, 50), 2),
+        "latency_s_p90": round(percentile(seconds, 90), 2),
+        "n": n,
+    }

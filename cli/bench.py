@@ -158,6 +158,7 @@ def cmd_bench_translate(args: argparse.Namespace) -> int:
         limit=args.limit,
         modes=modes,
         examples=args.examples,
+        tasks=Path(args.tasks) if args.tasks else None,
         progress=lambda line: print(line, file=sys.stderr),
     )
     return _write_report(report, args.json)

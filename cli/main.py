@@ -202,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="append the prompt's examples as a test in the source language (runnable source)",
     )
     btr.add_argument("--model", help="a catalog model name or a GGUF path")
+    btr.add_argument(
+        "--tasks",
+        help="append each task's result to this JSONL file; a run given one goes on from it",
+    )
     btr.add_argument("--json", help="write the report here too")
     btr.set_defaults(func=bench_cli.cmd_bench_translate)
     br = bsub.add_parser("restore", help="a document's KV cache from disk against encoding it")

@@ -1,0 +1,82 @@
+"""``pied bench translate``'s bookkeeping: modes side by side per task, and a run that goes
+on from the task results a stopped one appended (the model is replaced: it is not judged)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from pied.bench import translate as bench
+from pied.config import Settings
+
+
+def _data(tmp_path: Path, tasks: int) -> Path:
+    for lang in ("python", "cpp"):
+        rows = [
+            {"task_id": f"{lang.upper()}/{i}", "prompt": f"def f{i}(x):\n"} for i in range(tasks)
+        ]
+        with gzip.open(tmp_path / f"humaneval_{lang}.jsonl.gz", "wt", encoding="utf-8") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in rows))
+    return tmp_path
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    made: list[tuple[str, str]] = []
+    engine = SimpleNamespace(backend=SimpleNamespace(info=SimpleNamespace(description="m")))
+    monkeypatch.setattr(bench.Engine, "load", staticmethod(lambda settings: engine))
+
+    def one(engine: Any, mode: str, row: dict[str, Any], *rest: Any) -> dict[str, Any]:
+        made.append((mode, row["task_id"]))
+        passed = mode == "checks" or row["task_id"].endswith("0")
+        check = "passed" if mode == "checks" else "off"
+        return {"pass": passed, "syntax": True, "lang_id": True, "seconds": 1.0, "check": check}
+
+    monkeypatch.setattr(bench, "_one", one)
+    return made
+
+
+def _run(data: Path, tasks: Path | None, limit: int) -> dict[str, Any]:
+    return bench.run(
+        Settings(), data=data, langs=["cpp"], limit=limit, modes=["naive", "checks"], tasks=tasks
+    )
+
+
+def test_every_mode_runs_on_a_task_before_the_next_task(tmp_path, calls):
+    report = _run(_data(tmp_path, 3), None, 3)
+    assert calls == [(m, f"CPP/{i}") for i in range(3) for m in ("naive", "checks")]
+    assert report["runs"]["naive"]["langs"]["cpp"]["ca"] == pytest.approx(33.33)
+    assert report["runs"]["checks"]["langs"]["cpp"]["check_agreed"] == 100.0
+    assert report["runs"]["naive"]["langs"]["cpp"]["latency_s_p90"] == 1.0
+
+
+def test_a_run_goes_on_from_the_task_results_a_stopped_one_left(tmp_path, calls):
+    data, tasks = _data(tmp_path, 4), tmp_path / "tasks.jsonl"
+    first = _run(data, tasks, 2)
+    with tasks.open("a") as f:
+        f.write('{"mode": "naive", "task": "CPP/2", "pa')  # cut off when that run was stopped
+    calls.clear()
+    second = _run(data, tasks, 4)
+    assert calls == [
+        ("naive", "CPP/2"),
+        ("checks", "CPP/2"),
+        ("naive", "CPP/3"),
+        ("checks", "CPP/3"),
+    ]
+    assert second["runs"]["naive"]["langs"]["cpp"]["n"] == 4
+    assert first["runs"]["naive"]["langs"]["cpp"]["ca"] == 50.0
+    assert second["runs"]["naive"]["langs"]["cpp"]["ca"] == 25.0
+
+
+def test_results_of_another_model_are_not_taken(tmp_path, calls):
+    data, tasks = _data(tmp_path, 1), tmp_path / "tasks.jsonl"
+    tasks.write_text(
+        json.dumps({"mode": "naive", "task": "CPP/0", "model": "other", "examples": False}) + "\n"
+    )
+    _run(data, tasks, 1)
+    assert ("naive", "CPP/0") in calls
