@@ -10,9 +10,11 @@ import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pied.bench import realfuncs
 from pied.bench.corpus import machine
 from pied.bench.fim import run_tests
 from pied.bench.metrics import percentile
@@ -95,42 +97,73 @@ def _methods(code: str) -> list[tuple[str, str]]:
     return found
 
 
+@dataclass(frozen=True)
+class Task:
+    """One source to translate and the Python tests that judge it."""
+
+    task_id: str
+    lang: str
+    source: str
+    entry: str  # the Python name the tests call
+    tests: str  # Python code that raises when the translation is wrong
+
+
+def humaneval_tasks(data: Path, langs: list[str], limit: int, examples: bool) -> list[Task]:
+    """The first ``limit`` HumanEval-X tasks of each language, judged by the Python tests."""
+    python = {r["task_id"].split("/")[-1]: r for r in _load(data, "python")}
+    out = []
+    for lang in langs:
+        for row in _load(data, lang)[:limit]:
+            ref = python[row["task_id"].split("/")[-1]]
+            entry = _entry_point(ref)
+            tests = f"{ref['test']}\n\ncheck({entry})\n"
+            out.append(Task(row["task_id"], lang, _source(row, lang, examples), entry, tests))
+    return out
+
+
+def real_tasks(langs: list[str], limit: int) -> list[Task]:
+    """The real functions of ``bench.realfuncs`` in ``langs`` (up to ``limit`` each)."""
+    out = []
+    for lang in langs:
+        for case in [c for c in realfuncs.CASES if c.lang == lang][:limit]:
+            out.append(Task(case.task, case.lang, realfuncs.source(case), case.entry, case.tests))
+    return out
+
+
 def run(
     settings: Settings,
     *,
-    data: Path,
-    langs: list[str],
-    limit: int,
+    tasks: list[Task],
     modes: list[str],
+    label: str,
     examples: bool = False,
-    tasks: Path | None = None,
+    results_file: Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Every mode and language on each task number in turn (so a run cut short still
-    compares them on the same tasks). With ``tasks``, each result is appended there as it
-    comes, and the results already there for this model and these settings are taken
+    compares them on the same tasks). With ``results_file``, each result is appended there
+    as it comes, and the results already there for this model and these settings are taken
     instead of run again: a long run goes on where the last one stopped."""
     engine = Engine.load(settings)
     model = engine.backend.info.description
-    python = {r["task_id"].split("/")[-1]: r for r in _load(data, "python")}
-    done = _done(tasks, model, examples) if tasks else {}
+    done = _done(results_file, model, examples) if results_file else {}
+    langs = list(dict.fromkeys(t.lang for t in tasks))
     results: dict[tuple[str, str], list[dict[str, Any]]] = {
         (m, lang): [] for m in modes for lang in langs
     }
-    rows = {lang: _load(data, lang)[:limit] for lang in langs}
-    for i in range(max(len(r) for r in rows.values())):
+    by_lang = {lang: [t for t in tasks if t.lang == lang] for lang in langs}
+    for i in range(max((len(r) for r in by_lang.values()), default=0)):
         for lang in langs:
-            if i >= len(rows[lang]):
+            if i >= len(by_lang[lang]):
                 continue
-            row = rows[lang][i]
-            ref = python[row["task_id"].split("/")[-1]]
+            task = by_lang[lang][i]
             for name in modes:
-                record = done.get((name, row["task_id"]))
+                record = done.get((name, task.task_id))
                 if record is None:
-                    record = _one(engine, name, row, ref, lang, examples)
-                    record.update(mode=name, task=row["task_id"], model=model, examples=examples)
-                    if tasks:
-                        with tasks.open("a", encoding="utf-8") as f:
+                    record = _one(engine, name, task)
+                    record.update(mode=name, task=task.task_id, model=model, examples=examples)
+                    if results_file:
+                        with results_file.open("a", encoding="utf-8") as f:
                             f.write(json.dumps(record) + "\n")
                 results[(name, lang)].append(record)
         if progress and ((i + 1) % 5 == 0):
@@ -138,14 +171,14 @@ def run(
     report: dict[str, Any] = {
         "bench": "translate",
         "model": model,
-        "data": str(data),
-        "settings": {"limit": limit, "langs": langs, "examples": examples},
+        "data": label,
+        "settings": {"tasks": len(tasks), "langs": langs, "examples": examples},
         "machine": machine(),
         "runs": {
             m: {"langs": {lang: summary(results[(m, lang)]) for lang in langs}} for m in modes
         },
     }
-    report["langs"] = report["runs"][modes[0]]["langs"]
+    report["langs"] = report["runs"][modes[0]]["langs"] if modes else {}
     return report
 
 
@@ -158,32 +191,30 @@ def _tally(
     )
 
 
-def _one(
-    engine: Engine, mode: str, row: dict[str, Any], ref: dict[str, Any], lang: str, examples: bool
-) -> dict[str, Any]:
-    """One task translated in one mode and judged by the Python HumanEval tests."""
-    entry = _entry_point(ref)
-    source = _source(row, lang, examples)
+def _one(engine: Engine, mode: str, task: Task) -> dict[str, Any]:
+    """One task translated in one mode and judged by its Python tests."""
     with_checks = mode == "checks"
     t0 = time.monotonic()
     try:
         if mode == "naive":
-            code, check = naive(engine, source, lang), "off"
+            code, check = naive(engine, task.source, task.lang), "off"
         else:
-            out = translate(engine, source, name_hint=entry, check=with_checks, repair=with_checks)
+            out = translate(
+                engine, task.source, name_hint=task.entry, check=with_checks, repair=with_checks
+            )
             code = out["python"]
             check = out["checks"].get("execution", {}).get("status", "off")
-        # The HumanEval tests judge the definitions; a translated entry point (the
-        # prompt's examples, with --examples; a naive answer's demo) is left out of that run.
-        code = _named(clean.without(code, set()), entry)
+        # The tests judge the definitions; a translated entry point (the prompt's examples,
+        # with --examples; a naive answer's demo) is left out of that run.
+        code = _named(clean.without(code, set()), task.entry)
     except TranslateError:
         code, check = "", "error"
     seconds = time.monotonic() - t0
     ok = clean.syntax_error(code) is None and bool(code.strip())
     return {
-        "pass": ok and run_tests(f"{code}\n\n{ref['test']}\n\ncheck({entry})\n"),
+        "pass": ok and run_tests(f"{code}\n\n{task.tests}"),
         "syntax": ok,
-        "lang_id": detect.detect(source).language == LANG_FILES[lang],
+        "lang_id": detect.detect(task.source).language == LANG_FILES[task.lang],
         "seconds": round(seconds, 3),
         "check": check,
     }

@@ -151,14 +151,25 @@ def cmd_bench_translate(args: argparse.Namespace) -> int:
     unknown = sorted(set(modes) - set(bench_translate.MODES))
     if unknown:
         raise CliError(f"unknown modes {unknown}; choose from {', '.join(bench_translate.MODES)}")
+    langs = args.langs.split(",")
+    if args.suite == "real":
+        try:
+            tasks = bench_translate.real_tasks(langs, args.limit)
+        except (OSError, ValueError) as e:
+            raise CliError(f"the real-function set cannot be read: {e}") from e
+        label = "real functions (bench/realfuncs.py)"
+    elif not args.data:
+        raise CliError("give --data (the humaneval-x directory), or --suite real")
+    else:
+        tasks = bench_translate.humaneval_tasks(Path(args.data), langs, args.limit, args.examples)
+        label = args.data
     report = bench_translate.run(
         settings_from(args),
-        data=Path(args.data),
-        langs=args.langs.split(","),
-        limit=args.limit,
+        tasks=tasks,
         modes=modes,
+        label=label,
         examples=args.examples,
-        tasks=Path(args.tasks) if args.tasks else None,
+        results_file=Path(args.tasks) if args.tasks else None,
         progress=lambda line: print(line, file=sys.stderr),
     )
     return _write_report(report, args.json)

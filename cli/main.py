@@ -188,7 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     bk.add_argument("--json", help="write the report here too")
     bk.set_defaults(func=bench_cli.cmd_bench_soak)
     btr = bsub.add_parser("translate", help="HumanEval-X to Python: computational accuracy")
-    btr.add_argument("--data", required=True, help="the humaneval-x directory")
+    btr.add_argument("--data", help="the humaneval-x directory (the humaneval-x suite)")
+    btr.add_argument(
+        "--suite",
+        choices=("humaneval-x", "real"),
+        default="humaneval-x",
+        help="real: functions from Go's standard library and the extension's JavaScript packages",
+    )
     btr.add_argument("--langs", default="cpp,java,js,go")
     btr.add_argument("--limit", type=int, default=40)
     btr.add_argument(

@@ -3,7 +3,6 @@ on from the task results a stopped one appended (the model is replaced: it is no
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,14 +14,8 @@ from pied.bench import translate as bench
 from pied.config import Settings
 
 
-def _data(tmp_path: Path, tasks: int) -> Path:
-    for lang in ("python", "cpp"):
-        rows = [
-            {"task_id": f"{lang.upper()}/{i}", "prompt": f"def f{i}(x):\n"} for i in range(tasks)
-        ]
-        with gzip.open(tmp_path / f"humaneval_{lang}.jsonl.gz", "wt", encoding="utf-8") as f:
-            f.write("".join(json.dumps(r) + "\n" for r in rows))
-    return tmp_path
+def _tasks(n: int) -> list[bench.Task]:
+    return [bench.Task(f"CPP/{i}", "cpp", f"int f{i}();", "f", "") for i in range(n)]
 
 
 @pytest.fixture
@@ -31,9 +24,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     engine = SimpleNamespace(backend=SimpleNamespace(info=SimpleNamespace(description="m")))
     monkeypatch.setattr(bench.Engine, "load", staticmethod(lambda settings: engine))
 
-    def one(engine: Any, mode: str, row: dict[str, Any], *rest: Any) -> dict[str, Any]:
-        made.append((mode, row["task_id"]))
-        passed = mode == "checks" or row["task_id"].endswith("0")
+    def one(engine: Any, mode: str, task: bench.Task) -> dict[str, Any]:
+        made.append((mode, task.task_id))
+        passed = mode == "checks" or task.task_id.endswith("0")
         check = "passed" if mode == "checks" else "off"
         return {"pass": passed, "syntax": True, "lang_id": True, "seconds": 1.0, "check": check}
 
@@ -41,14 +34,18 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     return made
 
 
-def _run(data: Path, tasks: Path | None, limit: int) -> dict[str, Any]:
+def _run(n: int, results_file: Path | None) -> dict[str, Any]:
     return bench.run(
-        Settings(), data=data, langs=["cpp"], limit=limit, modes=["naive", "checks"], tasks=tasks
+        Settings(),
+        tasks=_tasks(n),
+        modes=["naive", "checks"],
+        label="t",
+        results_file=results_file,
     )
 
 
 def test_every_mode_runs_on_a_task_before_the_next_task(tmp_path, calls):
-    report = _run(_data(tmp_path, 3), None, 3)
+    report = _run(3, None)
     assert calls == [(m, f"CPP/{i}") for i in range(3) for m in ("naive", "checks")]
     assert report["runs"]["naive"]["langs"]["cpp"]["ca"] == pytest.approx(33.33)
     assert report["runs"]["checks"]["langs"]["cpp"]["check_agreed"] == 100.0
@@ -56,12 +53,12 @@ def test_every_mode_runs_on_a_task_before_the_next_task(tmp_path, calls):
 
 
 def test_a_run_goes_on_from_the_task_results_a_stopped_one_left(tmp_path, calls):
-    data, tasks = _data(tmp_path, 4), tmp_path / "tasks.jsonl"
-    first = _run(data, tasks, 2)
+    tasks = tmp_path / "tasks.jsonl"
+    first = _run(2, tasks)
     with tasks.open("a") as f:
         f.write('{"mode": "naive", "task": "CPP/2", "pa')  # cut off when that run was stopped
     calls.clear()
-    second = _run(data, tasks, 4)
+    second = _run(4, tasks)
     assert calls == [
         ("naive", "CPP/2"),
         ("checks", "CPP/2"),
@@ -74,9 +71,32 @@ def test_a_run_goes_on_from_the_task_results_a_stopped_one_left(tmp_path, calls)
 
 
 def test_results_of_another_model_are_not_taken(tmp_path, calls):
-    data, tasks = _data(tmp_path, 1), tmp_path / "tasks.jsonl"
+    tasks = tmp_path / "tasks.jsonl"
     tasks.write_text(
         json.dumps({"mode": "naive", "task": "CPP/0", "model": "other", "examples": False}) + "\n"
     )
-    _run(data, tasks, 1)
+    _run(1, tasks)
     assert ("naive", "CPP/0") in calls
+
+
+def test_humaneval_tasks_take_the_python_tests_and_entry_point(tmp_path):
+    import gzip
+
+    rows = {
+        "python": {
+            "task_id": "Python/0",
+            "prompt": "def add(x, y):\n",
+            "test": "def check(f): ...",
+        },
+        "cpp": {
+            "task_id": "CPP/0",
+            "declaration": "int add(int x,int y){",
+            "canonical_solution": "}",
+        },
+    }
+    for lang, row in rows.items():
+        with gzip.open(tmp_path / f"humaneval_{lang}.jsonl.gz", "wt", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+    (task,) = bench.humaneval_tasks(tmp_path, ["cpp"], 5, examples=False)
+    assert (task.entry, task.source) == ("add", "int add(int x,int y){}")
+    assert task.tests.endswith("check(add)\n")
