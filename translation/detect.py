@@ -105,6 +105,7 @@ FEATURES: dict[str, list[tuple[str, float]]] = {
     ],
     "javascript": [
         (r"\bfunction\s+\w*\s*\(", 1.5),
+        (r"\bfunction\s+\w*\s*\(\s*(\w+\s*(,\s*\w+\s*)*)?\)\s*\{", 1.5),  # untyped parameters
         (r"\bconst\s+\w+\s*=", 1.5),
         (r"\blet\s+\w+\s*=", 1.5),
         (r"=>", 1),

@@ -275,3 +275,13 @@ def test_the_translate_bench_judges_a_function_under_the_tests_name():
     assert namespace["has_close_elements"]([1]) is True
     needs = "class S:\n    def __init__(self, n):\n        pass\n    def f(self):\n        pass\n"
     assert _named(needs, "f") == needs  # cannot be made without arguments
+
+
+def test_javascript_with_var_and_untyped_functions_is_not_taken_for_csharp():
+    # `ms`'s fmtShort: `var` and `Math.round` alone once scored C# above JavaScript
+    source = (
+        "var s = 1000;\n\nvar m = s * 60;\n\nfunction fmtShort(ms) {\n"
+        "  var msAbs = Math.abs(ms);\n  if (msAbs >= m) {\n    return Math.round(ms / m) + 'm';\n"
+        "  }\n  return ms + 'ms';\n}\n"
+    )
+    assert detect.detect(source).language == "javascript"
