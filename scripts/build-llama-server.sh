@@ -8,8 +8,14 @@
 #   scripts/build-llama-server.sh [DEST]     (default: $XDG_CACHE_HOME/pied/llama-server)
 set -euo pipefail
 version=0.3.36
+# Built for this CPU, but without AMX: llama.cpp's AMX kernels crash (SIGSEGV in
+# ggml_backend_amx_mul_mat) on Intel Xeons whose VM reports AMX. The stamp names the
+# flags, so a binary built before them is rebuilt.
+flags=""
+[ "$(uname -m)" = x86_64 ] && flags="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+stamp="$version native no-amx"
 dest=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/pied/llama-server}
-if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$version" ] && [ -x "$dest/llama-server" ]; then
+if [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$stamp" ] && [ -x "$dest/llama-server" ]; then
   echo "$dest/llama-server"
   exit 0
 fi
@@ -27,6 +33,7 @@ generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S "$src" -B "$work/build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
   -DLLAMA_CURL=OFF -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF \
+  -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON >"$work/cmake.log" 2>&1 \
   || { tail -20 "$work/cmake.log" >&2; exit 1; }
 cmake --build "$work/build" --target llama-server -j "$(nproc)" >"$work/build.log" 2>&1 \
@@ -34,5 +41,5 @@ cmake --build "$work/build" --target llama-server -j "$(nproc)" >"$work/build.lo
 mkdir -p "$dest"
 cp "$work/build/bin/llama-server" "$dest/llama-server.tmp"
 mv "$dest/llama-server.tmp" "$dest/llama-server"
-echo "$version" >"$dest/.complete"
+echo "$stamp" >"$dest/.complete"
 echo "$dest/llama-server"
