@@ -278,9 +278,8 @@ def source(case: RealFunction) -> str:
     """The case's declarations, read from its file, in the file's order."""
     text = (root(case.lang) / case.path).read_text(encoding="utf-8")
     wanted = set(case.names)
-    picked = [body for names, body in declarations(text, case.lang) if names & wanted]
-    found = set().union(*(n for n, _ in declarations(text, case.lang) if n & wanted))
-    missing = wanted - found
+    picked = [(names, body) for names, body in declarations(text, case.lang) if names & wanted]
+    missing = wanted - set().union(*(names for names, _ in picked))
     if missing:
         raise ValueError(f"{case.task}: {sorted(missing)} not found in {case.path}")
-    return "\n\n".join(picked) + "\n"
+    return "\n\n".join(body for _, body in picked) + "\n"
