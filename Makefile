@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 model: $(STAMP)
-	$(BIN)/pied model install 0.5b
+	$(BIN)/pied model install
 
 setup: $(STAMP) model
 

@@ -7,6 +7,10 @@ and memory limits, a temp dir); exact match compares the middle; ``parse_ok`` sa
 joined program parses. Splits:
 
 - ``boundary``: the data's own split points;
+- ``spans``: the same, a random sample of the whole set (for random-span data: spans that
+  start and end anywhere);
+- ``lines``: 1-3 whole lines of the function's body missing, the cursor on the first one's
+  indentation, as an editor leaves a fresh line (tests apply);
 - ``midtoken``: the split moved inside the first word of the middle, as when a user
   asks for a completion in the middle of typing an identifier (tests still apply);
 - ``stdlib``: cursors inside identifiers of real standard-library code, the middle
@@ -24,6 +28,7 @@ run one after the other on it (sharing its KV cache).
 from __future__ import annotations
 
 import ast
+import contextlib
 import gzip
 import json
 import random
@@ -33,18 +38,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pied.bench import fimsuite
+from pied import paths
+from pied.bench import fimsuite, peer
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
-from pied.bench.metrics import edit_similarity, mean, percentile
+from pied.bench.llamaserver import LlamaServer
+from pied.bench.metrics import bootstrap_interval, edit_similarity, mean, percentile
 from pied.config import Settings
 from pied.editing import syntax
-from pied.engine.completion import CompletionRequest
+from pied.engine.completion import Completion, CompletionRequest
 from pied.engine.engine import Engine
 from pied.errors import BadInput
+from pied.models import autochoice, store
 from pied.translation import sandbox
 
-MODES = ("plain", "healing", "bytes", "auto", "naive")
-SPLITS = ("boundary", "midtoken", "stdlib", "realcode")
+MODES = ("plain", "healing", "bytes", "auto", "naive", "peer", "llama_server")
+SPLITS = ("boundary", "midtoken", "spans", "lines", "stdlib", "realcode")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 
 
@@ -101,6 +109,48 @@ def move_split_into_word(problem: Problem, rng: random.Random) -> Problem | None
     )
 
 
+def whole_lines(problem: Problem, rng: random.Random) -> Problem | None:
+    """The same program with 1-3 whole lines of the function's body missing, the cursor
+    on the first one's indentation (as an editor leaves a fresh line): "whole lines"."""
+    text = problem.prefix + problem.middle + problem.suffix
+    lines = text.split("\n")
+    body = _body_lines(lines, problem.entry_point)
+    if not body:
+        return None
+    first = rng.choice(body)
+    count = 1
+    while count < 3 and first + count in body and rng.random() < 0.6:
+        count += 1
+    start = sum(len(line) + 1 for line in lines[:first])
+    indent = len(lines[first]) - len(lines[first].lstrip())
+    end = start + sum(len(line) + 1 for line in lines[first : first + count]) - 1
+    return Problem(
+        problem.task_id,
+        text[: start + indent],
+        text[end:],
+        text[start + indent : end],
+        problem.test,
+        problem.entry_point,
+    )
+
+
+def _body_lines(lines: list[str], entry_point: str) -> list[int]:
+    """Indices of the code lines of ``entry_point``'s body after its docstring."""
+    starts = [i for i, line in enumerate(lines) if line.lstrip().startswith(f"def {entry_point}(")]
+    if not starts:
+        return []
+    i, quotes = starts[0] + 1, 0
+    while i < len(lines) and (quotes % 2 or '"""' in lines[i] or "'''" in lines[i]):
+        quotes += lines[i].count('"""') + lines[i].count("'''")
+        i += 1
+    out = []
+    while i < len(lines) and (not lines[i].strip() or lines[i].startswith((" ", "\t"))):
+        if lines[i].strip() and not lines[i].strip().startswith("#"):
+            out.append(i)
+        i += 1
+    return out
+
+
 def stdlib_problems(n: int, rng: random.Random, corpus: Path | None = None) -> list[Problem]:
     """Cursors inside identifiers of real code; the middle is the rest of that line."""
     files = list(source_files(corpus or default_corpus()))
@@ -143,7 +193,7 @@ def run_tests(program: str) -> bool:
 
 def _summary(rows: list[dict[str, float]]) -> dict[str, Any]:
     ms = [r["ms"] for r in rows]
-    result = {
+    result: dict[str, Any] = {
         "exact_match": round(100 * mean([r["exact"] for r in rows]), 2),
         "edit_similarity": round(mean([r["es"] for r in rows]), 2),
         "parse_ok": round(100 * mean([r["parse"] for r in rows]), 2),
@@ -154,6 +204,8 @@ def _summary(rows: list[dict[str, float]]) -> dict[str, Any]:
     }
     if rows and "pass" in rows[0]:
         result["pass_at_1"] = round(100 * mean([r["pass"] for r in rows]), 2)
+        low, high = bootstrap_interval([100 * r["pass"] for r in rows])
+        result["pass_at_1_interval"] = [low, high]
     generated = sum(r.get("generated", 0) for r in rows)
     guessed = sum(r.get("guessed", 0) for r in rows)
     taken = sum(r.get("taken", 0) for r in rows)
@@ -165,6 +217,29 @@ def _summary(rows: list[dict[str, float]]) -> dict[str, Any]:
     return result
 
 
+def answer(
+    engine: Engine,
+    server: LlamaServer | None,
+    request: CompletionRequest,
+    problem: Problem,
+    mode: str,
+    settings: Settings,
+) -> Completion:
+    """``mode``'s middle for ``problem``: pied's sampling modes, its naive use, the peer's
+    plain client on the same model in this process, or the peer on a real llama-server."""
+    if mode == "naive":
+        return engine.complete_naive(request, settings)
+    if mode == "peer":
+        plain = settings.replace(max_tokens=peer.PEER_TOKENS)
+        return engine.complete_naive(request, plain, trim=peer.peer_trim)
+    if mode == "llama_server":
+        if server is None:
+            raise BadInput("the llama_server mode needs --against-llama-server BIN")
+        text, ms, tokens = peer.ask_server(server, problem.prefix, problem.suffix)
+        return Completion(text, 0, 0, 0, tokens, ms, "llama-server", "", "llama_server")
+    return engine.complete(request, settings.replace(sampling=mode))
+
+
 def evaluate(
     engine: Engine,
     problems: list[Problem],
@@ -172,6 +247,7 @@ def evaluate(
     settings: Settings,
     progress: Callable[[str], None] | None,
     examples: list[dict[str, Any]] | None = None,
+    server: LlamaServer | None = None,
 ) -> dict[str, Any]:
     """Each problem completed in each mode in turn; metrics per mode (and per group)."""
     rows: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
@@ -186,10 +262,7 @@ def evaluate(
         engine.cache.forget(request.key)
         engine.warm(request)
         for mode in modes:
-            if mode == "naive":
-                out = engine.complete_naive(request, settings)
-            else:
-                out = engine.complete(request, settings.replace(sampling=mode))
+            out = answer(engine, server, request, pr, mode, settings)
             joined = pr.prefix + out.text + pr.suffix
             row = {
                 "exact": float(out.text.rstrip() == pr.middle.rstrip()),
@@ -222,6 +295,9 @@ def evaluate(
         if progress and (i + 1) % 10 == 0:
             progress(f"{i + 1}/{len(problems)}")
     result: dict[str, Any] = {m: _summary(r) for m, r in rows.items()}
+    baseline = "llama_server" if "llama_server" in rows else "peer"
+    if baseline in rows and len(rows) > 1:
+        result["vs_" + baseline] = against(rows, baseline)
     if groups:
         result = {
             "all": result,
@@ -242,9 +318,11 @@ def run(
     examples: Path | None = None,
     shapes: list[str] | None = None,
     against_local: bool = True,
+    llama_server: Path | None = None,
 ) -> dict[str, Any]:
     """The FIM suite on the configured model; on an engine (``engine_url``), also on the
-    same model file in this process (``against_local``), the same cases in the same run."""
+    same model file in this process (``against_local``), the same cases in the same run;
+    with ``llama_server`` (a binary), also the peer on that server (mode ``llama_server``)."""
     rng = random.Random(seed)
     if split == "stdlib":
         problems = stdlib_problems(limit, rng)
@@ -260,7 +338,12 @@ def run(
     else:
         if data is None:
             raise BadInput("--data is needed for the boundary and midtoken splits")
-        problems = load_problems(data)[:limit]
+        problems = load_problems(data)
+        if split == "lines":
+            problems = [p for p in (whole_lines(p, rng) for p in problems) if p]
+        elif split == "spans":
+            rng.shuffle(problems)  # a sample from the whole set, not its first tasks
+        problems = problems[:limit]
         if split == "midtoken":
             problems = [p for p in (move_split_into_word(p, rng) for p in problems) if p]
     engine = Engine.load(settings)
@@ -282,7 +365,17 @@ def run(
         "machine": machine(),
     }
     shown: list[dict[str, Any]] | None = [] if examples else None
-    report["modes"] = evaluate(engine, problems, modes, settings, progress, shown)
+    with contextlib.ExitStack() as stack:
+        server = None
+        if llama_server is not None:
+            name = autochoice.concrete(
+                settings.model, paths.models_dir(), settings.latency_target_ms
+            )
+            model = store.resolve(name, paths.models_dir())
+            server = stack.enter_context(LlamaServer(llama_server, model, n_ctx=settings.n_ctx))
+            modes = [*modes, "llama_server"] if "llama_server" not in modes else modes
+            report["llama_server"] = {"binary": str(llama_server), "model": str(model)}
+        report["modes"] = evaluate(engine, problems, modes, settings, progress, shown, server)
     stats = getattr(engine.backend, "stats", None)  # a remote engine's prompt-cache figures
     if stats is not None:
         report["engine"] = {
@@ -332,6 +425,23 @@ def realcode_problems(data: Path | None, per_split: int, seed: int) -> list[Prob
         Problem(c.task_id, c.prefix, c.suffix, c.middle, language=c.language, group=c.split)
         for c in cases
     ]
+
+
+def against(rows: dict[str, list[dict[str, float]]], baseline: str) -> dict[str, Any]:
+    """Each mode minus ``baseline`` on the same cases: pass@1 (exact match where there are
+    no tests), in points, with a paired bootstrap interval."""
+    key = "pass" if rows[baseline] and "pass" in rows[baseline][0] else "exact"
+    out: dict[str, Any] = {}
+    for mode, mine in rows.items():
+        if mode == baseline:
+            continue
+        diffs = [100 * (a[key] - b[key]) for a, b in zip(mine, rows[baseline], strict=True)]
+        out[mode] = {
+            "metric": "pass_at_1" if key == "pass" else "exact_match",
+            "points": round(mean(diffs), 2),
+            "interval": list(bootstrap_interval(diffs)),
+        }
+    return out
 
 
 def parse_modes(spec: str) -> list[str]:

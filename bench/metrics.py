@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import statistics
 from collections.abc import Sequence
 
@@ -38,3 +39,40 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def mean(values: Sequence[float]) -> float:
     return statistics.fmean(values) if values else 0.0
+
+
+BOOTSTRAP_SAMPLES = 2000
+
+
+def bootstrap_interval(
+    values: Sequence[float], *, level: float = 95.0, seed: int = 0
+) -> tuple[float, float]:
+    """A percentile-bootstrap interval of the mean of ``values`` (paired differences too)."""
+    if not values:
+        return (0.0, 0.0)
+    rng = random.Random(seed)
+    n = len(values)
+    means = sorted(
+        statistics.fmean(values[rng.randrange(n)] for _ in range(n))
+        for _ in range(BOOTSTRAP_SAMPLES)
+    )
+    tail = (100 - level) / 2
+    return (round(percentile(means, tail), 2), round(percentile(means, 100 - tail), 2))
+
+
+def bootstrap_ratio(
+    a: Sequence[float], b: Sequence[float], *, level: float = 95.0, seed: int = 0
+) -> tuple[float, float]:
+    """A percentile-bootstrap interval of ``sum(a) / sum(b)``, resampling the pairs."""
+    pairs = list(zip(a, b, strict=True))
+    if not pairs:
+        return (0.0, 0.0)
+    rng = random.Random(seed)
+    ratios = []
+    for _ in range(BOOTSTRAP_SAMPLES):
+        picked = [pairs[rng.randrange(len(pairs))] for _ in pairs]
+        below = sum(p[1] for p in picked)
+        ratios.append(sum(p[0] for p in picked) / below if below else float("inf"))
+    ratios.sort()
+    tail = (100 - level) / 2
+    return (round(percentile(ratios, tail), 3), round(percentile(ratios, 100 - tail), 3))

@@ -32,21 +32,10 @@ from pygls.lsp.client import LanguageClient
 
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
 from pied.bench.llamaserver import LlamaServer, llama_vim_request
-from pied.bench.metrics import percentile
+from pied.bench.metrics import bootstrap_ratio, percentile
 from pied.errors import BadInput
 
 TYPING_GAP = 0.08  # seconds between keystrokes inside a word
-
-
-def pick_file(corpus: Path, tokens: int, rng: random.Random) -> tuple[Path, str]:
-    """A file of roughly ``tokens`` tokens (4 characters a token), code only."""
-    files = [p for p in source_files(corpus) if tokens * 3 < p.stat().st_size < tokens * 5]
-    rng.shuffle(files)
-    for path in files:
-        text = read_text(path)
-        if text and text.count("\n") > 80:
-            return path, text
-    raise RuntimeError(f"no file of about {tokens} tokens under {corpus}")
 
 
 def plan_session(text: str, keystrokes: int, rng: random.Random) -> tuple[str, int, str]:
@@ -273,6 +262,25 @@ def _daemon_env(root: Path, pie: bool, extra: str = "") -> dict[str, str]:
     }
 
 
+def pick_file(corpus: Path, tokens: int, rng: random.Random) -> tuple[Path, str]:
+    """A file of roughly ``tokens`` tokens (4 characters a token), code only."""
+    return pick_files(corpus, tokens, rng, 1)[0]
+
+
+def pick_files(corpus: Path, tokens: int, rng: random.Random, n: int) -> list[tuple[Path, str]]:
+    """``n`` different files of roughly ``tokens`` tokens each (4 characters a token)."""
+    files = [p for p in source_files(corpus) if tokens * 3 < p.stat().st_size < tokens * 5]
+    rng.shuffle(files)
+    out: list[tuple[Path, str]] = []
+    for path in files:
+        text = read_text(path)
+        if text and text.count("\n") > 80:
+            out.append((path, text))
+            if len(out) == n:
+                return out
+    raise BadInput(f"fewer than {n} files of about {tokens} tokens under {corpus}")
+
+
 def run(
     *,
     corpus: Path | None,
@@ -284,9 +292,90 @@ def run(
     against_llama_server: Path | None = None,
     model: Path | None = None,
     engine_url: str = "",
+    files: int = 1,
 ) -> dict[str, Any]:
+    """The session on ``files`` files; with more than one, figures over all of them (kept
+    characters against llama-server's with a bootstrap interval over the files)."""
     rng = random.Random(seed)
-    path, text = pick_file(corpus or default_corpus(), file_tokens, rng)
+    picked = pick_files(corpus or default_corpus(), file_tokens, rng, files)
+    sessions = []
+    for i, (path, text) in enumerate(picked):
+        one = _one_file(
+            path, text, keystrokes, seed + i, runs, read_s, against_llama_server, model, engine_url
+        )
+        sessions.append(one)
+    report: dict[str, Any] = {
+        "bench": "session",
+        "keystrokes": keystrokes,
+        "seed": seed,
+        "read_s": read_s,
+        "engine_url": engine_url or None,
+        "model": str(model) if model else "configured",
+        "machine": machine(),
+    }
+    if files == 1:
+        only = sessions[0]
+        for r in only["runs"].values():
+            r.pop("raw", None)
+        return {
+            **report,
+            "file": only["file"],
+            "keystrokes": only["keystrokes"],
+            "runs": only["runs"],
+        }
+    report["summary"] = over_files(sessions)
+    for one in sessions:
+        for r in one["runs"].values():
+            r.pop("raw", None)
+    report["files"] = sessions
+    return report
+
+
+def over_files(sessions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each run's figures over all files: latencies pooled, kept characters summed, and
+    (beside llama-server) their ratio with a bootstrap interval over the files."""
+    out: dict[str, Any] = {}
+    names = sessions[0]["runs"].keys()
+    for name in names:
+        raws = [s["runs"][name]["raw"] for s in sessions]
+        lat = [x for r in raws for x in r["latencies"]]
+        firsts = [r["first"] for r in raws if r["first"]]
+        out[name] = {
+            "latency_ms_p50": round(percentile(lat, 50), 1),
+            "latency_ms_p90": round(percentile(lat, 90), 1),
+            "first_suggestion_ms_p50": round(percentile(firsts, 50), 1),
+            "first_suggestion_ms_max": round(max(firsts), 1) if firsts else None,
+            "kept_chars": sum(sum(r["kept"]) for r in raws),
+            "suggestions": len(lat),
+        }
+    if "llama_server" in names:
+        peer = [sum(s["runs"]["llama_server"]["raw"]["kept"]) for s in sessions]
+        for name in names:
+            if name == "llama_server":
+                continue
+            mine = [sum(s["runs"][name]["raw"]["kept"]) for s in sessions]
+            peer_p50 = out["llama_server"]["latency_ms_p50"]
+            out[name]["kept_vs_llama_server"] = round(sum(mine) / max(1, sum(peer)), 3)
+            out[name]["kept_vs_llama_server_interval"] = list(bootstrap_ratio(mine, peer))
+            out[name]["p50_vs_llama_server"] = round(
+                out[name]["latency_ms_p50"] / peer_p50 if peer_p50 else 0.0, 3
+            )
+    return out
+
+
+def _one_file(
+    path: Path,
+    text: str,
+    keystrokes: int,
+    seed: int,
+    runs: tuple[str, ...],
+    read_s: float,
+    against_llama_server: Path | None,
+    model: Path | None,
+    engine_url: str,
+) -> dict[str, Any]:
+    """One file's session in each run (pied's daemons, then llama-server)."""
+    rng = random.Random(seed)
     removed, offset, typed = plan_session(text, keystrokes, rng)
     results: dict[str, Any] = {}
     if "engine" in runs and not engine_url:
@@ -296,6 +385,8 @@ def run(
         with tempfile.TemporaryDirectory(prefix=f"pied-session-{name}-") as tmp:
             on_engine = name == "engine"
             extra = f"engine_url = {json.dumps(engine_url)}\n" if on_engine else ""
+            if model is not None:  # the same model file as llama-server's
+                extra += f"model = {json.dumps(str(model))}\n"
             env = _daemon_env(Path(tmp), pie, extra)
             try:
                 out = asyncio.run(
@@ -315,6 +406,7 @@ def run(
             "daemon_rss_mib": status["memory"]["rss_mib"],
             "daemon_mean": status["latency_ms"]["mean"],
             "daemon_recent": status["latency_ms"]["recent"],
+            "raw": out,
         }
     if against_llama_server is not None:
         assert model is not None
@@ -329,14 +421,6 @@ def run(
             **_summary(out, typed),
             "skipped_while_busy": out["skipped_while_busy"],
             "binary": str(against_llama_server),
+            "raw": out,
         }
-    return {
-        "bench": "session",
-        "file": str(path),
-        "keystrokes": len(typed),
-        "seed": seed,
-        "read_s": read_s,
-        "engine_url": engine_url or None,
-        "machine": machine(),
-        "runs": results,
-    }
+    return {"file": str(path), "keystrokes": len(typed), "runs": results}

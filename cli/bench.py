@@ -82,21 +82,29 @@ def cmd_bench_fim(args: argparse.Namespace) -> int:
         examples=Path(args.examples) if args.examples else None,
         shapes=args.shapes.split(",") if args.shapes else None,
         against_local=not args.no_local,
+        llama_server=_llama_server(args.against_llama_server),
     )
     return _write_report(report, args.json)
+
+
+def _llama_server(binary: str | None) -> Path | None:
+    """The ``--against-llama-server`` binary, checked."""
+    if not binary:
+        return None
+    if not Path(binary).is_file():
+        raise CliError(f"{binary} is not a llama-server binary (make engine-server builds one)")
+    return Path(binary)
 
 
 def cmd_bench_session(args: argparse.Namespace) -> int:
     from pied import paths
     from pied.bench import session
-    from pied.models import store
+    from pied.models import autochoice, store
 
-    server = Path(args.against_llama_server) if args.against_llama_server else None
-    model = None
-    if server is not None:
-        if not server.is_file():
-            raise CliError(f"{server} is not a llama-server binary (scripts/build-llama-server.sh)")
-        model = store.resolve(args.model or settings_from(args).model, paths.models_dir())
+    server = _llama_server(args.against_llama_server)
+    settings = settings_from(args)
+    name = autochoice.concrete(settings.model, paths.models_dir(), settings.latency_target_ms)
+    model = store.resolve(name, paths.models_dir())  # pied's and llama-server's, the same
     report = session.run(
         corpus=Path(args.corpus) if args.corpus else None,
         keystrokes=args.keystrokes,
@@ -107,6 +115,7 @@ def cmd_bench_session(args: argparse.Namespace) -> int:
         against_llama_server=server,
         model=model,
         engine_url=args.engine_url or "",
+        files=args.files,
     )
     return _write_report(report, args.json)
 

@@ -7,10 +7,13 @@ import functools
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pied import config, paths
 from pied.errors import BadInput
+
+if TYPE_CHECKING:
+    from pied.models.store import ModelSpec
 
 
 class CliError(BadInput):
@@ -40,13 +43,22 @@ def _progress_printer(label: str) -> Any:
 
 
 def cmd_model_install(args: argparse.Namespace) -> int:
+    """Install the model named, or every catalog model (``model = "auto"`` picks among them)."""
     from pied.models import store
 
-    spec = store.spec_for(args.name)
+    names = [args.name] if args.name else list(store.CATALOG)
+    for name in names:
+        _install_one(store.spec_for(name), args)
+    return 0
+
+
+def _install_one(spec: ModelSpec, args: argparse.Namespace) -> None:
+    from pied.models import store
+
     target = paths.models_dir() / spec.filename
     if not args.force and target.is_file() and store.verify(target, spec):
         print(f"{spec.name}: already installed at {target}")
-        return 0
+        return
     print(f"Installing {spec.title} ({spec.size >> 20} MiB) into {target.parent}", file=sys.stderr)
     path = store.install(
         spec,
@@ -56,7 +68,6 @@ def cmd_model_install(args: argparse.Namespace) -> int:
         progress=_progress_printer(spec.name),
     )
     print(f"{spec.name}: installed at {path}")
-    return 0
 
 
 def cmd_model_list(args: argparse.Namespace) -> int:
@@ -69,7 +80,7 @@ def cmd_model_list(args: argparse.Namespace) -> int:
         state = "not installed"
         if m is not None:
             state = f"installed, {m.size >> 20} MiB" + ("" if m.verified else " (unverified)")
-        default = " (configured)" if settings.model == spec.name else ""
+        default = " (configured)" if settings.model.lower() == spec.name else ""
         print(f"{spec.name:6} {spec.title:38} {state}{default}")
         if m is not None:
             print(f"       {m.path}")

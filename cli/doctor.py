@@ -31,7 +31,7 @@ def _version(dist: str) -> str | None:
 def checks() -> list[Check]:
     """Every fact, in the order a user needs them (no model is loaded)."""
     from pied.daemon import lifecycle
-    from pied.models import store
+    from pied.models import autochoice, store
     from pied.models.errors import ModelError
 
     out = [
@@ -60,13 +60,26 @@ def checks() -> list[Check]:
     settings = config.load()
     cfg = paths.config_file()
     out.append(Check("ok", "config", str(cfg) if cfg.exists() else f"defaults ({cfg} absent)"))
+    name, why = settings.model, "configured"
+    if name.strip().lower() == autochoice.AUTO:
+        name, why = autochoice.choose(paths.models_dir(), settings.latency_target_ms, None)
+        why = f"auto: {why}"
     try:
-        model = store.resolve(settings.model, paths.models_dir())
-        out.append(Check("ok", "model", f"{settings.model}: {model}"))
+        model = store.resolve(name, paths.models_dir())
+        out.append(Check("ok", "model", f"{name}: {model} ({why})"))
     except ModelError as e:
-        out.append(Check("missing", "model", str(e), f"pied model install {settings.model}"))
+        out.append(Check("missing", "model", str(e), f"pied model install {name}"))
     for m in store.list_installed(paths.models_dir()):
-        out.append(Check("info", "installed model", f"{m.name}: {m.path} ({m.size >> 20} MiB)"))
+        speed = autochoice.cached(paths.models_dir(), m.path)
+        measured = (
+            f"typical suggestion {speed.suggestion_ms:.0f} ms here (prefill "
+            f"{speed.prefill_tok_s:.0f} tok/s, decode {speed.decode_tok_s:.0f} tok/s)"
+            if speed
+            else "speed not measured yet (measured at its first load for model auto)"
+        )
+        out.append(
+            Check("info", "installed model", f"{m.name}: {m.path} ({m.size >> 20} MiB); {measured}")
+        )
     pid = lifecycle.running_pid()
     out.append(
         Check("info", "daemon", f"running, pid {pid}, socket {lifecycle.socket_path()}")

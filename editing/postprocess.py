@@ -70,6 +70,7 @@ def finish(
     *,
     truncated: bool = False,
     joined: bool = True,
+    met: bool = False,
 ) -> str:
     """Trailing whitespace off, no text that repeats the suffix, the file's indentation.
 
@@ -77,8 +78,9 @@ def finish(
     unfinished last line (a half statement is worse than none) and any block it opened
     last whose body never came (``if x:``, ``{``). ``joined``: the completion ended where
     the model meant it to (its end token, or its text met the rest of the cursor's line);
-    where text follows the cursor and it did not, only its first line is kept. Lines
-    inserted before existing code end with a newline and that line's indentation.
+    where text follows the cursor and it did not, only its first line is kept. ``met``: it
+    was cut where it met the suffix already (no tail is trimmed again). Lines inserted
+    before existing code end with a newline and that line's indentation.
     """
     if scope.join and scope.mode is Mode.MULTI and not joined:
         completion = completion.split("\n", 1)[0]
@@ -106,7 +108,7 @@ def finish(
     above = scope.insert_before and scope.mode is Mode.MULTI
     if above:
         text = text.rstrip()
-    else:
+    elif not met:
         overlap = suffix_overlap(text, suffix)
         if overlap:
             text = text[:-overlap]

@@ -6,6 +6,15 @@ generation must stop: where the text meets what follows the cursor on its line (
 join), at the end of the line in single-line mode, before a line that leaves the
 cursor's block, before a line that repeats what already follows the cursor, before a
 Markdown fence (the model leaving code for prose), or at a run of blank lines.
+
+The model says first where the middle ends: wherever its text runs into the suffix
+(``editing.meeting``, at any byte) generation stops there, before any rule of shape. Where
+text follows the cursor on its line, the end of the first line is only a fallback, and so
+is the end of a few statements at a fresh line between lines: the model may go on for
+``SEEK_LINES`` more lines to meet the suffix or end the middle itself (a span that ends on
+a later line); ``StopRules.fallback`` then says where to cut if it does neither. At the end
+of a line with nothing after the cursor, the line stays the suggestion: that is where a
+typist asks, and going on there cost a typing session ~1.6x at p50 (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from pied.editing import meeting
 from pied.editing.indent import indent_width
 
 OPENERS = (":", "{", "(", "[", "=>", "->")
@@ -25,6 +35,7 @@ BETWEEN_STATEMENTS = 3  # at most this many statements at a fresh line between l
 AHEAD_LINES = 8  # lines after the cursor a new line must not copy...
 AHEAD_MIN_CHARS = 12  # ...when it is this long (short lines like ``break`` repeat by nature)
 FENCE = "```"
+SEEK_LINES = 8  # lines past the first one a span that ends inside a later line may take
 
 
 class Mode(Enum):
@@ -169,7 +180,7 @@ def _same_line(a: str, b: str) -> bool:
 class StopRules:
     """Decides, from the generated text, when and where a completion ends."""
 
-    def __init__(self, scope: Scope, setting: str = "auto") -> None:
+    def __init__(self, scope: Scope, setting: str = "auto", suffix: str = "") -> None:
         self.scope = scope  # may widen to a block's body (see ``_check_single``)
         self.setting = setting
         self._checked_lines = 0  # complete lines already accepted (after the first)
@@ -178,12 +189,41 @@ class StopRules:
         self._last_line: str | None = None
         self._statements = 0  # whole statements written at a fresh line between lines
         self.met_suffix = False  # the text reached the rest of the cursor's line
+        self._head = meeting.Head.of(suffix)
+        # Where the text is cut if it ends without meeting the suffix or the model's end
+        # token (a span seeking its end on a later line; see the module's doc).
+        self.fallback: int | None = None
 
     def check(self, text: str, final: bool = False) -> int | None:
         """Characters of ``text`` to keep if generation must stop now, else None.
 
         With ``final`` the last, unfinished line is judged as a complete one.
         """
+        met = meeting.run_in(text, self._head, accept=lambda p: self._closes(text[:p]))
+        if met is not None:
+            self.met_suffix = True
+            return met
+        keep = self._by_shape(text, final)
+        if self.fallback is None:
+            return keep
+        # Past a rule of shape's stop (the fallback): a hard stop, or too far, cuts there.
+        if text.count("\n", self.fallback + 1) >= SEEK_LINES:
+            return self.fallback
+        if keep is not None and keep < len(text):
+            return min(keep, self.fallback)
+        return None  # (at the end: the caller keeps it all if the model ended it, else cuts)
+
+    def _soft(self, cut: int) -> int | None:
+        """A rule of shape's stop: with ``auto``, only the fallback while the model goes on
+        (see the module's doc); a pinned single or multi-line setting stops there."""
+        if self.setting != "auto":
+            return cut
+        if self.fallback is None:
+            self.fallback = cut
+        return None
+
+    def _by_shape(self, text: str, final: bool) -> int | None:
+        """Where the rules of shape would stop (None: not yet)."""
         if self.scope.fence_stops:
             fence = fence_at(text, at_line_start=not self.scope.line_prefix.strip())
             if fence is not None:
@@ -195,12 +235,22 @@ class StopRules:
                 return joined
             nl = text.find("\n")
             if nl != -1 and bracket_depth(self.scope.line_prefix + text[:nl]) <= 0:
-                # The first line ended with its brackets closed: a join further down is rare
-                # and waiting for it costs the typist the whole budget. The first line it is.
-                return nl
+                # The first line ended with its brackets closed: it is the fallback, while
+                # the model may still end the middle on a later line (a span across lines).
+                cut = self._soft(nl)
+                if cut is not None:
+                    return cut
         if self.scope.mode is Mode.SINGLE:
             return self._check_single(text, final)
         return self._check_multi(text, final)
+
+    def _closes(self, kept: str) -> bool:
+        """A meeting with a suffix shorter than a streaming meeting needs must also balance
+        the cursor's line's brackets (``foo(|)``: ``bar(x)`` meets ``)`` only at its end)."""
+        if not self._head.short:
+            return True
+        scope = self.scope
+        return bracket_depth(scope.line_prefix + kept + scope.line_suffix) == 0
 
     def _check_single(self, text: str, final: bool) -> int | None:
         scope = self.scope
@@ -244,7 +294,9 @@ class StopRules:
         for i in range(max(1, self._checked_lines + 1), complete):
             ends_text = i == len(lines) - 1 and not lines[i]  # the text's last newline
             if self.scope.between and not ends_text and self._ends_statements(lines[:i], lines[i]):
-                return offsets[i] - 1  # a few statements between existing lines
+                cut = self._soft(offsets[i] - 1)  # a few statements between existing lines
+                if cut is not None:
+                    return cut
             keep = self._judge_line(lines[i], offsets[i])
             if keep is not None:
                 return keep

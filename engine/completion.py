@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pied.config import Settings
-from pied.editing import indent, postprocess, stops, syntax, windows
+from pied.editing import indent, meeting, postprocess, stops, syntax, windows
 from pied.editing.parseguide import ParseGuide
 from pied.kvcache.cache import SyncStats
 from pied.models import bytesampling, fim
@@ -282,10 +282,17 @@ def complete(
         gen = ended or run(start, already, guide)
         if gen.stop_reason == "cancelled":
             return gen, ""
-        truncated = gen.stop_reason in ("max_tokens", "time")
-        joined = rules.met_suffix or guide.met or gen.stop_reason == "end"
+        truncated = gen.stop_reason in ("max_tokens", "time", "context")
+        raw, met = gen.text, rules.met_suffix or guide.met
+        if not met and truncated and rules.fallback is not None:
+            # Never met nor ended: where the rules of shape stopped (a whole cut).
+            raw, truncated = raw[: rules.fallback], False
+        elif not met:
+            end = meeting_at_end(before, raw, after, window.suffix, language)
+            raw, met = (raw, met) if end is None else (raw[:end], True)
+        joined = met or gen.stop_reason == "end"
         text = postprocess.finish(
-            gen.text, rules.scope, window.suffix, unit, truncated=truncated, joined=joined
+            raw, rules.scope, window.suffix, unit, truncated=truncated, joined=joined, met=met
         )
         return gen, syntax.fit(before, text, after, language, unit)
 
@@ -313,12 +320,12 @@ def complete(
 
     def fresh_rules() -> stops.StopRules:
         """Stop rules that have seen the prelude's text, as its own did."""
-        rules = stops.StopRules(prompt.scope, settings.multiline)
+        rules = stops.StopRules(prompt.scope, settings.multiline, window.suffix)
         for i in range(1, len(start.prelude) + 1):
             rules.check(start.prelude[:i].decode("utf-8", "ignore"))
         return rules
 
-    rules = stops.StopRules(prompt.scope, settings.multiline)
+    rules = stops.StopRules(prompt.scope, settings.multiline, window.suffix)
     start, prelude, ended = _branch_point(model, prompt, sync.seq, sampler, rules)
     already = len(prelude)
     t3 = time.monotonic() if cut.mode == "bytes" else t2
@@ -360,6 +367,29 @@ def complete(
 
 
 ALTERNATIVE_TRIES = 3  # first-token choices tried beyond the alternatives asked for
+UNPARSED_MEET_CHARS = 3  # a meeting at the end no parser can confirm covers this many
+
+
+def meeting_at_end(
+    before: str, text: str, after: str, suffix: str, language: str | None
+) -> int | None:
+    """Where a finished ``text`` that never met the suffix while streaming does meet it: a
+    shorter run into the suffix, or one up to a few edits (``editing.meeting``), taken only
+    where the file parses with the cut and not without it (where there is no parser, an
+    exact run-in of ``UNPARSED_MEET_CHARS``)."""
+    head = meeting.Head.of(suffix)
+    if not text.strip() or not head.chars:
+        return None
+    if syntax.joins(before, text, after, language) is None:
+        return meeting.run_in(text, head, UNPARSED_MEET_CHARS)
+    if syntax.joins(before, text, after, language):
+        return None  # the file parses with it all: nothing to repair
+
+    def fixes(p: int) -> bool:
+        return bool(syntax.joins(before, text[:p], after, language))
+
+    found = meeting.run_in(text, head, 1, accept=fixes)
+    return found if found is not None else meeting.approximate(text, head, accept=fixes)
 
 
 @dataclass(frozen=True)
@@ -484,13 +514,26 @@ def _result(
     )
 
 
+def drop_copied_suffix(text: str, suffix: str) -> str:
+    """``text`` without a tail that is an exact copy of the start of ``suffix``."""
+    for k in range(min(len(text), len(suffix)), 0, -1):
+        if text[-k:].strip() and suffix.startswith(text[-k:]):
+            return text[:-k]
+    return text
+
+
 def complete_naive(
-    model: LoadedModel, settings: Settings, request: CompletionRequest, prepare: Prepare
+    model: LoadedModel,
+    settings: Settings,
+    request: CompletionRequest,
+    prepare: Prepare,
+    trim: Callable[[str, str], str] = drop_copied_suffix,
 ) -> Completion:
-    """The baseline: the same model and windows used naively, for benchmarks.
+    """The same model and windows used naively, for benchmarks.
 
     Greedy on the plain FIM prompt, stopping only at the end/FIM tokens or the token budget;
-    the only clean-up is dropping a tail that is an exact copy of the start of the suffix.
+    the only clean-up is ``trim(output, suffix)`` (by default: dropping a tail that is an
+    exact copy of the start of the suffix; a benchmark's client rule otherwise).
     """
     t0 = time.monotonic()
     plain = settings.replace(sampling="plain", temperature=0.0)
@@ -503,9 +546,5 @@ def complete_naive(
         limits=Limits(settings.max_tokens),
         stops=Stops(model.fim.stops),
     )
-    text, suffix = gen.text, prompt.window.suffix
-    for k in range(min(len(text), len(suffix)), 0, -1):
-        if text[-k:].strip() and suffix.startswith(text[-k:]):
-            text = text[:-k]
-            break
+    text = trim(gen.text, prompt.window.suffix)
     return _result(model, text, prompt, sync, gen, t0, "naive", "plain")

@@ -19,11 +19,12 @@ from pied.engine.completion import (
     LoadedModel,
     complete,
     complete_naive,
+    drop_copied_suffix,
     warm_steps,
 )
 from pied.kvcache.cache import Policy, Saved, SequenceCache, SyncStats
 from pied.kvcache.disk import DiskStore, model_id
-from pied.models import fim
+from pied.models import autochoice, fim
 from pied.models.backend import Backend
 from pied.models.generate import never
 from pied.models.loading import load_backend
@@ -49,7 +50,9 @@ def disk_store(settings: Settings, backend: Backend) -> DiskStore | None:
 
 def model_label(settings: Settings, backend: Backend) -> str:
     """How results name the model: the configured one, or the engine's."""
-    return backend.info.description if settings.engine_url else settings.model
+    if settings.engine_url:
+        return backend.info.description
+    return autochoice.concrete(settings.model, paths.models_dir(), settings.latency_target_ms)
 
 
 class Engine:
@@ -234,15 +237,19 @@ class Engine:
             self.backend.release()  # as soon as a stop rule fired, not at the next job
 
     def complete_naive(
-        self, request: CompletionRequest, settings: Settings | None = None
+        self,
+        request: CompletionRequest,
+        settings: Settings | None = None,
+        trim: Callable[[str, str], str] = drop_copied_suffix,
     ) -> Completion:
-        """The naive use of the same model (the benchmarks' baseline)."""
+        """The naive use of the same model, cleaned by ``trim`` (for the benchmarks)."""
         try:
             return complete_naive(
                 self.model,
                 settings or self.settings,
                 request,
                 lambda tokens: self._sync(request.key, tokens),
+                trim,
             )
         finally:
             self.backend.release()

@@ -18,7 +18,7 @@ from pied import paths
 from pied.config import Settings
 from pied.engine.engine import Engine, model_label
 from pied.errors import PiedError
-from pied.models import store
+from pied.models import autochoice, store
 from pied.models.loading import load_backend
 
 log = logging.getLogger("pied.engine")
@@ -36,7 +36,8 @@ def chosen(settings: Settings, models_dir: Path) -> str:
     if wanted == AUTO:
         installed = {m.name for m in store.list_installed(models_dir)}
         wanted = AUTO_MODEL if AUTO_MODEL in installed else ""
-    if not wanted or _same(wanted, settings.model, models_dir):
+    model = autochoice.concrete(settings.model, models_dir, settings.latency_target_ms)
+    if not wanted or _same(wanted, model, models_dir):
         return ""
     return wanted
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pied import paths
 from pied.config import Settings
-from pied.models import store
+from pied.models import autochoice, store
 
 if TYPE_CHECKING:
     from pied.models.backend import Backend
@@ -28,7 +28,9 @@ def load_backend(
     with ``engine_url``, connect to that engine, the model's file giving only the tokenizer."""
     from pied.models.llamacpp import LlamaCppBackend
 
-    path = store.resolve(settings.model, models_dir or paths.models_dir())
+    models_dir = models_dir or paths.models_dir()
+    model = autochoice.concrete(settings.model, models_dir, settings.latency_target_ms)
+    path = store.resolve(model, models_dir)
 
     def local() -> Backend:
         log.info("loading %s", path)

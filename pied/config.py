@@ -31,8 +31,10 @@ class ConfigError(PiedError):
 class Settings:
     """Everything a user can configure."""
 
-    model: str = "0.5b"
-    """A catalog model name (see `pied model list`) or a path to any GGUF file."""
+    model: str = "auto"
+    """A catalog model name, a path to a GGUF file, or "auto" (the best one fast enough here)."""
+    latency_target_ms: float = 1200.0
+    """For model "auto": a typical single-line suggestion's time (measured once per model)."""
     n_ctx: int = 8192
     """Context size of the loaded model, in tokens."""
     threads: int = 0
@@ -131,6 +133,7 @@ _POSITIVE.add("documents")
 _POSITIVE.add("retention_check_s")
 _POSITIVE.add("engine_timeout_s")
 _POSITIVE.add("job_model_idle_s")
+_POSITIVE.add("latency_target_ms")
 
 
 def _camel_to_snake(name: str) -> str:

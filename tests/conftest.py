@@ -19,13 +19,18 @@ import pytest
 
 from pied import paths
 from pied.config import Settings
-from pied.models import store
+from pied.models import autochoice, store
 from pied.models.errors import ModelError
 
 if TYPE_CHECKING:
     from pied.models.llamacpp import LlamaCppBackend
 
 MODEL_FIXTURES = {"model_path", "backend", "daemon", "engine", "model_engine"}
+
+# ``model = "auto"`` means the 0.5B in every test and every daemon a test starts (the suite
+# stays within CI's time); tests of the choice itself unset it.
+if not os.environ.get(autochoice.ENV):
+    os.environ[autochoice.ENV] = store.DEFAULT_MODEL
 
 
 @pytest.fixture(scope="session", autouse=True)

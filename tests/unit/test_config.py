@@ -8,7 +8,7 @@ from pied import config
 def test_defaults_are_valid():
     s = config.Settings()
     assert config.load_dict({}) == s
-    assert s.model == "0.5b" and s.multiline == "auto"
+    assert s.model == "auto" and s.multiline == "auto"
 
 
 def test_camel_case_names_and_numbers_are_accepted():

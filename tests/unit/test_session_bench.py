@@ -32,3 +32,20 @@ def test_the_llama_vim_request_cuts_lines_around_the_cursor() -> None:
     assert body["cache_prompt"] is True and body["samplers"] == ["top_k", "top_p", "infill"]
     last = llama_vim_request("a = 1\nb", len("a = 1\nb"))
     assert (last["input_prefix"], last["prompt"], last["input_suffix"]) == ("a = 1\n", "b", "\n")
+
+
+def test_figures_over_files_pool_latencies_and_compare_kept_characters() -> None:
+    from pied.bench.session import over_files
+
+    def one(pied_kept: list[int], peer_kept: list[int]) -> dict[str, object]:
+        raw = {"latencies": [100.0, 300.0], "kept": pied_kept, "first": 900.0}
+        peer = {"latencies": [1000.0, 1200.0], "kept": peer_kept, "first": 2000.0}
+        return {"runs": {"pie": {"raw": raw}, "llama_server": {"raw": peer}}}
+
+    out = over_files([one([4, 4], [2, 2]), one([6], [3])])
+    assert out["pie"]["kept_chars"] == 14 and out["llama_server"]["kept_chars"] == 7
+    assert out["pie"]["kept_vs_llama_server"] == 2.0
+    assert out["pie"]["kept_vs_llama_server_interval"] == [2.0, 2.0]
+    assert out["pie"]["latency_ms_p50"] == 200.0
+    assert out["pie"]["p50_vs_llama_server"] == round(200 / 1100, 3)
+    assert out["pie"]["first_suggestion_ms_max"] == 900.0

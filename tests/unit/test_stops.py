@@ -155,12 +155,14 @@ def test_a_fresh_line_between_existing_lines_gets_a_few_statements():
     assert scope.between
     rules = StopRules(scope)  # up to the line that follows already
     assert run(rules, "z = y + 1\n    w = z * 2\n    return y\n") == "z = y + 1\n    w = z * 2"
-    rules = StopRules(scope)  # three at most
+    rules = StopRules(scope, "multi")  # three at most
     text = "a = 1\n    b = 2\n    c = 3\n    d = 4\n"
     assert run(rules, text) == "a = 1\n    b = 2\n    c = 3"
-    rules = StopRules(scope)  # a blank line after whole statements ends them
+    rules = StopRules(scope)  # with auto, that is the fallback: the model may end it later
+    assert run(rules, text) == text and rules.fallback == len("a = 1\n    b = 2\n    c = 3")
+    rules = StopRules(scope, "multi")  # a blank line after whole statements ends them
     assert run(rules, "a = 1\n\n    b = 2\n") == "a = 1"
-    rules = StopRules(scope)  # a block is one statement, with its body
+    rules = StopRules(scope, "multi")  # a block is one statement, with its body
     text = "if x:\n        y = 2\n    z = 3\n    u = 4\n    v = 5\n"
     assert run(rules, text) == "if x:\n        y = 2\n    z = 3\n    u = 4"
     rules = StopRules(scope_at("int f() {\n    int y = 1;\n    ", "\n    return y;\n}\n"))
