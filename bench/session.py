@@ -296,6 +296,8 @@ def run(
 ) -> dict[str, Any]:
     """The session on ``files`` files; with more than one, figures over all of them (kept
     characters against llama-server's with a bootstrap interval over the files)."""
+    if "engine" in runs and not engine_url:
+        raise BadInput("the engine run needs --engine-url")
     rng = random.Random(seed)
     picked = pick_files(corpus or default_corpus(), file_tokens, rng, files)
     sessions = []
@@ -378,8 +380,6 @@ def _one_file(
     rng = random.Random(seed)
     removed, offset, typed = plan_session(text, keystrokes, rng)
     results: dict[str, Any] = {}
-    if "engine" in runs and not engine_url:
-        raise BadInput("the engine run needs --engine-url")
     for name in runs:
         pie = name != "no_pie"  # (on an engine, its prefix cache stands in for PIE)
         with tempfile.TemporaryDirectory(prefix=f"pied-session-{name}-") as tmp:

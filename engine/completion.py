@@ -380,9 +380,10 @@ def meeting_at_end(
     head = meeting.Head.of(suffix)
     if not text.strip() or not head.chars:
         return None
-    if syntax.joins(before, text, after, language) is None:
+    whole = syntax.joins(before, text, after, language)
+    if whole is None:
         return meeting.run_in(text, head, UNPARSED_MEET_CHARS)
-    if syntax.joins(before, text, after, language):
+    if whole:
         return None  # the file parses with it all: nothing to repair
 
     def fixes(p: int) -> bool:
