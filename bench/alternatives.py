@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from pied.bench.corpus import machine
-from pied.bench.fim import realcode_problems
+from pied.bench.fimcases import realcode_problems
 from pied.bench.metrics import mean, percentile
 from pied.config import Settings
-from pied.engine.completion import CompletionRequest
 from pied.engine.engine import Engine
+from pied.engine.prompt import CompletionRequest
 from pied.models.loading import load_backend
 
 

@@ -27,162 +27,37 @@ run one after the other on it (sharing its KV cache).
 
 from __future__ import annotations
 
-import ast
 import contextlib
-import gzip
 import json
 import random
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pied import paths
 from pied.bench import fimsuite, peer
-from pied.bench.corpus import default_corpus, machine, read_text, source_files
+from pied.bench.corpus import machine
+from pied.bench.fimcases import (
+    Problem,
+    load_problems,
+    move_split_into_word,
+    realcode_problems,
+    stdlib_problems,
+    whole_lines,
+)
 from pied.bench.llamaserver import LlamaServer
 from pied.bench.metrics import bootstrap_interval, edit_similarity, mean, percentile
 from pied.config import Settings
 from pied.editing import syntax
-from pied.engine.completion import Completion, CompletionRequest
+from pied.engine.completion import Completion
 from pied.engine.engine import Engine
+from pied.engine.prompt import CompletionRequest
 from pied.errors import BadInput
 from pied.models import autochoice, store
 from pied.translation import sandbox
 
 MODES = ("plain", "healing", "bytes", "auto", "naive", "peer", "llama_server")
 SPLITS = ("boundary", "midtoken", "spans", "lines", "stdlib", "realcode")
-WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
-
-
-@dataclass(frozen=True)
-class Problem:
-    task_id: str
-    prefix: str
-    suffix: str
-    middle: str
-    test: str = ""
-    entry_point: str = ""
-    language: str = "python"
-    group: str = ""  # the cursor shape, for the real-code suite
-
-
-def load_problems(path: Path) -> list[Problem]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f if line.strip()]
-    return [
-        Problem(
-            r["task_id"],
-            r["prompt"],
-            r["suffix"],
-            r["canonical_solution"],
-            r["test"],
-            r["entry_point"],
-        )
-        for r in rows
-    ]
-
-
-def move_split_into_word(problem: Problem, rng: random.Random) -> Problem | None:
-    """The same problem with the cursor inside the first word of the middle.
-
-    As in an editor, the line being typed keeps its newline: a middle that ends with one
-    gives it to the suffix (the user types ``dist|`` on its own line, not glued to the
-    next statement).
-    """
-    m = WORD.search(problem.middle)
-    if m is None:
-        return None
-    k = rng.randint(m.start() + 1, m.end() - 1)
-    middle, suffix = problem.middle[k:], problem.suffix
-    if middle.endswith("\n") and not suffix.startswith("\n"):
-        middle, suffix = middle[:-1], "\n" + suffix
-    return Problem(
-        problem.task_id,
-        problem.prefix + problem.middle[:k],
-        suffix,
-        middle,
-        problem.test,
-        problem.entry_point,
-    )
-
-
-def whole_lines(problem: Problem, rng: random.Random) -> Problem | None:
-    """The same program with 1-3 whole lines of the function's body missing, the cursor
-    on the first one's indentation (as an editor leaves a fresh line): "whole lines"."""
-    text = problem.prefix + problem.middle + problem.suffix
-    lines = text.split("\n")
-    body = _body_lines(lines, problem.entry_point)
-    if not body:
-        return None
-    first = rng.choice(body)
-    count = 1
-    while count < 3 and first + count in body and rng.random() < 0.6:
-        count += 1
-    start = sum(len(line) + 1 for line in lines[:first])
-    indent = len(lines[first]) - len(lines[first].lstrip())
-    end = start + sum(len(line) + 1 for line in lines[first : first + count]) - 1
-    return Problem(
-        problem.task_id,
-        text[: start + indent],
-        text[end:],
-        text[start + indent : end],
-        problem.test,
-        problem.entry_point,
-    )
-
-
-def _body_lines(lines: list[str], entry_point: str) -> list[int]:
-    """Indices of the code lines of ``entry_point``'s body after its docstring."""
-    starts = [i for i, line in enumerate(lines) if line.lstrip().startswith(f"def {entry_point}(")]
-    if not starts:
-        return []
-    i, quotes = starts[0] + 1, 0
-    while i < len(lines) and (quotes % 2 or '"""' in lines[i] or "'''" in lines[i]):
-        quotes += lines[i].count('"""') + lines[i].count("'''")
-        i += 1
-    out = []
-    while i < len(lines) and (not lines[i].strip() or lines[i].startswith((" ", "\t"))):
-        if lines[i].strip() and not lines[i].strip().startswith("#"):
-            out.append(i)
-        i += 1
-    return out
-
-
-def stdlib_problems(n: int, rng: random.Random, corpus: Path | None = None) -> list[Problem]:
-    """Cursors inside identifiers of real code; the middle is the rest of that line."""
-    files = list(source_files(corpus or default_corpus()))
-    rng.shuffle(files)
-    out: list[Problem] = []
-    for path in files:
-        if len(out) >= n:
-            break
-        text = read_text(path)
-        if not text or len(text) < 2000:
-            continue
-        try:
-            ast.parse(text)
-        except SyntaxError:
-            continue
-        lines = text.split("\n")
-        candidates = [
-            i
-            for i in range(20, len(lines))
-            if WORD.search(lines[i].strip()) and len(lines[i].strip()) > 15
-        ]
-        if not candidates:
-            continue
-        i = rng.choice(candidates)
-        words = list(WORD.finditer(lines[i]))
-        word = rng.choice(words)
-        k = rng.randint(word.start() + 1, word.end() - 1)
-        start = sum(len(line) + 1 for line in lines[:i])
-        cursor = start + k
-        end = start + len(lines[i])
-        out.append(Problem(f"{path.name}:{i + 1}", text[:cursor], text[end:], text[cursor:end]))
-    return out
 
 
 def run_tests(program: str) -> bool:
@@ -290,6 +165,10 @@ def evaluate(
                         "completion": out.text,
                         "exact": row["exact"],
                         "parse": row["parse"],
+                        **({"pass": row["pass"]} if "pass" in row else {}),
+                        "ms": round(out.latency_ms),
+                        "generated": out.generated_tokens,
+                        "stop": out.stop_reason,
                     }
                 )
         if progress and (i + 1) % 10 == 0:
@@ -411,20 +290,6 @@ def _difference(engine: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]
         mode: {k: round(engine[mode][k] - local[mode][k], 2) for k in keys if k in engine[mode]}
         for mode in engine
     }
-
-
-def realcode_problems(data: Path | None, per_split: int, seed: int) -> list[Problem]:
-    """The real-code suite: ``per_split`` Python cases per shape, half that per other language."""
-    shared = data or Path("../shared/data/humaneval-x")
-    per_language = {
-        lang: per_split if lang == "python" else max(1, per_split // 2)
-        for lang in fimsuite.LANGUAGES
-    }
-    cases = fimsuite.build(shared, per_language, fimsuite.SPLITS, seed)
-    return [
-        Problem(c.task_id, c.prefix, c.suffix, c.middle, language=c.language, group=c.split)
-        for c in cases
-    ]
 
 
 def against(rows: dict[str, list[dict[str, float]]], baseline: str) -> dict[str, Any]:

@@ -39,9 +39,14 @@ TYPING_GAP = 0.08  # seconds between keystrokes inside a word
 
 
 def plan_session(text: str, keystrokes: int, rng: random.Random) -> tuple[str, int, str]:
-    """(text with a block removed, where it was, the block to retype)."""
+    """(text with a block removed, where it was, the block to retype).
+
+    The typist stands at the end of the line before the block, opens a line (Enter) and
+    types the block there, as one writes new code: the text after the cursor starts on the
+    next line. (Typing it in front of the next line's text made every pause a join with
+    that line, a shape an editor rarely sees.)"""
     lines = text.split("\n")
-    start = len(lines) // 2
+    start = max(1, len(lines) // 2)
     while start < len(lines) - 1 and not lines[start].strip():
         start += 1
     block: list[str] = []
@@ -50,11 +55,11 @@ def plan_session(text: str, keystrokes: int, rng: random.Random) -> tuple[str, i
         block.append(lines[end])
         end += 1
     removed = "\n".join(lines[:start] + lines[end:])
-    offset = sum(len(line) + 1 for line in lines[:start])
-    return removed, offset, "\n".join(block)[:keystrokes] + "\n"
+    offset = sum(len(line) + 1 for line in lines[:start]) - 1  # the end of line ``start - 1``
+    return removed, offset, "\n" + "\n".join(block)[:keystrokes]
 
 
-def _position(text: str, offset: int) -> t.Position:
+def position(text: str, offset: int) -> t.Position:
     before = text[:offset]
     line = before.count("\n")
     return t.Position(line, len(before) - (before.rfind("\n") + 1))
@@ -86,7 +91,7 @@ async def _session(
     def change(at: int, insert: str) -> None:
         nonlocal text, version
         version += 1
-        pos = _position(text, at)
+        pos = position(text, at)
         client.text_document_did_change(
             t.DidChangeTextDocumentParams(
                 t.VersionedTextDocumentIdentifier(version=version, uri=uri),
@@ -100,7 +105,7 @@ async def _session(
         requests += 1
         params = t.InlineCompletionParams(
             text_document=t.TextDocumentIdentifier(uri),
-            position=_position(text, cursor),
+            position=position(text, cursor),
             context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Automatic),
         )
         msg_id = f"r{requests}"
@@ -244,7 +249,7 @@ def _summary(out: dict[str, Any], typed: str) -> dict[str, Any]:
     }
 
 
-def _daemon_env(root: Path, pie: bool, extra: str = "") -> dict[str, str]:
+def daemon_env(root: Path, pie: bool, extra: str = "") -> dict[str, str]:
     """The environment of a fresh daemon of its own under ``root``; ``extra`` is more of
     its config file (TOML lines)."""
     config = root / "config" / "pied"
@@ -387,7 +392,7 @@ def _one_file(
             extra = f"engine_url = {json.dumps(engine_url)}\n" if on_engine else ""
             if model is not None:  # the same model file as llama-server's
                 extra += f"model = {json.dumps(str(model))}\n"
-            env = _daemon_env(Path(tmp), pie, extra)
+            env = daemon_env(Path(tmp), pie, extra)
             try:
                 out = asyncio.run(
                     _session(env, removed, offset, typed, random.Random(seed), read_s)

@@ -18,30 +18,8 @@ from typing import Any
 from pied.bench.corpus import machine
 from pied.sheets import compress, reader, tables
 from pied.sheets.cells import Range
-from pied.sheets.errors import SheetError
 
 PAPER = {"anchors": 4.41, "inverted": 14.91, "aggregated": 24.79}
-
-
-def stage_tokens(sheet: Any, count: Callable[[str], int]) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
-    vanilla = None
-    for stage in compress.STAGES:
-        t0 = time.perf_counter()
-        try:
-            text = compress.encode(sheet, stage)
-        except SheetError:  # a vanilla encoding too large to write out
-            continue
-        ms = (time.perf_counter() - t0) * 1000
-        n = count(text)
-        if stage == "vanilla":
-            vanilla = n
-        out[stage] = {
-            "tokens": n,
-            "ratio": round((vanilla or n) / max(n, 1), 2),
-            "encode_ms": round(ms, 1),
-        }
-    return out
 
 
 def truth_for(path: Path, truth_dir: Path | None) -> dict[str, list[str]] | None:
@@ -71,7 +49,7 @@ def run(
         truth = truth_for(path, truth_dir)
         entry: dict[str, Any] = {"read_ms": round(read_ms, 1), "sheets": {}}
         for sheet in sheets:
-            stages = stage_tokens(sheet, count)
+            stages = compress.stage_tokens(sheet, count)
             for stage in compress.STAGES:
                 totals[stage] += int(stages[stage]["tokens"]) if stage in stages else 0
             found = tables.detect(sheet)

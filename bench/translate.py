@@ -66,7 +66,7 @@ def _entry_point(row: dict[str, Any]) -> str:
     return str(names[-1])
 
 
-def _named(code: str, entry: str) -> str:
+def named(code: str, entry: str) -> str:
     """``code`` with ``entry`` bound to its function of that name in another spelling
     (``hasCloseElements`` for ``has_close_elements``, or a method of a class kept from
     Java's), so the tests judge what it does, not what it is called; the same for every mode."""
@@ -206,7 +206,7 @@ def _one(engine: Engine, mode: str, task: Task) -> dict[str, Any]:
             check = out["checks"].get("execution", {}).get("status", "off")
         # The tests judge the definitions; a translated entry point (the prompt's examples,
         # with --examples; a naive answer's demo) is left out of that run.
-        code = _named(clean.without(code, set()), task.entry)
+        code = named(clean.without(code, set()), task.entry)
     except TranslateError:
         code, check = "", "error"
     seconds = time.monotonic() - t0

@@ -153,8 +153,8 @@ def _complete_here(
 ) -> dict[str, Any]:
     """Complete in this process, without the daemon."""
     from pied.editing.source import read_source
-    from pied.engine.completion import CompletionRequest
     from pied.engine.engine import Engine
+    from pied.engine.prompt import CompletionRequest
     from pied.models.fim import ContextFile
 
     files = [ContextFile(Path(p).name, read_source(Path(p))) for p in context]
@@ -204,14 +204,13 @@ def _say_model(result: dict[str, Any]) -> None:
 def _job(method: str, params: dict[str, Any], here: bool) -> Any:
     """Run a daemon job (summarize, translate) in the daemon, or in this process."""
     if here:
+        from pied.daemon import messages
         from pied.engine.jobmodel import load_for_jobs
-        from pied.engine.summarize import summarize
-        from pied.engine.translate import translate_request
 
+        job = (messages.Summarize if method == "summarize" else messages.Translate).read(params)
         engine, note = load_for_jobs(config.load(), paths.models_dir())
         said = {"model_note": note} if note else {}
-        run = summarize if method == "summarize" else translate_request
-        return {**run(engine, params), "model": engine.model.name, **said}
+        return {**job.run(engine), "model": engine.model.name, **said}
     from pied.daemon import lifecycle
     from pied.daemon.client import call
 
@@ -370,7 +369,6 @@ def token_counter(settings: config.Settings) -> Any:
 
 
 def cmd_encode_sheet(args: argparse.Namespace) -> int:
-    from pied.bench.sheet import stage_tokens
     from pied.sheets import compress, reader
 
     sheets = reader.read(Path(args.file), args.sheet)
@@ -381,7 +379,7 @@ def cmd_encode_sheet(args: argparse.Namespace) -> int:
             print(compress.encode(sheet, args.stage))
         return 0
     count = token_counter(settings_from(args))
-    per_sheet = {s.name: stage_tokens(s, count) for s in sheets}
+    per_sheet = {s.name: compress.stage_tokens(s, count) for s in sheets}
     totals = {
         stage: sum(int(v[stage]["tokens"]) for v in per_sheet.values() if stage in v)
         for stage in compress.STAGES

@@ -73,6 +73,7 @@ class Server:
     ) -> None:
         self._socket_path = socket_path
         self._claim = claim
+        self.service.owner.bind(asyncio.get_running_loop())  # the state is this thread's
         self._unix = await self._bind(socket_path)
         tcp = None
         if tcp_port is not None:
@@ -181,7 +182,7 @@ class Server:
         finally:
             silent.cancel()
             for future in conn.pending.values():
-                self.service.scheduler.cancel(future, "the client went away")
+                self.service.cancel(future, "the client went away")
             self.service.disconnect(conn.id)
             del self.connections[conn.id]
             writer.close()
@@ -287,7 +288,7 @@ class Server:
             raise BadInput("$/cancelRequest needs the id of a request")
         future = conn.pending.get(rid)
         if future is not None:
-            self.service.scheduler.cancel(future, CANCELLED_BY_CLIENT)
+            self.service.cancel(future, CANCELLED_BY_CLIENT)
 
     def _request(self, conn: Connection, msg: p.Message) -> None:
         assert msg.id is not None

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pied.editing import syntax
+
 RUN_IN_CHARS = 12  # non-blank characters of the suffix a tail must cover while streaming...
 RUN_IN_LINE = 40  # ...and all of its first line, up to this many (a new line of the model's
 # that starts like the suffix's next line, ``result.append(n`` before ``result.append(xs)``,
@@ -102,3 +104,27 @@ def prefix_distance(a: str, b: str) -> int:
             cur = min(row[k] + 1, row[k - 1] + 1, prev + (ca != cb))
             prev, row[k] = row[k], cur
     return min(row)
+
+
+UNPARSED_MEET_CHARS = 3  # a meeting at the end no parser can confirm covers this many
+
+
+def at_end(before: str, text: str, after: str, suffix: str, language: str | None) -> int | None:
+    """Where a finished ``text`` that never met the suffix while streaming does meet it: a
+    shorter run into the suffix, or one up to a few edits (above), taken only
+    where the file parses with the cut and not without it (where there is no parser, an
+    exact run-in of ``UNPARSED_MEET_CHARS``)."""
+    head = Head.of(suffix)
+    if not text.strip() or not head.chars:
+        return None
+    whole = syntax.joins(before, text, after, language)
+    if whole is None:
+        return run_in(text, head, UNPARSED_MEET_CHARS)
+    if whole:
+        return None  # the file parses with it all: nothing to repair
+
+    def fixes(p: int) -> bool:
+        return bool(syntax.joins(before, text[:p], after, language))
+
+    found = run_in(text, head, 1, accept=fixes)
+    return found if found is not None else approximate(text, head, accept=fixes)

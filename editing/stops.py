@@ -15,6 +15,9 @@ is the end of a few statements at a fresh line between lines: the model may go o
 a later line); ``StopRules.fallback`` then says where to cut if it does neither. At the end
 of a line with nothing after the cursor, the line stays the suggestion: that is where a
 typist asks, and going on there cost a typing session ~1.6x at p50 (docs/BENCHMARKS.md).
+But where the model ends a full line at once, the lines it writes next are a span that
+starts at the line's end: they are kept only where they meet the suffix (or the model
+ends them), else nothing is (the fallback).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ AHEAD_LINES = 8  # lines after the cursor a new line must not copy...
 AHEAD_MIN_CHARS = 12  # ...when it is this long (short lines like ``break`` repeat by nature)
 FENCE = "```"
 SEEK_LINES = 8  # lines past the first one a span that ends inside a later line may take
+BLOCK_LINES = 3  # lines below a fresh line that, with the line above, bound new lines' indent
 
 
 class Mode(Enum):
@@ -112,6 +116,12 @@ def scope_at(prefix: str, suffix: str, setting: str = "auto") -> Scope:
         and bool(next_line)
         and indent_width(next_line) >= base
     )
+    if between:
+        # New lines go between the last line of code and the next ones, in the block that
+        # holds both: none left of the shallower of the last line and the next few.
+        below = [line for line in suffix.split("\n")[1:] if line.strip()][:BLOCK_LINES]
+        above = [line for line in prefix.split("\n")[-BLOCK_LINES - 1 :] if line.strip()][-1:]
+        min_indent = max(min_indent, min(indent_width(line) for line in [*above, *below]))
     return Scope(
         line_prefix,
         line_suffix,
@@ -128,8 +138,24 @@ def scope_at(prefix: str, suffix: str, setting: str = "auto") -> Scope:
 
 
 def bracket_depth(text: str) -> int:
-    """Opening minus closing brackets in ``text``."""
-    return sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+    """Opening minus closing brackets in ``text``, outside string literals (quoted with
+    ', " or `, each ending at its line's end at the latest): ``if c == '(':`` opens none."""
+    depth, quote, escaped = 0, "", False
+    for ch in text:
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote or ch == "\n":
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+    return depth
 
 
 def join_point(text: str, line_prefix: str, line_suffix: str) -> int | None:
@@ -204,7 +230,7 @@ class StopRules:
             self.met_suffix = True
             return met
         keep = self._by_shape(text, final)
-        if self.fallback is None:
+        if self.fallback is None or self.met_suffix:
             return keep
         # Past a rule of shape's stop (the fallback): a hard stop, or too far, cuts there.
         if text.count("\n", self.fallback + 1) >= SEEK_LINES:
@@ -212,6 +238,13 @@ class StopRules:
         if keep is not None and keep < len(text):
             return min(keep, self.fallback)
         return None  # (at the end: the caller keeps it all if the model ended it, else cuts)
+
+    def end_cut(self, truncated: bool) -> int | None:
+        """Where to cut a text that ended without meeting the suffix: the fallback, if it
+        ran out of budget; None keeps it all (the model ended the middle itself)."""
+        if self.met_suffix or self.fallback is None or not truncated:
+            return None
+        return self.fallback
 
     def _soft(self, cut: int) -> int | None:
         """A rule of shape's stop: with ``auto``, only the fallback while the model goes on
@@ -263,6 +296,8 @@ class StopRules:
         start = 0
         nl = text.find("\n")
         if nl != -1 and not text[:nl].strip():
+            if self._lines_after_a_full_line(nl):
+                return self._check_multi(text, final)
             if not allow_leading_newline:
                 return 0  # the model ends the line right away: nothing to add
             start = nl + 1
@@ -281,6 +316,24 @@ class StopRules:
                 return self._check_multi(text, final)
             return nl
         return len(text) if final else None
+
+    def _lines_after_a_full_line(self, nl: int) -> bool:
+        """With ``auto``, at the end of a full line with code below, the model ending the
+        line at once (its first newline at ``nl``) writes the lines that come next: a span
+        that starts at the line's end. They are new lines between existing ones (a few
+        statements, or as far as they meet the suffix); nothing is the fallback."""
+        scope = self.scope
+        if self.setting != "auto" or scope.line_suffix.strip() or not scope.next_line:
+            return False
+        if scope.opener or not self._whole_statement([scope.line_prefix]):
+            return False
+        base = indent_width(scope.line_prefix)
+        if indent_width(scope.next_line) < base:
+            base = indent_width(scope.next_line)  # the last line of a block: the next goes out
+        self.scope = replace(scope, mode=Mode.MULTI, between=True, min_indent=base)
+        self.fallback = 0
+        self._checked_lines = 0
+        return True
 
     def _check_multi(self, text: str, final: bool) -> int | None:
         lines = text.split("\n")
@@ -344,9 +397,18 @@ class StopRules:
         stripped = line.strip()
         width = indent_width(line)
         if self.scope.next_line and _same_line(line, self.scope.next_line):
+            if not self.scope.line_suffix.strip():
+                self.met_suffix = True  # the suffix's own next line: the middle ends here
             return before  # the text after the cursor already has this line
         if stripped in self.scope.ahead:
-            return before  # a line the code just below already has: the model writes it again
+            # A line the code just below already has: the model writing it again, or a
+            # line of the middle that the code below happens to have too (``return False``
+            # in a new block). With ``auto`` it is a fallback: the model may go on to meet
+            # the suffix or end the middle (its end token was right on HumanEval spans).
+            if self.setting != "auto":
+                return before
+            if self.fallback is None or before < self.fallback:
+                self.fallback = before
         if width < self.scope.min_indent:
             closes = self.scope.opener and stripped.startswith(CLOSERS)
             if closes and width == self.scope.min_indent - 1:

@@ -10,41 +10,30 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from pied.config import Settings
-from pied.editing import indent, meeting, postprocess, stops, syntax, windows
+from pied.editing import indent, meeting, postprocess, stops, syntax
 from pied.editing.parseguide import ParseGuide
+from pied.engine.prompt import (
+    CompletionRequest,
+    Estimate,
+    LoadedModel,
+    Prompt,
+    build_prompt,
+    fit_prompt,
+)
 from pied.kvcache.cache import SyncStats
-from pied.models import bytesampling, fim
-from pied.models import vocab as vocabs
-from pied.models.backend import Backend, token_count
+from pied.models import bytesampling
+from pied.models.backend import Backend
 from pied.models.generate import Generation, Limits, PromptLookup, Start, Stops, generate, never
 from pied.models.sampling import Sampler
-from pied.models.vocab import Vocab
 
 Prepare = Callable[[list[int]], SyncStats]
 """Bring the prompt into the document's KV sequence with fresh logits for its last token."""
-Estimate = Callable[[list[int]], float]
-"""Milliseconds ``Prepare`` would take for these prompt tokens (from the cache's state)."""
-
-# A window that cannot be encoded within the prompt budget is tried at these fractions.
-SMALLER_WINDOWS = (2, 4, 8, 16)
-MIN_PREFIX_TOKENS = 64
-MIN_SUFFIX_TOKENS = 32
-
-
-@dataclass(frozen=True)
-class CompletionRequest:
-    text: str
-    offset: int  # the cursor, as an index into ``text``
-    path: str | None = None
-    context: Sequence[fim.ContextFile] = ()
-    key: Hashable = "default"  # which document's KV sequence to use
 
 
 @dataclass(frozen=True)
@@ -67,185 +56,6 @@ class Completion:
     guesses_taken: int = 0  # of them, the ones the model picked
 
 
-def context_files(
-    files: Sequence[fim.ContextFile], budget: int, count: Callable[[str], int]
-) -> list[fim.ContextFile]:
-    """The other files that fit ``budget`` tokens, each cut to its first lines if needed."""
-    kept: list[fim.ContextFile] = []
-    left = budget
-    for f in files:
-        # Code averages well under 8 characters a token: more than 8 per token left cannot
-        # fit, and counting all of a huge file would take seconds.
-        text = f.text[: max(0, left) * 8]
-        lines = text.splitlines(keepends=True)
-        if len(text) < len(f.text) and lines:
-            lines.pop()  # cut in the middle
-            text = "".join(lines)
-        n = count(f.path + "\n" + text)
-        while lines and n > left:
-            lines = lines[: len(lines) * 3 // 4]
-            n = count(f.path + "\n" + "".join(lines))
-        text = "".join(lines)
-        if text.strip():
-            kept.append(fim.ContextFile(f.path, text))
-            left -= n + 1
-    return kept
-
-
-@dataclass
-class LoadedModel:
-    """A backend with what completion needs to know about its vocabulary."""
-
-    backend: Backend
-    fim: fim.FimTokens
-    name: str
-    vocab_file: Path | None = None  # where the vocabulary is kept between daemon runs
-    _vocab: Vocab | None = None
-
-    @property
-    def vocab(self) -> Vocab:
-        """Every token as bytes: read from ``vocab_file``, else built (about a second, on
-        first use) and saved there."""
-        if self._vocab is None:
-            saved = vocabs.load(self.vocab_file) if self.vocab_file else None
-            self._vocab = saved or Vocab(self.backend.pieces())
-            if self.vocab_file and saved is None:
-                vocabs.save(self._vocab, self.vocab_file)
-        return self._vocab
-
-
-@dataclass(frozen=True)
-class Cut:
-    """How the text before the cursor is split between the prompt and the output."""
-
-    mode: str  # plain | healing | bytes
-    prompt_prefix: str  # the prefix text that goes into the prompt
-    stub: bytes  # the rest, up to the cursor: the output must start with these bytes
-
-
-def cut_prefix(model: LoadedModel, prefix: str, sampling: str) -> Cut:
-    """Where the prompt's prefix ends for each sampling mode.
-
-    ``bytes`` cuts at the last stable token boundary before the cursor
-    (``models.bytesampling.stable_anchor``); ``healing`` backs off the last token;
-    ``plain`` keeps everything. ``auto`` is ``bytes`` when the cursor is inside or at
-    the end of a word, or after a line's indentation (one constrained token there would
-    happily indent deeper), and the text is not settled (the stable boundary is not at
-    the cursor); ``healing`` after a newline or punctuation (``foo(``: one constrained
-    token does as well there, at a fraction of the cost); else ``plain``.
-    """
-    if sampling == "plain" or not prefix:
-        return Cut("plain", prefix, b"")
-    data = prefix.encode("utf-8")
-    tail_start = max(0, len(data) - 512)
-    tail = data[tail_start:]
-    mode = sampling
-    if sampling == "auto":
-        last = prefix[-1]
-        line = prefix[prefix.rfind("\n") + 1 :]
-        indented = bool(line) and not line.strip()
-        mode = "bytes" if last.isalnum() or last == "_" or indented else "healing"
-    if mode == "healing":
-        tokens = model.backend.tokenize(tail)
-        cut = len(data) - len(model.vocab.piece(tokens[-1])) if tokens else len(data)
-        if sampling == "auto":
-            anchor = tail_start + bytesampling.stable_anchor(
-                model.backend.tokenize, model.vocab, tail
-            )
-            if anchor >= len(data):
-                cut = len(data)  # the text ends on a settled boundary: nothing to heal
-    else:
-        cut = tail_start + bytesampling.stable_anchor(model.backend.tokenize, model.vocab, tail)
-    while 0 < cut < len(data) and data[cut] & 0xC0 == 0x80:
-        cut -= 1  # never inside a UTF-8 character
-    if cut >= len(data):
-        return Cut("plain", prefix, b"")
-    return Cut(mode, data[:cut].decode("utf-8"), data[cut:])
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """Everything decided before the model runs."""
-
-    window: windows.Window
-    scope: stops.Scope
-    cut: Cut
-    tokens: list[int]
-
-
-def build_prompt(model: LoadedModel, settings: Settings, request: CompletionRequest) -> Prompt:
-    """The FIM prompt for ``request``: windows, scope, where the prefix is cut, tokens."""
-    backend = model.backend
-
-    def count(s: str) -> int:
-        return token_count(backend, s)
-
-    window = windows.fim_window(
-        request.text, request.offset, settings.prefix_tokens, settings.suffix_tokens, count
-    )
-    scope = stops.scope_at(window.prefix, window.suffix, settings.multiline)
-    others = context_files(request.context, settings.context_tokens, count)
-    cut = cut_prefix(model, window.prefix, settings.sampling)
-    prompt = fim.build(
-        model.fim,
-        backend.tokenize,
-        cut.prompt_prefix,
-        window.suffix,
-        path=request.path,
-        context=others,
-    )
-    return Prompt(window, scope, cut, prompt.tokens)
-
-
-def fit_prompt(
-    model: LoadedModel,
-    settings: Settings,
-    request: CompletionRequest,
-    estimate: Estimate | None,
-    full: Prompt | None = None,
-) -> tuple[Prompt, bool]:
-    """The prompt for ``request``, from a smaller window where the full one (``full``,
-    if the caller has it) would take longer than ``settings.prompt_budget_ms`` to
-    encode; and whether it was cut."""
-    prompt = full or build_prompt(model, settings, request)
-    budget = settings.prompt_budget_ms
-    if estimate is None or budget <= 0 or estimate(prompt.tokens) <= budget:
-        return prompt, False
-    for k in SMALLER_WINDOWS:
-        prompt = build_prompt(model, smaller_settings(settings, k), request)
-        if estimate(prompt.tokens) <= budget:
-            break
-    return prompt, True
-
-
-def smaller_settings(settings: Settings, k: int) -> Settings:
-    """The settings of a window ``k`` times smaller (and without other files)."""
-    return settings.replace(
-        prefix_tokens=max(MIN_PREFIX_TOKENS, settings.prefix_tokens // k),
-        suffix_tokens=max(MIN_SUFFIX_TOKENS, settings.suffix_tokens // k),
-        context_tokens=0,
-    )
-
-
-WARM_STEP = 4  # a window grown in the background passes through one this many times smaller
-
-
-def warm_steps(
-    model: LoadedModel, settings: Settings, request: CompletionRequest, estimate: Estimate
-) -> list[Prompt]:
-    """The prompts a background warm-up encodes, in order: the window a request would be
-    answered from now, then (if that was cut) a window ``WARM_STEP`` times smaller than
-    the full one, and the full one. Each step left whole is a window a request finds
-    ready (an interrupted step keeps the previous one's cells)."""
-    full = build_prompt(model, settings, request)
-    first, reduced = fit_prompt(model, settings, request, estimate, full)
-    if not reduced:
-        return [first]
-    step = build_prompt(model, smaller_settings(settings, WARM_STEP), request)
-    steps = [first, step] if len(step.tokens) > len(first.tokens) else [first]
-    return [*steps, full]
-
-
 def complete(
     model: LoadedModel,
     settings: Settings,
@@ -264,88 +74,19 @@ def complete(
     first token's next most likely choice and goes on as usual.
     """
     t0 = time.monotonic()
-    backend = model.backend
     prompt, reduced = fit_prompt(model, settings, request, estimate)
-    window, cut = prompt.window, prompt.cut
     t1 = time.monotonic()
     sync = prepare(prompt.tokens)
     t2 = time.monotonic()
-    language = syntax.language_of(request.path)
-    unit = indent.detect_unit(window.prefix + window.suffix)
-    sampler = Sampler(settings.temperature, settings.top_p)
-    before, after = request.text[: request.offset], request.text[request.offset :]
-
-    def attempt(
-        start: Start, already: int, rules: stops.StopRules, ended: Generation | None = None
-    ) -> tuple[Generation, str]:
-        guide = ParseGuide(before, after, language, rules.check, prompt.scope, indent_unit=unit)
-        gen = ended or run(start, already, guide)
-        if gen.stop_reason == "cancelled":
-            return gen, ""
-        truncated = gen.stop_reason in ("max_tokens", "time", "context")
-        raw, met = gen.text, rules.met_suffix or guide.met
-        if not met and truncated and rules.fallback is not None:
-            # Never met nor ended: where the rules of shape stopped (a whole cut).
-            raw, truncated = raw[: rules.fallback], False
-        elif not met:
-            end = meeting_at_end(before, raw, after, window.suffix, language)
-            raw, met = (raw, met) if end is None else (raw[:end], True)
-        joined = met or gen.stop_reason == "end"
-        text = postprocess.finish(
-            raw, rules.scope, window.suffix, unit, truncated=truncated, joined=joined, met=met
-        )
-        return gen, syntax.fit(before, text, after, language, unit)
-
-    def run(start: Start, already: int, guide: ParseGuide) -> Generation:
-        deadline = time.monotonic() + settings.time_budget_ms / 1000
-        loop = _Loop(
-            backend,
-            sync.seq,
-            len(prompt.tokens),
-            sampler,
-            sampler.rng(),
-            Limits(settings.max_tokens, deadline, cancelled),
-            Stops(model.fim.stops, guide.check),
-            lambda: _lookup(backend, settings, prompt.tokens, prelude),
-        )
-        gen = loop.run(start, already=already, score=alternatives > 1)
-        return dataclasses.replace(gen, tokens=[*prelude, *gen.tokens]) if prelude else gen
-
-    def _breaks(run: tuple[Generation, str]) -> bool:
-        """The suggestion leaves the file unparseable, or the parse check dropped it."""
-        gen, text = run
-        if not text.strip():
-            return bool(gen.text.strip()) and gen.stop_reason != "cancelled"
-        return syntax.joins(before, text, after, language) is False
-
-    def fresh_rules() -> stops.StopRules:
-        """Stop rules that have seen the prelude's text, as its own did."""
-        rules = stops.StopRules(prompt.scope, settings.multiline, window.suffix)
-        for i in range(1, len(start.prelude) + 1):
-            rules.check(start.prelude[:i].decode("utf-8", "ignore"))
-        return rules
-
-    rules = stops.StopRules(prompt.scope, settings.multiline, window.suffix)
-    start, prelude, ended = _branch_point(model, prompt, sync.seq, sampler, rules)
-    already = len(prelude)
-    t3 = time.monotonic() if cut.mode == "bytes" else t2
-    runs = [attempt(start, already, rules, ended)]
-    retries = settings.parse_retries
-    if retries and (alternatives > 1 or ended is not None or not _breaks(runs[0])):
-        retries = 0
-    for rank in range(1, retries + 1):
-        if cancelled() or time.monotonic() - t0 > settings.time_budget_ms / 2000:
-            break  # (half the time budget gone: the first suggestion stands)
-        backend.kv_remove(sync.seq, len(prompt.tokens) + already, -1)
-        retry = attempt(dataclasses.replace(start, rank=rank), already, fresh_rules())
-        if retry[1].strip() and syntax.joins(before, retry[1], after, language):
-            runs[0] = retry
-            break
-    for rank in range(1, alternatives + ALTERNATIVE_TRIES):
-        if ended is not None or len(_distinct(runs, language)) >= alternatives or cancelled():
-            break  # (a prelude that met the end leaves nothing to branch on)
-        backend.kv_remove(sync.seq, len(prompt.tokens) + already, -1)
-        runs.append(attempt(dataclasses.replace(start, rank=rank), already, fresh_rules()))
+    job = _Job(model, settings, request, prompt, sync, cancelled, alternatives)
+    rules = job.rules()
+    start, job.prelude, ended = _branch_point(model, prompt, sync.seq, job.sampler, rules)
+    t3 = time.monotonic() if prompt.cut.mode == "bytes" else t2
+    runs = [job.attempt(start, rules, ended)]
+    if ended is None and alternatives == 1 and settings.parse_retries and job.breaks(runs[0]):
+        runs[0] = job.retry_for_parse(start, runs[0], t0)
+    if ended is None and alternatives > 1:  # (a prelude that met the end has no branch)
+        job.branch(start, runs)
     t4 = time.monotonic()
     gen, text = runs[0]
     phases = {
@@ -354,43 +95,136 @@ def complete(
         "prelude": (t3 - t2) * 1000,
         "generate": (t4 - t3) * 1000,
     }
-    result = _result(model, text, prompt, sync, gen, t0, prompt.scope.mode.value, cut.mode, phases)
+    mode, sampling = prompt.scope.mode.value, prompt.cut.mode
+    result = _result(model, text, prompt, sync, gen, t0, mode, sampling, phases)
     if alternatives > 1:
-        # Those that leave the file parsing first (a sort keeps the model's order within).
-        distinct = _distinct(runs, language)
-        distinct.sort(key=lambda a: syntax.joins(before, a.text, after, language) is False)
-        ranked = distinct[:alternatives]
+        ranked = job.ranked(runs)
         result = dataclasses.replace(
             result, text=ranked[0].text if ranked else "", alternatives=tuple(ranked)
         )
     return dataclasses.replace(result, window_reduced=reduced) if reduced else result
 
 
+class _Job:
+    """One completion's runs of the token loop on a prepared prompt: the first, retries
+    for a suggestion that breaks the parse, and alternatives."""
+
+    def __init__(
+        self,
+        model: LoadedModel,
+        settings: Settings,
+        request: CompletionRequest,
+        prompt: Prompt,
+        sync: SyncStats,
+        cancelled: Callable[[], bool],
+        alternatives: int,
+    ) -> None:
+        self.model, self.settings, self.prompt, self.sync = model, settings, prompt, sync
+        self.cancelled, self.alternatives = cancelled, alternatives
+        self.before, self.after = request.text[: request.offset], request.text[request.offset :]
+        self.language = syntax.language_of(request.path)
+        self.unit = indent.detect_unit(prompt.window.prefix + prompt.window.suffix)
+        self.sampler = Sampler(settings.temperature, settings.top_p)
+        self.prelude: list[int] = []  # tokens a byte-level step sampled before the branch
+
+    def rules(self, start: Start | None = None) -> stops.StopRules:
+        """Fresh stop rules (that have seen ``start``'s prelude text, as its own did)."""
+        window = self.prompt.window
+        rules = stops.StopRules(self.prompt.scope, self.settings.multiline, window.suffix)
+        prelude = start.prelude if start is not None else b""
+        for i in range(1, len(prelude) + 1):
+            rules.check(prelude[:i].decode("utf-8", "ignore"))
+        return rules
+
+    def attempt(
+        self, start: Start, rules: stops.StopRules, ended: Generation | None = None
+    ) -> tuple[Generation, str]:
+        """One run from ``start`` (or the prelude's generation that ``ended``), cut where
+        the middle ends and cleaned."""
+        before, after, language, unit = self.before, self.after, self.language, self.unit
+        scope, suffix = self.prompt.scope, self.prompt.window.suffix
+        guide = ParseGuide(before, after, language, rules.check, scope, indent_unit=unit)
+        gen = ended or self._generate(start, guide)
+        if gen.stop_reason == "cancelled":
+            return gen, ""
+        truncated = gen.stop_reason in ("max_tokens", "time", "context")
+        raw, met = gen.text, rules.met_suffix or guide.met
+        cut = None if met else rules.end_cut(truncated)
+        if cut is not None:
+            # Never met nor ended (or ended past a line the code below has): where the rules
+            # of shape stopped (a whole cut).
+            raw, truncated = raw[:cut], False
+        elif not met:
+            end = meeting.at_end(before, raw, after, suffix, language)
+            raw, met = (raw, met) if end is None else (raw[:end], True)
+        joined = met or gen.stop_reason == "end"
+        text = postprocess.finish(
+            raw, rules.scope, suffix, unit, truncated=truncated, joined=joined, met=met
+        )
+        return gen, syntax.fit(before, text, after, language, unit)
+
+    def _generate(self, start: Start, guide: ParseGuide) -> Generation:
+        settings, backend, prelude = self.settings, self.model.backend, self.prelude
+        deadline = time.monotonic() + settings.time_budget_ms / 1000
+        loop = _Loop(
+            backend,
+            self.sync.seq,
+            len(self.prompt.tokens),
+            self.sampler,
+            self.sampler.rng(),
+            Limits(settings.max_tokens, deadline, self.cancelled),
+            Stops(self.model.fim.stops, guide.check),
+            lambda: _lookup(backend, settings, self.prompt.tokens, prelude),
+        )
+        gen = loop.run(start, already=len(prelude), score=self.alternatives > 1)
+        return dataclasses.replace(gen, tokens=[*prelude, *gen.tokens]) if prelude else gen
+
+    def breaks(self, run: tuple[Generation, str]) -> bool:
+        """The suggestion leaves the file unparseable, or the parse check dropped it."""
+        gen, text = run
+        if not text.strip():
+            return bool(gen.text.strip()) and gen.stop_reason != "cancelled"
+        return syntax.joins(self.before, text, self.after, self.language) is False
+
+    def _rerun(self, start: Start, rank: int) -> tuple[Generation, str]:
+        """A run from the first token's ``rank``-th choice (the cells after the branch
+        point dropped first)."""
+        drop_from = len(self.prompt.tokens) + len(self.prelude)
+        self.model.backend.kv_remove(self.sync.seq, drop_from, -1)
+        branch = dataclasses.replace(start, rank=rank)
+        return self.attempt(branch, self.rules(branch))
+
+    def retry_for_parse(
+        self, start: Start, first: tuple[Generation, str], t0: float
+    ) -> tuple[Generation, str]:
+        """Other first tokens (``parse_retries``) for a suggestion that breaks the parse:
+        the first that joins the file, else ``first``."""
+        for rank in range(1, self.settings.parse_retries + 1):
+            spent = time.monotonic() - t0
+            if self.cancelled() or spent > self.settings.time_budget_ms / 2000:
+                break  # (half the time budget gone: the first suggestion stands)
+            retry = self._rerun(start, rank)
+            if retry[1].strip() and syntax.joins(self.before, retry[1], self.after, self.language):
+                return retry
+        return first
+
+    def branch(self, start: Start, runs: list[tuple[Generation, str]]) -> None:
+        """Runs from the first token's next choices until ``alternatives`` differ."""
+        for rank in range(1, self.alternatives + ALTERNATIVE_TRIES):
+            if len(_distinct(runs, self.language)) >= self.alternatives or self.cancelled():
+                break
+            runs.append(self._rerun(start, rank))
+
+    def ranked(self, runs: list[tuple[Generation, str]]) -> list[Alternative]:
+        """The different suggestions, those that leave the file parsing first (a stable sort
+        keeps the model's order within)."""
+        distinct = _distinct(runs, self.language)
+        before, after, language = self.before, self.after, self.language
+        distinct.sort(key=lambda a: syntax.joins(before, a.text, after, language) is False)
+        return distinct[: self.alternatives]
+
+
 ALTERNATIVE_TRIES = 3  # first-token choices tried beyond the alternatives asked for
-UNPARSED_MEET_CHARS = 3  # a meeting at the end no parser can confirm covers this many
-
-
-def meeting_at_end(
-    before: str, text: str, after: str, suffix: str, language: str | None
-) -> int | None:
-    """Where a finished ``text`` that never met the suffix while streaming does meet it: a
-    shorter run into the suffix, or one up to a few edits (``editing.meeting``), taken only
-    where the file parses with the cut and not without it (where there is no parser, an
-    exact run-in of ``UNPARSED_MEET_CHARS``)."""
-    head = meeting.Head.of(suffix)
-    if not text.strip() or not head.chars:
-        return None
-    whole = syntax.joins(before, text, after, language)
-    if whole is None:
-        return meeting.run_in(text, head, UNPARSED_MEET_CHARS)
-    if whole:
-        return None  # the file parses with it all: nothing to repair
-
-    def fixes(p: int) -> bool:
-        return bool(syntax.joins(before, text[:p], after, language))
-
-    found = meeting.run_in(text, head, 1, accept=fixes)
-    return found if found is not None else meeting.approximate(text, head, accept=fixes)
 
 
 @dataclass(frozen=True)

@@ -12,23 +12,16 @@ import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from watchdog.observers.api import BaseObserver
 
+from pied.editing.uris import uri_to_path
 from pied.models.fim import ContextFile
 
 log = logging.getLogger("pied.context")
 
 MAX_FILE_BYTES = 64 * 1024
 MAX_DIR_FILES = 200
-
-
-def uri_to_path(uri: str) -> Path | None:
-    parsed = urlparse(uri)
-    if parsed.scheme not in ("file", ""):
-        return None
-    return Path(unquote(parsed.path)) if parsed.path else None
 
 
 class ContextFiles:

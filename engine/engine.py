@@ -13,15 +13,8 @@ from pathlib import Path
 
 from pied import paths
 from pied.config import Settings
-from pied.engine.completion import (
-    Completion,
-    CompletionRequest,
-    LoadedModel,
-    complete,
-    complete_naive,
-    drop_copied_suffix,
-    warm_steps,
-)
+from pied.engine.completion import Completion, complete, complete_naive, drop_copied_suffix
+from pied.engine.prompt import CompletionRequest, LoadedModel, warm_steps
 from pied.kvcache.cache import Policy, Saved, SequenceCache, SyncStats
 from pied.kvcache.disk import DiskStore, model_id
 from pied.models import autochoice, fim

@@ -195,14 +195,20 @@ def summarize_code(
 
 
 def summarize(
-    engine: Engine, params: dict[str, Any], ctx: JobContext | None = None
+    engine: Engine,
+    *,
+    path: Path | None = None,
+    sheet: str | None = None,
+    text: str | None = None,
+    name: str | None = None,
+    selection: bool = False,
+    ctx: JobContext | None = None,
 ) -> dict[str, Any]:
-    """A summary of a spreadsheet file (``path``) or of code (``text`` with ``name``)."""
-    path = params.get("path")
-    if isinstance(path, str) and Path(path).suffix.lower() in reader.SUFFIXES:
-        return summarize_sheets(engine, Path(path), params.get("sheet"), ctx)
-    text = params.get("text")
-    if not isinstance(text, str) or not text.strip():
+    """A summary of a spreadsheet file (``path``) or of code (``text``, named ``name``; a
+    ``selection`` gets a docstring, a whole file an overview)."""
+    if path is not None and path.suffix.lower() in reader.SUFFIXES:
+        return summarize_sheets(engine, path, sheet, ctx)
+    if text is None or not text.strip():
         raise BadInput("nothing to summarize: give a spreadsheet path or some code")
-    name = str(params.get("name") or (Path(path).name if isinstance(path, str) else "code"))
-    return summarize_code(engine, text, name, whole_file=not params.get("selection"), ctx=ctx)
+    name = name or (path.name if path is not None else "code")
+    return summarize_code(engine, text, name, whole_file=not selection, ctx=ctx)

@@ -356,21 +356,3 @@ def _agreed(diff: differential.Differential | None, judgement: _Judgement) -> di
     if diff is None:
         return {}
     return {"differential": {"inputs": diff.compared, "agreed": judgement.score[1]}}
-
-
-def translate_request(
-    engine: Engine, params: dict[str, Any], ctx: JobContext | None = None
-) -> dict[str, Any]:
-    """``translate`` for a request's params (``text``, ``language``, ``name``, ``check``),
-    as the daemon and ``pied translate --no-daemon`` get them."""
-    text = params.get("text")
-    if not isinstance(text, str):
-        raise TranslateError("translate needs a uri of an open document, or a text")
-    return translate(
-        engine,
-        text,
-        language=params.get("language"),
-        filename=params.get("name"),
-        check=bool(params.get("check")),
-        ctx=ctx,
-    )

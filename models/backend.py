@@ -7,6 +7,7 @@ explicit: callers decide where tokens go, and move or drop cached cells themselv
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -127,3 +128,11 @@ class Backend(Protocol):
 def token_count(backend: Backend, text: str) -> int:
     """How many tokens ``text`` is for ``backend``'s tokenizer."""
     return len(backend.tokenize(text.encode("utf-8")))
+
+
+def machine_threads() -> int:
+    """Threads to use: the CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)

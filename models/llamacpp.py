@@ -11,7 +11,6 @@ import ctypes
 import importlib
 import importlib.util
 import logging
-import os
 import re
 import sys
 import threading
@@ -19,11 +18,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pied.models.backend import CacheFull, DecodeAborted, Logits, ModelInfo
+from pied.models.backend import CacheFull, DecodeAborted, Logits, ModelInfo, machine_threads
 from pied.models.errors import ModelError
 
 log = logging.getLogger("pied.llama")
@@ -91,12 +90,39 @@ def _init_llama() -> None:
             _initialized = True
 
 
-def machine_threads() -> int:
-    """Threads to use: the CPUs this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+def _load_model(path: str) -> Any:
+    """The model's weights, read into memory on the CPU."""
+    mparams = ll.llama_model_default_params()
+    mparams.n_gpu_layers = 0
+    # llama.cpp's AMX repacked weights crash in ggml_backend_amx_mul_mat on this
+    # machine class (Xeon with AMX under firecracker); plain CPU buffers are safe.
+    mparams.use_extra_bufts = False
+    # Read the weights into memory instead of mapping the file: a mapped model file that
+    # is truncated or rewritten while the daemon runs kills it with SIGBUS. Loading is no
+    # slower (the file is in the page cache either way).
+    mparams.load_mode = ll.LLAMA_LOAD_MODE_NONE
+    model = ll.llama_model_load_from_file(path.encode(), mparams)
+    if not model:
+        raise ModelError(f"llama.cpp could not load {path} (see the log for why).")
+    return model
+
+
+def _context_params(n_ctx: int, n_batch: int, n_seq: int, threads: int, flash_attn: bool) -> Any:
+    cparams = ll.llama_context_default_params()
+    cparams.n_ctx = n_ctx
+    cparams.n_batch = n_batch
+    cparams.n_ubatch = n_batch
+    cparams.n_seq_max = n_seq
+    cparams.kv_unified = True
+    cparams.n_threads = threads
+    cparams.n_threads_batch = threads
+    cparams.no_perf = False
+    # Off by default: flash attention makes single-token decodes ~1.5x slower on this
+    # CPU build (prefill ~12% faster), and completion latency is mostly generation.
+    cparams.flash_attn_type = (
+        ll.LLAMA_FLASH_ATTN_TYPE_ENABLED if flash_attn else ll.LLAMA_FLASH_ATTN_TYPE_DISABLED
+    )
+    return cparams
 
 
 class _Vocabulary:
@@ -143,13 +169,10 @@ class _Vocabulary:
             buf = ctypes.create_string_buffer(256)
             pieces: list[bytes | None] = []
             for t in range(self._n_vocab):
-                if ll.llama_vocab_get_attr(self._vocab, t) & control or self.is_end_of_generation(
-                    t
-                ):
-                    pieces.append(None)
-                    continue
-                n = ll.llama_token_to_piece(self._vocab, t, buf, len(buf), 0, False)
-                pieces.append(buf.raw[:n] if n > 0 else None)
+                skip = ll.llama_vocab_get_attr(self._vocab, t) & control
+                n = 0 if skip else ll.llama_token_to_piece(self._vocab, t, buf, len(buf), 0, False)
+                eog = self.is_end_of_generation(t)
+                pieces.append(buf.raw[:n] if n > 0 and not eog else None)
             self._pieces = pieces
         return self._pieces
 
@@ -222,37 +245,12 @@ class LlamaCppBackend(_Vocabulary):
         self._path = str(path)
         threads = threads or machine_threads()
         self._shift_pending = False
-        mparams = ll.llama_model_default_params()
-        mparams.n_gpu_layers = 0
-        # llama.cpp's AMX repacked weights crash in ggml_backend_amx_mul_mat on this
-        # machine class (Xeon with AMX under firecracker); plain CPU buffers are safe.
-        mparams.use_extra_bufts = False
-        # Read the weights into memory instead of mapping the file: a mapped model file that
-        # is truncated or rewritten while the daemon runs kills it with SIGBUS. Loading is no
-        # slower (the file is in the page cache either way).
-        mparams.load_mode = ll.LLAMA_LOAD_MODE_NONE
-        loading = time.monotonic()
-        self._model = ll.llama_model_load_from_file(self._path.encode(), mparams)
-        if not self._model:
-            raise ModelError(f"llama.cpp could not load {self._path} (see the log for why).")
+        self._model = _load_model(self._path)
         loaded = time.monotonic()
         self._vocab = ll.llama_model_get_vocab(self._model)
         n_ctx_train = ll.llama_model_n_ctx_train(self._model)
-
-        cparams = ll.llama_context_default_params()
-        cparams.n_ctx = min(n_ctx, n_ctx_train) if n_ctx_train > 0 else n_ctx
-        cparams.n_batch = n_batch
-        cparams.n_ubatch = n_batch
-        cparams.n_seq_max = n_seq_max
-        cparams.kv_unified = True
-        cparams.n_threads = threads
-        cparams.n_threads_batch = threads
-        cparams.no_perf = False
-        # Off by default: flash attention makes single-token decodes ~1.5x slower on this
-        # CPU build (prefill ~12% faster), and completion latency is mostly generation.
-        cparams.flash_attn_type = (
-            ll.LLAMA_FLASH_ATTN_TYPE_ENABLED if flash_attn else ll.LLAMA_FLASH_ATTN_TYPE_DISABLED
-        )
+        n_ctx = min(n_ctx, n_ctx_train) if n_ctx_train > 0 else n_ctx
+        cparams = _context_params(n_ctx, n_batch, n_seq_max, threads, flash_attn)
         self._ctx = ll.llama_init_from_model(self._model, cparams)
         if not self._ctx:
             ll.llama_model_free(self._model)
@@ -267,10 +265,18 @@ class LlamaCppBackend(_Vocabulary):
         self._piece_cache: dict[int, bytes] = {}
         self._pieces: list[bytes | None] | None = None
         self._n_out = 0
+        self.info = self._describe(n_ctx_train, threads, n_seq_max)
+        load_log.info(
+            "model ready in %.0f ms (weights loaded in %.0f, context %.0f)",
+            (time.monotonic() - started) * 1000,
+            (loaded - started) * 1000,
+            (time.monotonic() - loaded) * 1000,
+        )
 
+    def _describe(self, n_ctx_train: int, threads: int, n_seq: int) -> ModelInfo:
         desc = ctypes.create_string_buffer(256)
         ll.llama_model_desc(self._model, desc, len(desc))
-        self.info = ModelInfo(
+        return ModelInfo(
             path=self._path,
             description=desc.value.decode("utf-8", "replace"),
             n_ctx=ll.llama_n_ctx(self._ctx),
@@ -280,17 +286,8 @@ class LlamaCppBackend(_Vocabulary):
             n_head_kv=ll.llama_model_n_head_kv(self._model),
             n_embd=ll.llama_model_n_embd(self._model),
             threads=threads,
-            n_seq=n_seq_max,
+            n_seq=n_seq,
         )
-        load_log.info(
-            "model ready in %.0f ms (llama.cpp %.0f, weights %.0f, context %.0f)",
-            (time.monotonic() - started) * 1000,
-            (loading - started) * 1000,
-            (loaded - loading) * 1000,
-            (time.monotonic() - loaded) * 1000,
-        )
-
-    # --- lifetime ---------------------------------------------------------------------------
 
     def close(self) -> None:
         if self._ctx:
@@ -305,8 +302,6 @@ class LlamaCppBackend(_Vocabulary):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # --- decoding ---------------------------------------------------------------------------
 
     def _abort_requested(self, _data: ctypes.c_void_p) -> bool:
         return bool(self._abort.value)
@@ -438,8 +433,6 @@ class LlamaCppBackend(_Vocabulary):
         buf = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
         if ll.llama_state_seq_set_data(self._ctx, buf, len(state), seq) == 0:
             raise ModelError(f"llama.cpp refused the saved state of sequence {seq}.")
-
-    # --- timing -----------------------------------------------------------------------------
 
     def perf(self) -> dict[str, float]:
         """llama.cpp's own timing of prompt and generation decodes since the last reset."""

@@ -8,7 +8,9 @@ compressed to original coordinates.
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pied.sheets.cells import Cell, Range, Sheet, address, parse_address
@@ -292,3 +294,26 @@ __all__ = [
     "inverted",
     "parse_address",
 ]
+
+
+def stage_tokens(sheet: Sheet, count: Callable[[str], int]) -> dict[str, dict[str, float]]:
+    """Each stage's encoding of ``sheet``: its tokens (``count``), its ratio to vanilla's
+    (the paper's r = n / n'), and how long encoding it took."""
+    out: dict[str, dict[str, float]] = {}
+    vanilla = None
+    for stage in STAGES:
+        t0 = time.perf_counter()
+        try:
+            text = encode(sheet, stage)
+        except SheetError:  # a vanilla encoding too large to write out
+            continue
+        ms = (time.perf_counter() - t0) * 1000
+        n = count(text)
+        if stage == "vanilla":
+            vanilla = n
+        out[stage] = {
+            "tokens": n,
+            "ratio": round((vanilla or n) / max(n, 1), 2),
+            "encode_ms": round(ms, 1),
+        }
+    return out

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from pied.translation import probes, sandbox, signature
-from pied.translation.probes import Probe
+from pied.translation.literals import Probe
 from pied.translation.signature import Signature
 
 MIN_COMPARED = 3  # inputs the original must answer for the check to mean something

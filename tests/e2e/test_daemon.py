@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from pied.daemon import protocol as p
 from pied.daemon.client import DaemonClient, DaemonError
 from tests.conftest import pied, socket_path
+from tests.support.wait import wait_until
 
 CODE = (
     "import os\n\n\ndef list_files(root):\n    return sorted(os.listdir(root))\n\n\n"
@@ -440,10 +441,9 @@ def test_an_unattended_daemon_exits_and_the_next_request_starts_it(tmp_path):
         assert pied("daemon", "start", env=env).returncode == 0
         status = pied("daemon", "status", env=env).stdout
         assert "keep-alive exits 0.05 min after the last client leaves" in status
-        deadline = time.monotonic() + 120
-        while pied("daemon", "status", env=env).returncode != 3:  # 3: none running
-            assert time.monotonic() < deadline, "the daemon did not exit"
-            time.sleep(1)
+        wait_until(  # 3: none running
+            lambda: pied("daemon", "status", env=env).returncode == 3, 120, "it did not exit", 1
+        )
         log = (tmp_path / "state" / "pied" / "daemon.log").read_text()
         assert "no client for 0.05 minutes: exiting" in log
         proc = pied("complete", "samples/stats.py:24:5", "--json", env=env)

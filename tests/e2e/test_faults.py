@@ -27,6 +27,7 @@ from pied.daemon import protocol as p
 from pied.daemon.server import HELLO_TIMEOUT_S
 from tests.conftest import PIED, pied, socket_path
 from tests.e2e.test_daemon import Raw, connect, open_doc
+from tests.support.wait import wait_until
 
 SAMPLE = "samples/stats.py:24:5"
 
@@ -53,6 +54,10 @@ def own(tmp_path: Path) -> Iterator[dict[str, str]]:
     pied("daemon", "stop", env=env, timeout=60)
 
 
+def daemon_up(env: dict[str, str]) -> bool:
+    return pied("daemon", "status", env=env).returncode == 0
+
+
 def daemon_pid(env: dict[str, str]) -> int:
     proc = pied("daemon", "status", "--json", env=env)
     assert proc.returncode == 0, proc.stderr
@@ -69,20 +74,14 @@ def test_a_removed_runtime_dir_is_claimed_again_by_the_live_daemon(own):
     assert pied("daemon", "start", env=own).returncode == 0
     pid = daemon_pid(own)
     shutil.rmtree(Path(own["XDG_RUNTIME_DIR"]) / "pied")  # a cleaner, a logout
-    deadline = time.monotonic() + 30
-    while not socket_path(own).exists():
-        assert time.monotonic() < deadline, "the daemon did not serve again"
-        time.sleep(0.2)
+    wait_until(lambda: socket_path(own).exists(), 30, "the daemon did not serve again")
     assert daemon_pid(own) == pid  # the same daemon and its caches, not a second one
     assert stat.S_IMODE(socket_path(own).stat().st_mode) == 0o600
     assert stat.S_IMODE(socket_path(own).parent.stat().st_mode) == 0o700
     assert complete(own)["text"]
     # Only the socket removed: served again too.
     socket_path(own).unlink()
-    deadline = time.monotonic() + 30
-    while not socket_path(own).exists():
-        assert time.monotonic() < deadline, "the daemon did not serve again"
-        time.sleep(0.2)
+    wait_until(lambda: socket_path(own).exists(), 30, "the daemon did not serve again")
     assert daemon_pid(own) == pid
 
 
@@ -94,18 +93,13 @@ def test_two_daemons_started_at_once_leave_one_and_both_clients_served(own):
         for _ in range(2)
     ]
     try:
-        deadline = time.monotonic() + 120
-        while all(r.poll() is None for r in runs):
-            assert time.monotonic() < deadline, "neither daemon gave way"
-            time.sleep(0.1)
+        wait_until(lambda: any(r.poll() is not None for r in runs), 120, "neither gave way")
         loser = next(r for r in runs if r.poll() is not None)
         assert loser.returncode == 1
         assert loser.stderr is not None and "already running" in loser.stderr.read().decode()
         winner = next(r for r in runs if r is not loser)
-        deadline = time.monotonic() + 120
-        while not socket_path(own).exists():
-            assert time.monotonic() < deadline and winner.poll() is None
-            time.sleep(0.1)
+        wait_until(lambda: winner.poll() is not None or socket_path(own).exists(), 120, "no socket")
+        assert winner.poll() is None, "the winner died"
         assert daemon_pid(own) == winner.pid
     finally:
         pied("daemon", "stop", env=own, timeout=60)
@@ -231,26 +225,23 @@ def test_the_log_names_the_fallback_when_the_state_dir_is_unwritable(tmp_path):
 
 
 def test_the_language_server_restarts_a_daemon_that_died_not_one_that_was_stopped(own):
-    from pied.bench.wire import StdioPeer
+    from tests.support.stdio_peer import StdioPeer
 
     peer = StdioPeer([*PIED, "lsp"], env=own)
     try:
         caps = {"textDocument": {"inlineCompletion": {}}}
         assert "result" in peer.call(0, "initialize", {"processId": None, "capabilities": caps})
         peer.notify("initialized", {})
-        deadline = time.monotonic() + 120
-        while pied("daemon", "status", env=own).returncode != 0:  # connected at start-up
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
+        wait_until(lambda: daemon_up(own), 120, "no daemon at start-up")
         pid = daemon_pid(own)
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 60
-        while True:  # started again with no request from the editor
-            assert time.monotonic() < deadline, "the daemon was not started again"
+
+        def another() -> bool:
             proc = pied("daemon", "status", "--json", env=own)
-            if proc.returncode == 0 and json.loads(proc.stdout)["pid"] != pid:
-                break
-            time.sleep(0.2)
+            return proc.returncode == 0 and json.loads(proc.stdout)["pid"] != pid
+
+        # Started again with no request from the editor.
+        wait_until(another, 60, "the daemon was not started again")
         assert pied("daemon", "stop", env=own).returncode == 0
         time.sleep(3)
         assert pied("daemon", "status", env=own).returncode == 3  # stopped stays stopped
@@ -261,7 +252,7 @@ def test_the_language_server_restarts_a_daemon_that_died_not_one_that_was_stoppe
 
 def test_a_request_in_flight_when_the_daemon_dies_is_answered_by_the_new_one(own):
     """The suggestion the user waits on is not dropped with the dead daemon's connection."""
-    from pied.bench.wire import StdioPeer
+    from tests.support.stdio_peer import StdioPeer
 
     source = Path("samples/stats.py").resolve()
     uri = source.as_uri()
@@ -272,10 +263,7 @@ def test_a_request_in_flight_when_the_daemon_dies_is_answered_by_the_new_one(own
         init = {"processId": None, "capabilities": caps, "initializationOptions": options}
         assert "result" in peer.call(0, "initialize", init)
         peer.notify("initialized", {})
-        deadline = time.monotonic() + 120
-        while pied("daemon", "status", env=own).returncode != 0:  # connected at start-up
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
+        wait_until(lambda: daemon_up(own), 120, "no daemon at start-up")
         pid = daemon_pid(own)
         item = {"uri": uri, "languageId": "python", "version": 1, "text": source.read_text()}
         peer.notify("textDocument/didOpen", {"textDocument": item})

@@ -12,9 +12,9 @@ import sys
 import time
 
 from pied.bench import fuzz
-from pied.bench.wire import StdioPeer
 from pied.daemon import protocol as p
 from tests.e2e.test_daemon import CODE, Raw, connect, open_doc
+from tests.support.stdio_peer import StdioPeer
 
 FRAMES = 10_000
 

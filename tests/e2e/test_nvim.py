@@ -17,6 +17,8 @@ from typing import Any
 import pynvim
 import pytest
 
+from tests.support.wait import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "editors" / "nvim"
 NVIM = Path(sys.executable).with_name("nvim")
@@ -29,13 +31,7 @@ CODE = (
 
 def wait(nvim: pynvim.Nvim, probe: str, timeout: float = 120.0) -> Any:
     """Poll a Lua expression until it is truthy; its value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = nvim.exec_lua(f"return {probe}")
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {probe}")
+    return wait_until(lambda: nvim.exec_lua(f"return {probe}"), timeout, f"no {probe}")
 
 
 @pytest.fixture
@@ -227,10 +223,12 @@ def test_the_cursor_resting_in_a_file_warms_the_daemon_before_any_request(nvim, 
     unseen = CODE.replace("count_files", "count_cursor_files")  # a window not encoded yet
     open_python(nvim, tmp_path, unseen)
     nvim.call("cursor", 5, 5)  # normal mode: no completion is asked for
-    deadline = time.monotonic() + 120
-    while daemon_status(daemon)["cache"]["encoded_tokens"] <= before["cache"]["encoded_tokens"]:
-        assert time.monotonic() < deadline, "the cursor never reached the daemon"
-        time.sleep(0.2)
+    encoded = before["cache"]["encoded_tokens"]
+    wait_until(
+        lambda: daemon_status(daemon)["cache"]["encoded_tokens"] > encoded,
+        120,
+        "the cursor never reached the daemon",
+    )
     assert daemon_status(daemon)["completions"] == before["completions"]
 
 
@@ -246,10 +244,11 @@ def test_typing_through_a_suggestion_shows_its_rest_from_the_daemon(nvim, tmp_pa
     rest = wait(nvim, f"require('pied.inline').current() == {shown[1:]!r} and 'same'")
     assert rest == "same"
     assert nvim.current.buffer[last - 1].strip() == "r" + shown[0]
-    deadline = time.monotonic() + 30
-    while daemon_status(daemon)["typed_through"] <= before:
-        assert time.monotonic() < deadline, "the rest did not come from the type-through cache"
-        time.sleep(0.2)
+    wait_until(
+        lambda: daemon_status(daemon)["typed_through"] > before,
+        30,
+        "the rest did not come from the type-through cache",
+    )
 
 
 def test_accept_then_enter_gets_the_next_line_ready(nvim, tmp_path, daemon):
@@ -261,10 +260,8 @@ def test_accept_then_enter_gets_the_next_line_ready(nvim, tmp_path, daemon):
     before = daemon_status(daemon)["prefetched"]
     nvim.input("<Tab>")  # accept the whole line
     wait(nvim, "require('pied.inline').current() == nil")
-    deadline = time.monotonic() + 60
-    while daemon_status(daemon)["prefetched"] <= before:  # the next one, before it is asked
-        assert time.monotonic() < deadline, "no prefetch after the accept"
-        time.sleep(0.2)
+    # The next one, before it is asked.
+    wait_until(lambda: daemon_status(daemon)["prefetched"] > before, 60, "no prefetch")
     nvim.input("<CR>")
     shown = wait(nvim, "require('pied.inline').current()")
     assert shown.strip(), shown

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +16,10 @@ import pytest
 
 from pied import paths
 from pied.bench.llamaserver import LlamaServer
-from pied.bench.wire import StdioPeer
 from tests.conftest import PIED, pied
 from tests.e2e.test_faults import private_env
+from tests.support.stdio_peer import StdioPeer
+from tests.support.wait import wait_until
 
 SERVER = paths.cache_dir() / "llama-server" / "llama-server"
 SAMPLE = Path("samples/stats.py")
@@ -119,11 +119,8 @@ def test_the_language_server_completes_on_the_engine_and_says_once_when_it_dies(
 
         back = LlamaServer(SERVER, Path(model_path), n_ctx=4096, port=server.port)
         try:
-            deadline = time.monotonic() + 60
-            rid = 10
-            while not _items(_ask(peer, rid, uri)):  # the next request finds it again
-                assert time.monotonic() < deadline, "completions did not come back"
-                rid += 1
+            rids = iter(range(10, 10**6))  # the next request finds it again
+            wait_until(lambda: _items(_ask(peer, next(rids), uri)), 60, "no completions again", 0)
         finally:
             back.stop()
     finally:

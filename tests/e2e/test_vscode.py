@@ -15,7 +15,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +22,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, sync_playwright
+
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -169,15 +170,14 @@ def vscode(
 
 
 def wait_http(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
+    def answers() -> bool:
         try:
             with urllib.request.urlopen(url, timeout=2):
-                return
+                return True
         except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+            return False
+
+    wait_until(answers, timeout, f"{url} did not answer")
 
 
 def extension_log(tmp_path: Path) -> str:
@@ -236,10 +236,7 @@ def test_a_suggestion_appears_tab_accepts_it_and_the_status_is_ready(vscode):
     page.keyboard.press("Tab")
     page.keyboard.press("Control+S")
     path = tmp_path / "project" / "example.py"
-    deadline = time.monotonic() + 30
-    while path.read_text() == CODE and time.monotonic() < deadline:
-        time.sleep(0.2)
-    text = path.read_text()
+    text = wait_until(lambda: path.read_text() != CODE and path.read_text(), 30, "not saved")
     assert text.startswith(CODE + "t"), text
     accepted = text[len(CODE) :]
     assert len(accepted.strip()) > 1, "Tab accepted nothing"

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from pied.config import Settings
-from pied.engine.completion import CompletionRequest, cut_prefix
 from pied.engine.engine import Engine
+from pied.engine.prompt import CompletionRequest, cut_prefix
 from pied.models import bytesampling
 from pied.models.vocab import Vocab
 

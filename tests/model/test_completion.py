@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pied.editing.indent import indent_width
-from pied.engine.completion import CompletionRequest
 from pied.engine.engine import Engine
+from pied.engine.prompt import CompletionRequest
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 from pied.config import Settings
 from pied.daemon.service import Service
 from pied.engine.engine import Engine
+from tests.support.wait import wait_until
 
 
 def _second_file(model_path: str, tmp_path: Path) -> Path:
@@ -39,11 +39,12 @@ def test_a_job_model_answers_translations_and_is_unloaded_when_idle(
         assert service.status()["model"]["job_model"] == str(job_file)
         loaded = service.jobs._loaded
         assert loaded is not None and loaded.backend is not backend
-        deadline = time.monotonic() + 30
-        while service.jobs.loaded() is not None and time.monotonic() < deadline:
-            time.sleep(0.6)
+
+        def released() -> bool:
             service.idle()  # the daemon's upkeep tick
-        assert service.jobs.loaded() is None  # its memory given back
+            return service.jobs.loaded() is None
+
+        wait_until(released, 30, "the job model stayed loaded", every=0.6)  # its memory given back
         assert service.status()["model"]["job_model"] is None
     finally:
         service.stop()

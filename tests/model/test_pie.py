@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pied.config import Settings
-from pied.engine.completion import CompletionRequest, build_prompt
 from pied.engine.engine import Engine
+from pied.engine.prompt import CompletionRequest, build_prompt
 from pied.kvcache.apply import apply_plan
 from pied.kvcache.cache import Policy, SequenceCache
 from pied.kvcache.plan import plan

@@ -21,13 +21,14 @@ import numpy as np
 import pytest
 
 from pied.config import Settings
-from pied.engine.completion import CompletionRequest
 from pied.engine.engine import Engine
+from pied.engine.prompt import CompletionRequest
 from pied.models import enginelink, remote
 from pied.models.backend import DecodeAborted
 from pied.models.enginelink import EngineError
 from pied.models.generate import Limits, generate
 from pied.models.llamacpp import LlamaCppVocab
+from tests.support.wait import wait_until
 
 Handler = Callable[["Engine_", BaseHTTPRequestHandler, dict[str, Any]], None]
 
@@ -229,9 +230,7 @@ def test_the_stream_is_closed_when_the_job_ends(engine, vocab):
     backend.decode([1], 0, seq=0)
     backend.logits()
     backend.release()
-    deadline = time.monotonic() + 5
-    while engine.closed_streams == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: engine.closed_streams, 5, "the stream was not closed")
     assert engine.closed_streams == 1  # the engine saw the request end, not 4,900 tokens
 
 

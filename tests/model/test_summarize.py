@@ -27,7 +27,7 @@ def workbooks(tmp_path_factory):
 def test_a_multi_table_workbook_is_summarized_with_only_checked_numbers(engine, workbooks):
     paths = workbooks
     path = next(p for p in paths if p.name == "sales_multi.xlsx")
-    result = summarize(engine, {"path": str(path)})
+    result = summarize(engine, path=path)
     assert [t["range"] for t in result["tables"]] == ["A3:E48", "H3:J15", "A53:B60"]
     assert len(result["facts"]) == 3 and result["facts"][0]["rows"] == 45
     assert result["summary"].startswith("# sales_multi.xlsx")
@@ -43,7 +43,7 @@ def test_a_multi_table_workbook_is_summarized_with_only_checked_numbers(engine, 
 
 def test_code_is_summarized_as_a_docstring(engine):
     code = textwrap.dedent(inspect.getsource(textwrap.dedent))
-    result = summarize(engine, {"text": code, "name": "textwrap.py", "selection": True})
+    result = summarize(engine, text=code, name="textwrap.py", selection=True)
     text = result["summary"].lower()
     assert len(text.split()) >= 5
     assert any(w in text for w in ("indent", "whitespace", "leading", "margin")), text

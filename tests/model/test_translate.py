@@ -95,10 +95,10 @@ def test_an_unknown_source_language_name_is_refused(engine):
 
 
 def test_the_naive_baseline_is_the_models_plain_answer_judged_under_the_tests_name(engine):
-    from pied.bench.translate import _named, naive
+    from pied.bench.translate import naive, named
 
     source = "int add_one(int x) {\n    return x + 1;\n}\n"
-    code = _named(naive(engine, source, "cpp"), "add_one")
+    code = named(naive(engine, source, "cpp"), "add_one")
     namespace: dict = {}
     exec(code, namespace)
     assert namespace["add_one"](41) == 42

@@ -1,15 +1,13 @@
-import time
-
 from pied.engine.context import ContextFiles
+from tests.support.wait import wait_until
 
 
 def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+    """True once ``predicate`` holds (False after ``timeout``: the test asserts it)."""
+    try:
+        return bool(wait_until(predicate, timeout, "condition", every=0.02))
+    except AssertionError:
+        return False
 
 
 def test_open_documents_first_then_neighbours_on_disk(tmp_path):

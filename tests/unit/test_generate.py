@@ -1,8 +1,8 @@
 import time
 
 from pied.config import Settings
-from pied.engine.completion import CompletionRequest
 from pied.engine.engine import Engine
+from pied.engine.prompt import CompletionRequest
 from pied.models.generate import Limits, generate
 from tests.fakes import FakeBackend
 

@@ -2,8 +2,8 @@
 the same output with fewer decodes, and no guessed cell left behind."""
 
 from pied.config import Settings
-from pied.engine.completion import CompletionRequest
 from pied.engine.engine import Engine
+from pied.engine.prompt import CompletionRequest
 from pied.models.generate import Limits, PromptLookup, Stops, generate
 from tests.fakes import FakeBackend
 

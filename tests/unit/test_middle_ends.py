@@ -3,8 +3,9 @@ scripted backend stops where the output meets the suffix (at any byte, across li
 to a few edits), and the cursor-shape rules only decide when it never does."""
 
 from pied.config import Settings
-from pied.engine.completion import CompletionRequest, meeting_at_end
+from pied.editing.meeting import at_end as meeting_at_end
 from pied.engine.engine import Engine
+from pied.engine.prompt import CompletionRequest
 from tests.fakes import FakeBackend
 
 

@@ -2,8 +2,8 @@
 token's next choices (``parse_retries``); the first of them that parses is shown."""
 
 from pied.config import Settings
-from pied.engine.completion import CompletionRequest
 from pied.engine.engine import Engine
+from pied.engine.prompt import CompletionRequest
 from tests.fakes import FakeBackend
 
 PREFIX = "def f(x):\n    if "

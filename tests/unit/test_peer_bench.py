@@ -3,7 +3,7 @@
 import random
 from pathlib import Path
 
-from pied.bench import fim
+from pied.bench import fimcases
 from pied.bench.metrics import bootstrap_interval, bootstrap_ratio
 from pied.bench.peer import infill_body, peer_trim
 
@@ -38,9 +38,9 @@ def test_the_infill_request_is_greedy_and_bounded():
 
 
 def test_whole_lines_cut_the_body_and_keep_the_program():
-    problems = fim.load_problems(DATA / "HumanEval-RandomSpanInfillingLight.jsonl.gz")[:30]
+    problems = fimcases.load_problems(DATA / "HumanEval-RandomSpanInfillingLight.jsonl.gz")[:30]
     rng = random.Random(0)
-    made = [fim.whole_lines(p, rng) for p in problems]
+    made = [fimcases.whole_lines(p, rng) for p in problems]
     cases = [c for c in made if c is not None]
     assert len(cases) >= 25
     for case, original in zip(cases, problems, strict=False):

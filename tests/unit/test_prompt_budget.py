@@ -2,8 +2,8 @@
 smaller one, and the daemon prepares the full one in the background."""
 
 from pied.config import Settings
-from pied.engine.completion import CompletionRequest, build_prompt, fit_prompt
 from pied.engine.engine import Engine
+from pied.engine.prompt import CompletionRequest, build_prompt, fit_prompt
 from tests.fakes import FakeBackend
 
 TEXT = "".join(f"value_{i} = compute({i}, 'some words to make tokens')\n" for i in range(300))
@@ -49,7 +49,7 @@ def test_the_engine_measures_its_speed_and_the_cache_state_counts() -> None:
 
 
 def test_a_warm_up_encodes_the_window_a_request_gets_now_then_grows_it_in_steps() -> None:
-    from pied.engine.completion import warm_steps
+    from pied.engine.prompt import warm_steps
 
     engine = Engine(FakeBackend("1\n"), Settings(sampling="plain", prompt_budget_ms=50))
     engine.ms_per_token = 1.0  # the full window would take ~1 s: too slow to ask for now

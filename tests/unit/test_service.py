@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +15,14 @@ from pied.daemon import protocol as p
 from pied.daemon.acceptance import Acceptance
 from pied.daemon.client import DaemonClient, DaemonError
 from pied.daemon.server import Server
-from pied.daemon.service import CANCELLED_BY_CLIENT, READY_AFTER_S, Service
+from pied.daemon.service import CANCELLED_BY_CLIENT, Service
+from pied.daemon.upkeep import READY_AFTER_S
+from pied.daemon.warming import submit_warm
 from pied.engine.engine import Engine
 from pied.engine.scheduler import IDLE, INTERACTIVE, WARM
 from pied.errors import BadInput, Code
 from tests.fakes import FakeBackend
+from tests.support.wait import wait_until, wait_until_async
 
 URI = "file:///w/a.py"
 
@@ -55,16 +58,16 @@ def test_bad_requests_are_bad_input_and_lose_nothing(service: Service) -> None:
     change = {"text": "zz", "start": [9, 0], "end": [9, 1]}
     with pytest.raises(BadInput, match="does not fit"):
         service.change(1, {"uri": URI, "changes": [{"text": "y"}, change], "version": 2})
-    assert service.documents[(1, URI)].text == "x = 1\n"  # all or nothing
-    assert service.documents[(1, URI)].version == 1
+    assert service.docs.find(1, URI).doc.text == "x = 1\n"  # all or nothing
+    assert service.docs.find(1, URI).doc.version == 1
 
 
 def test_a_huge_document_is_refused_with_a_reason_each_request_repeats(
     service: Service, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pied.daemon import service as service_module
+    from pied.daemon import docstate
 
-    monkeypatch.setattr(service_module, "MAX_DOCUMENT_CHARS", 1000)
+    monkeypatch.setattr(docstate, "MAX_DOCUMENT_CHARS", 1000)
     with pytest.raises(BadInput, match="too large"):
         service.open(1, {"uri": URI, "text": "x = 1\n" * 500, "version": 1})
     with pytest.raises(BadInput, match=r"a\.py is too large for suggestions"):
@@ -77,14 +80,14 @@ def test_a_huge_document_is_refused_with_a_reason_each_request_repeats(
     # Grown past it by an edit: dropped, and said so.
     with pytest.raises(BadInput, match="too large"):
         service.change(1, {"uri": URI, "changes": [{"text": "z" * 2000}], "version": 3})
-    assert (1, URI) not in service.documents
+    assert (1, URI) not in service.docs
     service.close(1, {"uri": URI})  # the editor closes it: nothing left, no error
     with pytest.raises(BadInput, match="not open"):
         service.complete(1, {"uri": URI, "line": 0, "character": 0})
 
 
 def test_a_huge_open_file_as_context_is_not_counted_whole() -> None:
-    from pied.engine.completion import context_files
+    from pied.engine.prompt import context_files
     from pied.models.fim import ContextFile
 
     counted: list[int] = []
@@ -117,7 +120,7 @@ def test_a_job_answers_about_the_text_it_saw() -> None:
 
 def test_snapshots_do_not_move_with_the_document(service: Service) -> None:
     service.open(1, {"uri": URI, "text": "ab\n", "version": 1})
-    doc = service.documents[(1, URI)]
+    doc = service.docs.find(1, URI).doc
     snap = doc.snapshot()
     service.change(1, {"uri": URI, "changes": [{"text": "X", "start": [0, 0], "end": [0, 0]}]})
     assert doc.text == "Xab\n" and snap.text == "ab\n"
@@ -131,10 +134,7 @@ async def daemon(tmp_path: Path) -> AsyncIterator[tuple[Service, Path]]:
     server = Server(service)
     sock = tmp_path / "d.sock"
     task = asyncio.create_task(server.serve(sock))
-    for _ in range(100):
-        if sock.exists():
-            break
-        await asyncio.sleep(0.02)
+    await wait_until_async(sock.exists, 5, "the daemon did not listen")
     yield service, sock
     server.stop()
     await task
@@ -238,7 +238,7 @@ def test_the_cursor_and_a_cancelled_request_warm_the_window_there() -> None:
         s.cursor(1, {"uri": URI, "line": 9, "character": 0})
     future = s.complete(1, {"uri": URI, "line": 0, "character": 4})
     assert s.scheduler.queued() == [("complete", INTERACTIVE)]  # it superseded the warm job
-    s.scheduler.cancel(future, CANCELLED_BY_CLIENT)
+    s.cancel(future, CANCELLED_BY_CLIENT)
     assert s.scheduler.queued() == [("warm", WARM)]  # the cursor is still known: warm there
     newer = s.complete(1, {"uri": URI, "line": 0, "character": 4})
     s.complete(1, {"uri": URI, "line": 0, "character": 4})  # supersedes ``newer``: no warm
@@ -254,10 +254,7 @@ def test_after_an_accept_the_next_suggestion_is_ready_before_it_is_asked() -> No
     first = service.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
     accept = {"text": first["text"], "start": [0, 4], "end": [0, 4]}  # Tab: the whole of it
     service.change(1, {"uri": URI, "changes": [accept], "version": 2})
-    deadline = time.monotonic() + 10
-    while service.stats.prefetched == 0:
-        assert time.monotonic() < deadline, "no prefetch"
-        time.sleep(0.01)
+    wait_until(lambda: service.stats.prefetched, 10, "no prefetch")
     end = 4 + len(first["text"])
     enter = {"text": "\n", "start": [0, end], "end": [0, end]}  # the user goes on below
     service.change(1, {"uri": URI, "changes": [enter], "version": 3})
@@ -373,7 +370,7 @@ def test_a_suggestion_being_typed_through_is_kept_for_a_restart_from_where_the_u
     )
     typed = first.complete(1, {"uri": URI, "line": 0, "character": 6}).result(10)
     assert typed["type_through"] and typed["text"] == "n(a)"
-    first._last_activity -= READY_AFTER_S
+    first.last_activity -= READY_AFTER_S
     first.idle()  # the user stops: what answers the text as it is now goes to disk
     first.scheduler.stop()  # ... and the daemon dies without saving anything else
 
@@ -394,7 +391,7 @@ def test_the_suggestion_made_unasked_is_for_a_document_that_has_none_at_its_curs
     s.open(1, {"uri": other, "text": "y = \n", "version": 1})
     s.complete(1, {"uri": other, "line": 0, "character": 4}).result(10)  # answered, and later
     s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
-    s._last_activity -= READY_AFTER_S
+    s.last_activity -= READY_AFTER_S
     assert s.idle()
     s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
     out = s.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
@@ -408,31 +405,39 @@ def test_where_the_user_stops_after_a_cancelled_request_the_suggestion_is_made_u
     s.open(1, {"uri": URI, "text": "x = \n", "version": 1})
     s.cursor(1, {"uri": URI, "line": 0, "character": 4})  # known, never answered
     s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
-    s._last_activity -= READY_AFTER_S
+    s.last_activity -= READY_AFTER_S
     assert not s.idle()  # how the editor asks (its settings) is not known yet
     s.complete(1, {"uri": URI, "line": 0, "character": 0}).result(10)  # ... now it is
     s.cursor(1, {"uri": URI, "line": 0, "character": 4})
     s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
     assert not s.idle()  # the user has only just stopped
-    s._last_activity -= READY_AFTER_S
+    s.last_activity -= READY_AFTER_S
     assert s.idle()  # ... and now has stopped for a while
     s.scheduler.submit("drained", None, lambda ctx: None, IDLE).result(10)
     assert s.status()["ready_at_cursor"] == 1
     out = s.complete(1, {"uri": URI, "line": 0, "character": 4}).result(10)
     assert out["text"] == "1" and out["type_through"]
-    s._last_activity -= READY_AFTER_S
+    s.last_activity -= READY_AFTER_S
     assert not s.idle() or s.status()["ready_at_cursor"] == 1  # made once, not again
     s.stop()
+
+
+def _idle_until(s: Service, done: Callable[[], object]) -> bool:
+    """``done()``, after one upkeep tick if not yet (the daemon's idle loop)."""
+    if done():
+        return True
+    s.idle()
+    return False
 
 
 def _saving_service(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quiet_s: float
 ) -> tuple[Engine, Service]:
     """A started service on the fake model whose caches go to disk after ``quiet_s``."""
-    from pied.daemon import service as service_module
+    from pied.daemon import upkeep
     from pied.kvcache.disk import DiskStore
 
-    monkeypatch.setattr(service_module, "PERSIST_AFTER_S", quiet_s)
+    monkeypatch.setattr(upkeep, "PERSIST_AFTER_S", quiet_s)
     engine = Engine(
         FakeBackend("1\n"), Settings(sampling="plain"), disk=DiskStore(tmp_path, "m", 1 << 20)
     )
@@ -450,16 +455,18 @@ def test_a_document_left_alone_goes_to_disk_while_another_is_typed_in(
         for uri in (URI, other):
             s.open(1, {"uri": uri, "text": "x = \n", "version": 1})
             s.complete(1, {"uri": uri, "line": 0, "character": 4}).result(10)
-        deadline = time.monotonic() + 10
-        version = 1
-        while s.status()["cache"]["disk"]["written"] < 1:
-            assert time.monotonic() < deadline, "the quiet document was not saved"
-            version += 1  # the user types on in the other one, never quiet for long
-            s.change(
-                1, {"uri": other, "changes": [{"text": f"x = {version}\n"}], "version": version}
-            )
-            time.sleep(0.1)
+        versions = iter(range(2, 10**6))
+
+        def saved_while_typing() -> bool:
+            if s.status()["cache"]["disk"]["written"]:
+                return True
+            version = next(versions)  # the user types on in the other one, never quiet for long
+            change = {"uri": other, "changes": [{"text": f"x = {version}\n"}], "version": version}
+            s.change(1, change)
             s.idle()
+            return False
+
+        wait_until(saved_while_typing, 10, "the quiet document was not saved", every=0.1)
         assert s.status()["cache"]["disk"]["written"] == 1  # the quiet one only
         assert engine.unsaved() == [(1, other)]
     finally:
@@ -491,20 +498,14 @@ def test_a_quiet_document_is_saved_during_a_long_warm_up_which_then_goes_on(
             original(request, settings)
 
         monkeypatch.setattr(engine, "warm", slow_warm)
-        doc = s.documents[(1, URI)]
-        s._submit_warm((1, URI), doc.snapshot(), 4)
+        doc = s.docs.find(1, URI)
+        submit_warm(s, doc, doc.doc.snapshot(), 4)
         s.scheduler.submit("refresh", (1, "x"), lambda ctx: None, IDLE)  # work waiting behind
-        deadline = time.monotonic() + 10
-        while s.status()["cache"]["disk"]["written"] < 1:
-            assert time.monotonic() < deadline, "the quiet document was not saved"
-            time.sleep(0.1)
-            s.idle()
+        written = lambda: s.status()["cache"]["disk"]["written"]  # noqa: E731
+        wait_until(lambda: _idle_until(s, written), 10, "the quiet document was not saved")
         assert warmed.wait(5)  # the warm-up was preempted by the save...
-        for _ in range(100):  # ... and ran again to its end
-            if (1, URI) not in s._warming:
-                break
-            time.sleep(0.05)
-        assert (1, URI) not in s._warming
+        # ... and ran again to its end.
+        wait_until(lambda: doc.warming is None, 5, "the warm-up did not run again")
     finally:
         s.stop()
 
@@ -534,19 +535,14 @@ def test_a_warm_up_longer_than_the_quiet_time_is_saved_once_not_aborted_for_ever
             original(request, settings)
 
         monkeypatch.setattr(engine, "warm", slow_warm)
-        s._submit_warm((1, URI), s.documents[(1, URI)].snapshot(), 4)
-        deadline = time.monotonic() + 10
-        while (1, URI) in s._warming:
-            assert time.monotonic() < deadline, f"the warm-up never ended ({len(runs)} runs)"
-            time.sleep(0.03)
-            s.idle()
+        doc = s.docs.find(1, URI)
+        submit_warm(s, doc, doc.doc.snapshot(), 4)
+        ended = lambda: doc.warming is None  # noqa: E731
+        wait_until(lambda: _idle_until(s, ended), 10, f"the warm-up never ended ({runs})")
         assert len(runs) <= 2, runs  # aborted by one save at most
-        for _ in range(100):  # and its end goes to disk once quiet again
-            if not engine.unsaved():
-                break
-            time.sleep(0.03)
-            s.idle()
-        assert not engine.unsaved()
+        # And its end goes to disk once quiet again.
+        saved = lambda: not engine.unsaved()  # noqa: E731
+        wait_until(lambda: _idle_until(s, saved), 5, "its end was not saved", every=0.03)
     finally:
         s.stop()
 
@@ -601,7 +597,7 @@ def test_a_change_the_text_already_holds_is_not_applied_twice(service: Service) 
     service.open(1, {"uri": URI, "text": "x = 12\n", "version": 5})
     edit = {"text": "2", "start": [0, 5], "end": [0, 5]}
     service.change(1, {"uri": URI, "changes": [edit], "version": 5})  # the replay
-    assert service.documents[(1, URI)].text == "x = 12\n"
+    assert service.docs.find(1, URI).doc.text == "x = 12\n"
     service.change(1, {"uri": URI, "changes": [edit], "version": 6})
-    assert service.documents[(1, URI)].text == "x = 122\n"
-    assert service.documents[(1, URI)].version == 6
+    assert service.docs.find(1, URI).doc.text == "x = 122\n"
+    assert service.docs.find(1, URI).doc.version == 6

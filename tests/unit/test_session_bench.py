@@ -49,3 +49,16 @@ def test_figures_over_files_pool_latencies_and_compare_kept_characters() -> None
     assert out["pie"]["latency_ms_p50"] == 200.0
     assert out["pie"]["p50_vs_llama_server"] == round(200 / 1100, 3)
     assert out["pie"]["first_suggestion_ms_max"] == 900.0
+
+
+def test_the_typist_opens_a_line_and_retypes_the_block_there() -> None:
+    import random
+
+    from pied.bench.session import plan_session
+
+    lines = [f"    line_{i} = {i}" for i in range(20)]
+    text = "\n".join(lines) + "\n"
+    removed, offset, typed = plan_session(text, 40, random.Random(0))
+    assert typed.startswith("\n") and removed[offset] == "\n"  # at a line's end
+    assert text.startswith(removed[:offset] + typed)  # the block as it was, ``keystrokes`` long
+    assert len(typed) == 41 and removed[offset:].startswith("\n    line_")

@@ -146,8 +146,8 @@ def test_writing_the_existing_line_again_inserts_nothing():
 
 
 def test_a_full_line_the_model_ends_at_once_gets_nothing():
-    rules = StopRules(scope_at("    total = compute()", "\n    return total\n", "single"))
-    assert run(rules, "\n    log(total)\n") == ""
+    scope = scope_at("    total = compute()", "\n    return total\n", "single")
+    assert run(StopRules(scope, "single"), "\n    log(total)\n") == ""
 
 
 def test_a_fresh_line_between_existing_lines_gets_a_few_statements():
@@ -202,9 +202,76 @@ def test_a_line_the_code_below_already_has_ends_an_insertion():
     suffix = "        depth += 1\n        current_string.append(c)\n    return depth\n"
     rules = StopRules(scope_at(prefix, suffix))
     text = "        if c == ' ':\n            continue\n        current_string.append(c)\n"
-    assert run(rules, text) == "        if c == ' ':\n            continue"
+    for i in range(1, len(text) + 1):  # a fallback: cut there if the budget runs out...
+        assert rules.check(text[:i]) is None
+    assert text[: rules.end_cut(truncated=True)] == "        if c == ' ':\n            continue"
+    assert rules.end_cut(truncated=False) is None  # ...kept where the model ended it there
 
 
 def test_short_lines_may_repeat_what_follows():
     rules = StopRules(scope_at("    for c in s:\n        ", "\n        break\n"))
     assert run(rules, "if c:\n            break\n") == "if c:\n            break\n"
+
+
+def test_lines_after_a_full_line_are_kept_where_they_meet_the_suffix():
+    prefix = "def f(arr):\n    if not arr: return []"
+    suffix = "\n    if evens == []: return []\n    return evens\n"
+    rules = StopRules(scope_at(prefix, suffix))
+    text = "\n    evens = [x for x in arr if x % 2 == 0]\n    if evens == []: return []\n"
+    assert run(rules, text) == "\n    evens = [x for x in arr if x % 2 == 0]"
+    assert rules.met_suffix
+    rules = StopRules(scope_at(prefix, suffix))  # never meets it: nothing, as before
+    text = "\n    a = 1\n    b = 2\n    c = 3\n" + "    d = 4\n" * 9
+    assert run(rules, text) == "" and rules.fallback == 0
+    rules = StopRules(scope_at(prefix, suffix), "single")  # pinned: the line ends it
+    assert run(rules, "\n    evens = []\n") == ""
+    rules = StopRules(scope_at("    x = total", "\n    return x\n"))  # the model ends them
+    rules.check("\n    log(x)\n")
+    assert rules.fallback == 0 and rules.check("\n    log(x)\n", True) is None
+    rules = StopRules(scope_at("    x = foo(a,", "\n    return x\n"))  # an open line
+    assert run(rules, "\n    b)\n") == ""
+
+
+def test_a_short_next_line_written_again_is_a_meeting_past_the_fallback():
+    scope = scope_at("def f(x):\n    y = 1\n    ", "\n    return y\n")
+    rules = StopRules(scope)
+    text = "a = 1\n    b = 2\n    c = 3\n    d = 4\n    return y\n"
+    assert run(rules, text) == "a = 1\n    b = 2\n    c = 3\n    d = 4"
+    assert rules.met_suffix
+
+
+def test_a_line_the_code_below_has_inside_a_new_block_may_go_on_to_the_meeting():
+    prefix = "def f(s):\n    l = len(s)\n"
+    suffix = "\n        if l % i == 0:\n            return False\n    return True\n"
+    rules = StopRules(scope_at(prefix, suffix))
+    text = (
+        "    if l < 2:\n        return False\n    for i in range(2, l):\n        if l % i == 0:\n"
+    )
+    assert run(rules, text) == "    if l < 2:\n        return False\n    for i in range(2, l):"
+    assert rules.met_suffix
+
+
+def test_new_lines_between_lines_stay_in_the_next_lines_block():
+    prefix = 'def f(lst):\n    """Doc."""\n'
+    suffix = "\n\n    s1 = lst[0] + lst[1]\n    return check(s1)\n"
+    scope = scope_at(prefix, suffix)
+    assert scope.between and scope.min_indent == 4
+    rules = StopRules(scope)
+    text = "    def check(s):\n        return s\n\n    x = 1\n\n# Test cases\nprint(f([]))\n"
+    assert run(rules, text) == "    def check(s):\n        return s"
+
+
+def test_new_lines_may_go_left_of_deeper_lines_below_down_to_the_line_above():
+    prefix = 'def f(s):\n    """Doc."""\n'
+    suffix = "\n        elif c == ')':\n            depth -= 1\n            out.append(c)\n"
+    scope = scope_at(prefix, suffix)
+    assert scope.between and scope.min_indent == 4
+
+
+def test_brackets_inside_strings_do_not_count():
+    from pied.editing.stops import bracket_depth
+
+    assert bracket_depth("if c == '(':") == 0
+    assert bracket_depth('x = foo("a(", [1, 2') == 2
+    assert bracket_depth("s = 'don\\'t ('\nf(") == 1
+    assert bracket_depth("f(x)") == 0 and bracket_depth("f(x") == 1

@@ -260,21 +260,21 @@ def test_the_toolchains_on_this_machine_build_and_run_a_program(lang, source):
 
 
 def test_the_translate_bench_judges_a_function_under_the_tests_name():
-    from pied.bench.translate import _named
+    from pied.bench.translate import named
 
     camel = "def hasCloseElements(xs):\n    return bool(xs)\n"
-    assert _named(camel, "has_close_elements").endswith("has_close_elements = hasCloseElements\n")
+    assert named(camel, "has_close_elements").endswith("has_close_elements = hasCloseElements\n")
     snake = "def has_close_elements(xs):\n    return bool(xs)\n"
-    assert _named(snake, "has_close_elements") == snake
+    assert named(snake, "has_close_elements") == snake
     two = camel + "def has_closeElements(xs):\n    return 1\n"
-    assert _named(two, "has_close_elements") == two  # ambiguous: judged as it is
+    assert named(two, "has_close_elements") == two  # ambiguous: judged as it is
     kept = "class Solution:\n    def hasCloseElements(self, xs):\n        return bool(xs)\n"
-    bound = _named(kept, "has_close_elements")
+    bound = named(kept, "has_close_elements")
     namespace: dict = {}
     exec(bound, namespace)
     assert namespace["has_close_elements"]([1]) is True
     needs = "class S:\n    def __init__(self, n):\n        pass\n    def f(self):\n        pass\n"
-    assert _named(needs, "f") == needs  # cannot be made without arguments
+    assert named(needs, "f") == needs  # cannot be made without arguments
 
 
 def test_javascript_with_var_and_untyped_functions_is_not_taken_for_csharp():

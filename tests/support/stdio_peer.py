@@ -1,5 +1,5 @@
 """A bare JSON-RPC peer over a child's stdio, for sending what a well-behaved client never
-would (the fuzz test and ``pied bench soak``): raw bytes, wrong types, ids of any kind."""
+would (the fuzz and fault tests): raw bytes, wrong types, ids of any kind."""
 
 from __future__ import annotations
 

@@ -1,0 +1,220 @@
+"""The daemon's requests and notifications as typed messages, read from the wire's maps
+once, where they arrive; a map that does not fit gets a BadInput saying what is wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pied.editing.document import Change
+from pied.engine.engine import Engine
+from pied.engine.scheduler import JobContext
+from pied.engine.summarize import summarize
+from pied.engine.translate import translate
+from pied.errors import BadInput
+
+MAX_ALTERNATIVES = 5  # suggestions one invoked request may ask for
+
+
+def _uri(params: dict[str, Any]) -> str:
+    uri = params.get("uri")
+    if not isinstance(uri, str) or not uri:
+        raise BadInput("uri must be a non-empty string")
+    return uri
+
+
+def _position(params: dict[str, Any]) -> tuple[int, int]:
+    line, character = params.get("line"), params.get("character")
+    if not isinstance(line, int) or not isinstance(character, int) or line < 0 or character < 0:
+        raise BadInput("line and character must be non-negative integers")
+    return line, character
+
+
+def _version(params: dict[str, Any]) -> int | None:
+    version = params.get("version")
+    return version if isinstance(version, int) else None
+
+
+@dataclass(frozen=True)
+class Open:
+    uri: str
+    text: str
+    version: int
+    language: str
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> Open:
+        uri, text = params.get("uri"), params.get("text")
+        if not isinstance(uri, str) or not uri or not isinstance(text, str):
+            raise BadInput("open needs a uri and a text")
+        return cls(uri, text, _version(params) or 0, str(params.get("language", "")))
+
+
+@dataclass(frozen=True)
+class ChangeText:
+    uri: str
+    changes: tuple[Change, ...]
+    version: int | None
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> ChangeText:
+        return cls(_uri(params), tuple(_changes(params.get("changes"))), _version(params))
+
+
+def _changes(raw: Any) -> list[Change]:
+    if not isinstance(raw, list):
+        raise BadInput("changes must be a list")
+    out = []
+    for c in raw:
+        if not isinstance(c, dict) or not isinstance(c.get("text"), str):
+            raise BadInput("each change needs a text")
+        start, end = c.get("start"), c.get("end")
+        if (start is None) != (end is None):
+            raise BadInput("a change needs both start and end, or neither")
+        if start is not None and end is not None:
+            ok = all(
+                isinstance(p, list | tuple) and len(p) == 2 and all(isinstance(x, int) for x in p)
+                for p in (start, end)
+            )
+            if not ok:
+                raise BadInput("start and end are [line, character] pairs")
+            out.append(Change(c["text"], (start[0], start[1]), (end[0], end[1])))
+        else:
+            out.append(Change(c["text"]))
+    return out
+
+
+@dataclass(frozen=True)
+class Close:
+    uri: str
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> Close:
+        return cls(_uri(params))
+
+
+@dataclass(frozen=True)
+class Cursor:
+    uri: str
+    line: int
+    character: int
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> Cursor:
+        return cls(_uri(params), *_position(params))
+
+
+@dataclass(frozen=True)
+class Complete:
+    """At a position of an open document (``uri``), or of ``text`` sent along."""
+
+    uri: str | None
+    text: str | None
+    line: int
+    character: int
+    alternatives: int
+    settings: dict[str, Any]  # overrides of the daemon's settings (checked by config)
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> Complete:
+        overrides = params.get("settings") or {}
+        if not isinstance(overrides, dict):
+            raise BadInput("settings must be a map")
+        line, character = _position(params)
+        alternatives = params.get("alternatives", 1)
+        if not isinstance(alternatives, int) or not 1 <= alternatives <= MAX_ALTERNATIVES:
+            raise BadInput(f"alternatives must be a number from 1 to {MAX_ALTERNATIVES}")
+        text = params.get("text")
+        if "text" in params and not isinstance(text, str):
+            raise BadInput("text must be a string")
+        if text is None:
+            return cls(_uri(params), None, line, character, alternatives, overrides)
+        uri = str(params.get("uri") or "untitled")
+        return cls(uri, text, line, character, alternatives, overrides)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The editor ran a suggestion's accept command."""
+
+    id: int
+    index: int
+    kind: str  # all, word or line
+    text: str | None
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> Accepted:
+        sid, index = params.get("id"), params.get("index", 0)
+        kind, text = params.get("kind", "all"), params.get("text")
+        if not isinstance(sid, int) or not isinstance(index, int):
+            raise BadInput("accepted needs the suggestion's id (and index) as numbers")
+        if kind not in ("all", "word", "line") or not (text is None or isinstance(text, str)):
+            raise BadInput("accepted: kind must be all, word or line, and text a string")
+        return cls(sid, index, kind, text)
+
+
+def _optional_str(params: dict[str, Any], name: str) -> str | None:
+    value = params.get(name)
+    if value is not None and not isinstance(value, str):
+        raise BadInput(f"{name} must be a string")
+    return value or None
+
+
+@dataclass(frozen=True)
+class Translate:
+    """Python for ``text`` (from ``language``, or detected), named after ``name``."""
+
+    text: str
+    language: str | None = None
+    name: str | None = None
+    check: bool = False
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> Translate:
+        text = params.get("text")
+        if not isinstance(text, str):
+            raise BadInput("translate needs a uri of an open document, or a text")
+        language, name = _optional_str(params, "language"), _optional_str(params, "name")
+        return cls(text, language, name, bool(params.get("check")))
+
+    def run(self, engine: Engine, ctx: JobContext | None = None) -> dict[str, Any]:
+        return translate(
+            engine, self.text, language=self.language, filename=self.name, check=self.check, ctx=ctx
+        )
+
+
+@dataclass(frozen=True)
+class Summarize:
+    """A summary of a spreadsheet (``path``) or of code (``text``, maybe a ``selection``)."""
+
+    path: str | None = None
+    sheet: str | None = None
+    text: str | None = None
+    name: str | None = None
+    selection: bool = False
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> Summarize:
+        text = params.get("text")
+        if text is not None and not isinstance(text, str):
+            raise BadInput("text must be a string")
+        return cls(
+            _optional_str(params, "path"),
+            _optional_str(params, "sheet"),
+            text,
+            _optional_str(params, "name"),
+            bool(params.get("selection")),
+        )
+
+    def run(self, engine: Engine, ctx: JobContext | None = None) -> dict[str, Any]:
+        path = Path(self.path) if self.path else None
+        return summarize(
+            engine,
+            path=path,
+            sheet=self.sheet,
+            text=self.text,
+            name=self.name,
+            selection=self.selection,
+            ctx=ctx,
+        )

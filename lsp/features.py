@@ -1,0 +1,245 @@
+"""The language server's features, one module-level function each (as pygls's examples
+and jedi-language-server keep them): documents forwarded to the daemon as they change,
+inline and plain completion, code actions and the commands they run."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from lsprotocol import types as t
+
+from pied.daemon.client import DaemonError
+from pied.errors import Code
+from pied.lsp.session import PiedServer, path_of
+from pied.sheets.reader import SUFFIXES
+
+log = logging.getLogger("pied.lsp")
+
+CURSOR = "pied/cursor"  # a notification the pied plugins send as the cursor moves
+ACCEPTED = "pied.accepted"  # the command an inline item carries: the editor runs it on accept
+ALTERNATIVES = 3  # items for an explicitly invoked inline completion
+COMMANDS = {
+    "pied.translateToPython": ("translate", "Translate to Python (pied)"),
+    "pied.summarize": ("summarize", "Summarize (pied)"),
+}
+WORD = re.compile(r"[\w.]*$")
+TITLES = {"translate": "pied: translating to Python", "summarize": "pied: summarizing"}
+
+
+def initialize(ls: PiedServer, params: t.InitializeParams) -> None:
+    ls.apply_options(params.initialization_options, "initializationOptions")
+
+
+async def initialized(ls: PiedServer, params: t.InitializedParams) -> None:
+    await ls.start_daemon()
+
+
+def shutdown(ls: PiedServer, params: None) -> None:
+    ls.shutting_down = True  # the daemon is no longer needed by this editor
+
+
+def did_change_configuration(ls: PiedServer, params: t.DidChangeConfigurationParams) -> None:
+    settings = params.settings
+    if isinstance(settings, dict) and isinstance(settings.get("pied"), dict):
+        settings = settings["pied"]
+    ls.apply_options(settings, "workspace/didChangeConfiguration")
+
+
+async def did_open(ls: PiedServer, params: t.DidOpenTextDocumentParams) -> None:
+    d = params.text_document
+    await ls.forward(
+        "open", {"uri": d.uri, "text": d.text, "version": d.version, "language": d.language_id}
+    )
+
+
+async def did_change(ls: PiedServer, params: t.DidChangeTextDocumentParams) -> None:
+    changes: list[dict[str, Any]] = []
+    for c in params.content_changes:
+        if isinstance(c, t.TextDocumentContentChangePartial):
+            r = c.range
+            changes.append(
+                {
+                    "text": c.text,
+                    "start": [r.start.line, r.start.character],
+                    "end": [r.end.line, r.end.character],
+                }
+            )
+        else:
+            changes.append({"text": c.text})
+    doc = params.text_document
+    await ls.forward("change", {"uri": doc.uri, "version": doc.version, "changes": changes})
+
+
+async def cursor(ls: PiedServer, params: Any) -> None:
+    """``pied/cursor`` {textDocument: {uri}, position}: the editor's cursor moved (the
+    plugins send it, debounced), so the daemon encodes the window there before it is
+    asked."""
+    try:
+        doc, pos = _field(params, "textDocument"), _field(params, "position")
+        uri = str(_field(doc, "uri"))
+        line, character = int(_field(pos, "line")), int(_field(pos, "character"))
+    except (AttributeError, KeyError, TypeError, ValueError):
+        log.debug("ignored a malformed %s: %r", CURSOR, params)
+        return
+    ls.cursors[uri] = (line, character)
+    await ls.forward("cursor", {"uri": uri, "line": line, "character": character})
+
+
+async def did_close(ls: PiedServer, params: t.DidCloseTextDocumentParams) -> None:
+    ls.cursors.pop(params.text_document.uri, None)
+    await ls.forward("close", {"uri": params.text_document.uri})
+
+
+async def inline_completion(
+    ls: PiedServer, params: t.InlineCompletionParams
+) -> t.InlineCompletionList | None:
+    invoked = params.context.trigger_kind == t.InlineCompletionTriggerKind.Invoked
+    result = await ls.complete(
+        params.text_document.uri, params.position, ALTERNATIVES if invoked else 1
+    )
+    if result is None:
+        return t.InlineCompletionList(items=[])
+    texts = [i["text"] for i in result.get("items") or [result]]
+    sid = result.get("id")
+    return t.InlineCompletionList(
+        items=[
+            t.InlineCompletionItem(
+                insert_text=text,
+                range=_range(result),
+                command=None if sid is None else _accept_command(sid, index),
+            )
+            for index, text in enumerate(texts)
+        ]
+    )
+
+
+async def completion(ls: PiedServer, params: t.CompletionParams) -> t.CompletionList:
+    result = await ls.complete(params.text_document.uri, params.position)
+    if result is None:
+        return t.CompletionList(is_incomplete=True, items=[])
+    doc = ls.workspace.get_text_document(params.text_document.uri)
+    line = doc.lines[params.position.line] if params.position.line < len(doc.lines) else ""
+    before = line[: params.position.character]
+    word = WORD.search(before)
+    typed = word.group(0) if word else ""
+    start = t.Position(params.position.line, params.position.character - len(typed))
+    text = result["text"]
+    item = t.CompletionItem(
+        label=(typed + text).split("\n")[0].strip() or text.strip()[:40],
+        kind=t.CompletionItemKind.Text,
+        detail="pied",
+        filter_text=typed + text,
+        text_edit=t.TextEdit(t.Range(start, params.position), typed + text),
+        insert_text_format=t.InsertTextFormat.PlainText,
+    )
+    return t.CompletionList(is_incomplete=True, items=[item])
+
+
+def code_action(ls: PiedServer, params: t.CodeActionParams) -> list[t.CodeAction]:
+    args = [params.text_document.uri, _range_dict(params.range)]
+    return [
+        t.CodeAction(
+            title=title,
+            kind=t.CodeActionKind.Refactor if method == "translate" else t.CodeActionKind.Empty,
+            command=t.Command(title=title, command=name, arguments=args),
+        )
+        for name, (method, title) in COMMANDS.items()
+    ]
+
+
+async def translate(ls: PiedServer, *args: Any) -> Any:
+    return await _job(ls, "translate", args)
+
+
+async def summarize(ls: PiedServer, *args: Any) -> Any:
+    return await _job(ls, "summarize", args)
+
+
+async def accepted(ls: PiedServer, *args: Any) -> None:
+    """Run by the editor when the user accepts an item: [{id, index, kind?, text?}]."""
+    info = args[0] if args and isinstance(args[0], dict) else None
+    if info is None:
+        log.debug("ignored a malformed %s: %r", ACCEPTED, args)
+        return
+    fields = {k: info[k] for k in ("id", "index", "kind", "text") if k in info}
+    await ls.forward("accepted", fields)
+
+
+async def status(ls: PiedServer, *args: Any) -> Any:
+    try:
+        return await (await ls.link()).request("status", {})
+    except DaemonError as e:
+        ls.show_once(f"pied: {e}")
+        return None
+
+
+def register(server: PiedServer) -> None:
+    """Serve each feature with its function."""
+    server.feature(t.INITIALIZE)(initialize)
+    server.feature(t.INITIALIZED)(initialized)
+    server.feature(t.SHUTDOWN)(shutdown)
+    server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)(did_change_configuration)
+    server.feature(t.TEXT_DOCUMENT_DID_OPEN)(did_open)
+    server.feature(t.TEXT_DOCUMENT_DID_CHANGE)(did_change)
+    server.feature(CURSOR)(cursor)
+    server.feature(t.TEXT_DOCUMENT_DID_CLOSE)(did_close)
+    inline = t.InlineCompletionOptions()
+    server.feature(t.TEXT_DOCUMENT_INLINE_COMPLETION, inline)(inline_completion)
+    server.feature(
+        t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=[".", "(", " "])
+    )(completion)
+    server.feature(t.TEXT_DOCUMENT_CODE_ACTION)(code_action)
+    server.command("pied.translateToPython")(translate)
+    server.command("pied.summarize")(summarize)
+    server.command(ACCEPTED)(accepted)
+    server.command("pied.status")(status)
+
+
+def _accept_command(sid: int, index: int) -> t.Command:
+    return t.Command(
+        title="pied: accepted", command=ACCEPTED, arguments=[{"id": sid, "index": index}]
+    )
+
+
+def _range(result: dict[str, Any]) -> t.Range:
+    start, end = result["range"]["start"], result["range"]["end"]
+    return t.Range(t.Position(start[0], start[1]), t.Position(end[0], end[1]))
+
+
+def _field(params: Any, name: str) -> Any:
+    """A field of a custom notification's params (pygls gives objects; tests may give dicts)."""
+    return params[name] if isinstance(params, dict) else getattr(params, name)
+
+
+def _range_dict(r: t.Range) -> dict[str, list[int]]:
+    return {"start": [r.start.line, r.start.character], "end": [r.end.line, r.end.character]}
+
+
+async def _job(ls: PiedServer, method: str, args: tuple[Any, ...]) -> Any:
+    """Run a daemon job on a document (``uri``, optional ``range``) or a file (third argument)."""
+    params: dict[str, Any] = {}
+    if args and isinstance(args[0], str):
+        params["uri"] = args[0]
+    if len(args) > 1 and isinstance(args[1], dict):
+        params["range"] = args[1]
+    path = args[2] if len(args) > 2 and isinstance(args[2], str) and args[2] else None
+    if path is None and "uri" in params and params["uri"].lower().endswith(SUFFIXES):
+        path = path_of(params["uri"])
+    if path is not None:
+        params = {"path": path}
+    token = await ls.begin_progress(TITLES[method])
+    try:
+        return await (await ls.link()).request(
+            method, params, progress=lambda message: ls.report_progress(token, message)
+        )
+    except DaemonError as e:
+        ls.show_once(
+            f"pied: {e}",
+            t.MessageType.Info if e.code is Code.NOT_AVAILABLE else t.MessageType.Error,
+        )
+        return None
+    finally:
+        if token:
+            ls.work_done_progress.end(token, t.WorkDoneProgressEnd())
