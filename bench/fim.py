@@ -115,6 +115,41 @@ def answer(
     return engine.complete(request, settings.replace(sampling=mode))
 
 
+def _score(pr: Problem, out: Completion) -> dict[str, float]:
+    """One answer's figures: exact, edit similarity, parse, empty, time, tokens (and pass)."""
+    joined = pr.prefix + out.text + pr.suffix
+    row = {
+        "exact": float(out.text.rstrip() == pr.middle.rstrip()),
+        "es": edit_similarity(out.text.rstrip(), pr.middle.rstrip()),
+        "parse": float(bool(syntax.parses(joined, pr.language))),
+        "empty": float(not out.text.strip()),
+        "ms": out.latency_ms,
+        "generated": out.generated_tokens,
+        "guessed": out.guessed_tokens,
+        "taken": out.guesses_taken,
+    }
+    if pr.test:
+        test = f"{joined}\n\n{pr.test}\n\ncheck({pr.entry_point})\n"
+        row["pass"] = float(run_tests(test))
+    return row
+
+
+def _example(pr: Problem, mode: str, out: Completion, row: dict[str, float]) -> dict[str, Any]:
+    return {
+        "task": pr.task_id,
+        "group": pr.group,
+        "mode": mode,
+        "middle": pr.middle,
+        "completion": out.text,
+        "exact": row["exact"],
+        "parse": row["parse"],
+        **({"pass": row["pass"]} if "pass" in row else {}),
+        "ms": round(out.latency_ms),
+        "generated": out.generated_tokens,
+        "stop": out.stop_reason,
+    }
+
+
 def evaluate(
     engine: Engine,
     problems: list[Problem],
@@ -138,39 +173,12 @@ def evaluate(
         engine.warm(request)
         for mode in modes:
             out = answer(engine, server, request, pr, mode, settings)
-            joined = pr.prefix + out.text + pr.suffix
-            row = {
-                "exact": float(out.text.rstrip() == pr.middle.rstrip()),
-                "es": edit_similarity(out.text.rstrip(), pr.middle.rstrip()),
-                "parse": float(bool(syntax.parses(joined, pr.language))),
-                "empty": float(not out.text.strip()),
-                "ms": out.latency_ms,
-                "generated": out.generated_tokens,
-                "guessed": out.guessed_tokens,
-                "taken": out.guesses_taken,
-            }
-            if pr.test:
-                test = f"{joined}\n\n{pr.test}\n\ncheck({pr.entry_point})\n"
-                row["pass"] = float(run_tests(test))
+            row = _score(pr, out)
             rows[mode].append(row)
             if pr.group:
                 groups.setdefault(pr.group, {m: [] for m in modes})[mode].append(row)
             if examples is not None and len(examples) < 400:
-                examples.append(
-                    {
-                        "task": pr.task_id,
-                        "group": pr.group,
-                        "mode": mode,
-                        "middle": pr.middle,
-                        "completion": out.text,
-                        "exact": row["exact"],
-                        "parse": row["parse"],
-                        **({"pass": row["pass"]} if "pass" in row else {}),
-                        "ms": round(out.latency_ms),
-                        "generated": out.generated_tokens,
-                        "stop": out.stop_reason,
-                    }
-                )
+                examples.append(_example(pr, mode, out, row))
         if progress and (i + 1) % 10 == 0:
             progress(f"{i + 1}/{len(problems)}")
     result: dict[str, Any] = {m: _summary(r) for m, r in rows.items()}
@@ -202,29 +210,7 @@ def run(
     """The FIM suite on the configured model; on an engine (``engine_url``), also on the
     same model file in this process (``against_local``), the same cases in the same run;
     with ``llama_server`` (a binary), also the peer on that server (mode ``llama_server``)."""
-    rng = random.Random(seed)
-    if split == "stdlib":
-        problems = stdlib_problems(limit, rng)
-    elif split == "realcode":
-        problems = realcode_problems(data, limit, seed)
-        if shapes:
-            unknown = set(shapes) - set(fimsuite.SPLITS)
-            if unknown:
-                raise BadInput(
-                    f"unknown shapes {sorted(unknown)}; known: {', '.join(fimsuite.SPLITS)}"
-                )
-            problems = [p for p in problems if p.group in shapes]
-    else:
-        if data is None:
-            raise BadInput("--data is needed for the boundary and midtoken splits")
-        problems = load_problems(data)
-        if split == "lines":
-            problems = [p for p in (whole_lines(p, rng) for p in problems) if p]
-        elif split == "spans":
-            rng.shuffle(problems)  # a sample from the whole set, not its first tasks
-        problems = problems[:limit]
-        if split == "midtoken":
-            problems = [p for p in (move_split_into_word(p, rng) for p in problems) if p]
+    problems = select_problems(split, data, limit, seed, shapes)
     engine = Engine.load(settings)
     report: dict[str, Any] = {
         "bench": "fim",
@@ -247,24 +233,11 @@ def run(
     with contextlib.ExitStack() as stack:
         server = None
         if llama_server is not None:
-            name = autochoice.concrete(
-                settings.model, paths.models_dir(), settings.latency_target_ms
-            )
-            model = store.resolve(name, paths.models_dir())
-            server = stack.enter_context(LlamaServer(llama_server, model, n_ctx=settings.n_ctx))
+            server, report["llama_server"] = _peer_server(stack, llama_server, settings)
             modes = [*modes, "llama_server"] if "llama_server" not in modes else modes
-            report["llama_server"] = {"binary": str(llama_server), "model": str(model)}
         report["modes"] = evaluate(engine, problems, modes, settings, progress, shown, server)
-    stats = getattr(engine.backend, "stats", None)  # a remote engine's prompt-cache figures
-    if stats is not None:
-        report["engine"] = {
-            "url": settings.engine_url,
-            "requests": stats.requests,
-            "prompt_tokens": stats.prompt_tokens,
-            "cached_tokens": stats.cached_tokens,
-            "prefix_cache_hit_rate": round(stats.hit_rate(), 3),
-            "streamed_tokens": stats.streamed_tokens,
-        }
+    if (stats := _engine_stats(engine, settings)) is not None:
+        report["engine"] = stats
     shown_local: list[dict[str, Any]] | None = [] if examples else None
     if settings.engine_url and against_local:
         local = Engine.load(settings.replace(engine_url=""))
@@ -274,12 +247,73 @@ def run(
         }
         report["engine_minus_local"] = _difference(report["modes"], report["local"]["modes"])
     if examples and shown is not None:
-        if settings.engine_url:  # which run each example is from
-            shown = [{**e, "on": "engine"} for e in shown]
-            shown += [{**e, "on": "local"} for e in shown_local or []]
-        examples.parent.mkdir(parents=True, exist_ok=True)
-        examples.write_text("".join(json.dumps(e) + "\n" for e in shown))
+        _write_examples(examples, shown, shown_local if settings.engine_url else None)
     return report
+
+
+def _peer_server(
+    stack: contextlib.ExitStack, binary: Path, settings: Settings
+) -> tuple[LlamaServer, dict[str, str]]:
+    """llama-server started on the configured model file (stopped with ``stack``)."""
+    name = autochoice.concrete(settings.model, paths.models_dir(), settings.latency_target_ms)
+    model = store.resolve(name, paths.models_dir())
+    server = stack.enter_context(LlamaServer(binary, model, n_ctx=settings.n_ctx))
+    return server, {"binary": str(binary), "model": str(model)}
+
+
+def select_problems(
+    split: str, data: Path | None, limit: int, seed: int, shapes: list[str] | None
+) -> list[Problem]:
+    """The cases of ``split`` (at most ``limit``, drawn with ``seed``)."""
+    rng = random.Random(seed)
+    if split == "stdlib":
+        return stdlib_problems(limit, rng)
+    if split == "realcode":
+        problems = realcode_problems(data, limit, seed)
+        if shapes:
+            unknown = set(shapes) - set(fimsuite.SPLITS)
+            if unknown:
+                raise BadInput(
+                    f"unknown shapes {sorted(unknown)}; known: {', '.join(fimsuite.SPLITS)}"
+                )
+            problems = [p for p in problems if p.group in shapes]
+        return problems
+    if data is None:
+        raise BadInput("--data is needed for the boundary and midtoken splits")
+    problems = load_problems(data)
+    if split == "lines":
+        problems = [p for p in (whole_lines(p, rng) for p in problems) if p]
+    elif split == "spans":
+        rng.shuffle(problems)  # a sample from the whole set, not its first tasks
+    problems = problems[:limit]
+    if split == "midtoken":
+        problems = [p for p in (move_split_into_word(p, rng) for p in problems) if p]
+    return problems
+
+
+def _engine_stats(engine: Engine, settings: Settings) -> dict[str, Any] | None:
+    """A remote engine's prompt-cache figures (None in process)."""
+    stats = getattr(engine.backend, "stats", None)
+    if stats is None:
+        return None
+    return {
+        "url": settings.engine_url,
+        "requests": stats.requests,
+        "prompt_tokens": stats.prompt_tokens,
+        "cached_tokens": stats.cached_tokens,
+        "prefix_cache_hit_rate": round(stats.hit_rate(), 3),
+        "streamed_tokens": stats.streamed_tokens,
+    }
+
+
+def _write_examples(
+    path: Path, shown: list[dict[str, Any]], shown_local: list[dict[str, Any]] | None
+) -> None:
+    """The examples as JSON lines; with ``shown_local``, each marked with its run."""
+    if shown_local is not None:
+        shown = [{**e, "on": "engine"} for e in shown] + [{**e, "on": "local"} for e in shown_local]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(e) + "\n" for e in shown))
 
 
 def _difference(engine: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:

@@ -84,77 +84,105 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
+@dataclass(frozen=True)
+class _Text:
+    """A file's lines and where each starts."""
+
+    lines: list[str]
+    starts: list[int]
+
+    def code(self, i: int) -> bool:
+        return 0 <= i < len(self.lines) and bool(self.lines[i].strip())
+
+
 def cut(text: str, split: str, rng: random.Random) -> tuple[int, int] | None:
     """A (start, end) of the middle for ``split`` in ``text``, or None if none fits."""
-    lines = text.split("\n")
-    starts = _line_starts(text)
-    n = len(lines)
-
-    def code(i: int) -> bool:
-        return 0 <= i < n and bool(lines[i].strip())
-
+    t = _Text(text.split("\n"), _line_starts(text))
     if split in ("midword", "inline"):
-        rows = [i for i in range(n) if len(lines[i].strip()) > 15 and WORD.search(lines[i])]
-        if not rows:
-            return None
-        i = rng.choice(rows)
-        line, base = lines[i], starts[i]
-        if split == "midword":
-            word = rng.choice(list(WORD.finditer(line)))
-            return base + rng.randint(word.start() + 1, word.end() - 1), base + len(line.rstrip())
-        lead = len(line) - len(line.lstrip())
-        last = len(line.rstrip())
-        if last - lead < 6:
-            return None
-        a = rng.randint(lead, last - 3)
-        b = rng.randint(a + 2, min(last - 1, a + 30))
-        return base + a, base + b
+        return _cut_in_line(t, split, rng)
     if split in ("freshline", "insertlines"):
-        k = rng.randint(1, 3)
-        rows = [
-            i
-            for i in range(1, n - k)
-            if all(code(j) for j in range(i, i + k)) and code(i + k) and code(i - 1)
-        ]
-        if not rows:
-            return None
-        i = rng.choice(rows)
-        indent = len(lines[i]) - len(lines[i].lstrip())
-        if split == "freshline":
-            return starts[i] + indent, starts[i + k - 1] + len(lines[i + k - 1])
-        next_indent = len(lines[i + k]) - len(lines[i + k].lstrip())
-        if indent == next_indent and rng.random() < 0.5:
-            return starts[i] + indent, starts[i + k] + next_indent  # in the indentation
-        return starts[i], starts[i + k]  # at column 0
+        return _cut_lines(t, split, rng)
     if split == "body":
-        spans: list[tuple[int, int]] = []
-        for i in range(n - 2):
-            if not lines[i].rstrip().endswith((":", "{")) or not code(i + 1):
-                continue
-            base = indent_width(lines[i])
-            j = i + 1
-            while j < n and (not lines[j].strip() or indent_width(lines[j]) > base):
-                j += 1
-            while j - 1 > i and not lines[j - 1].strip():
-                j -= 1
-            if 1 <= j - i - 1 <= 8 and j < n:
-                spans.append((i, j - 1))
-        if not spans:
-            return None
-        i, last = rng.choice(spans)
-        return starts[i] + len(lines[i].rstrip()), starts[last] + len(lines[last])
+        return _cut_body(t, rng)
     if split == "span":
-        rows = [i for i in range(n) if code(i)]
-        if not rows:
-            return None
-        i = rng.choice(rows)
-        j = min(n - 1, i + rng.randint(0, 7))
-        a = starts[i] + rng.randint(0, len(lines[i]))
-        b = starts[j] + rng.randint(0, len(lines[j]))
-        if b - a < 2:
-            return None
-        return a, b
+        return _cut_span(t, rng)
     raise ValueError(f"unknown split {split!r}")
+
+
+def _cut_in_line(t: _Text, split: str, rng: random.Random) -> tuple[int, int] | None:
+    """From mid-word to the line's end (midword), or a piece of one line (inline)."""
+    rows = [i for i, line in enumerate(t.lines) if len(line.strip()) > 15 and WORD.search(line)]
+    if not rows:
+        return None
+    i = rng.choice(rows)
+    line, base = t.lines[i], t.starts[i]
+    if split == "midword":
+        word = rng.choice(list(WORD.finditer(line)))
+        return base + rng.randint(word.start() + 1, word.end() - 1), base + len(line.rstrip())
+    lead = len(line) - len(line.lstrip())
+    last = len(line.rstrip())
+    if last - lead < 6:
+        return None
+    a = rng.randint(lead, last - 3)
+    b = rng.randint(a + 2, min(last - 1, a + 30))
+    return base + a, base + b
+
+
+def _cut_lines(t: _Text, split: str, rng: random.Random) -> tuple[int, int] | None:
+    """One to three whole lines: typed on a fresh line (freshline), or inserted between
+    lines (insertlines)."""
+    lines, starts, n = t.lines, t.starts, len(t.lines)
+    k = rng.randint(1, 3)
+    rows = [
+        i
+        for i in range(1, n - k)
+        if all(t.code(j) for j in range(i, i + k)) and t.code(i + k) and t.code(i - 1)
+    ]
+    if not rows:
+        return None
+    i = rng.choice(rows)
+    indent = len(lines[i]) - len(lines[i].lstrip())
+    if split == "freshline":
+        return starts[i] + indent, starts[i + k - 1] + len(lines[i + k - 1])
+    next_indent = len(lines[i + k]) - len(lines[i + k].lstrip())
+    if indent == next_indent and rng.random() < 0.5:
+        return starts[i] + indent, starts[i + k] + next_indent  # in the indentation
+    return starts[i], starts[i + k]  # at column 0
+
+
+def _cut_body(t: _Text, rng: random.Random) -> tuple[int, int] | None:
+    """A block's body of one to eight lines, from the end of its opener's line."""
+    lines, n = t.lines, len(t.lines)
+    spans: list[tuple[int, int]] = []
+    for i in range(n - 2):
+        if not lines[i].rstrip().endswith((":", "{")) or not t.code(i + 1):
+            continue
+        base = indent_width(lines[i])
+        j = i + 1
+        while j < n and (not lines[j].strip() or indent_width(lines[j]) > base):
+            j += 1
+        while j - 1 > i and not lines[j - 1].strip():
+            j -= 1
+        if 1 <= j - i - 1 <= 8 and j < n:
+            spans.append((i, j - 1))
+    if not spans:
+        return None
+    i, last = rng.choice(spans)
+    return t.starts[i] + len(lines[i].rstrip()), t.starts[last] + len(lines[last])
+
+
+def _cut_span(t: _Text, rng: random.Random) -> tuple[int, int] | None:
+    """From anywhere on a code line to anywhere up to seven lines below."""
+    rows = [i for i in range(len(t.lines)) if t.code(i)]
+    if not rows:
+        return None
+    i = rng.choice(rows)
+    j = min(len(t.lines) - 1, i + rng.randint(0, 7))
+    a = t.starts[i] + rng.randint(0, len(t.lines[i]))
+    b = t.starts[j] + rng.randint(0, len(t.lines[j]))
+    if b - a < 2:
+        return None
+    return a, b
 
 
 def build(

@@ -15,7 +15,6 @@ disabled (everything after the first change is re-encoded).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import random
@@ -23,215 +22,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from lsprotocol import types as t
-from pygls.lsp.client import LanguageClient
-
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
-from pied.bench.llamaserver import LlamaServer, llama_vim_request
+from pied.bench.llamaserver import LlamaServer
 from pied.bench.metrics import bootstrap_ratio, percentile
+from pied.bench.sessionclients import llama_server_session, lsp_session
+from pied.bench.typist import plan_session
 from pied.errors import BadInput
-
-TYPING_GAP = 0.08  # seconds between keystrokes inside a word
-
-
-def plan_session(text: str, keystrokes: int, rng: random.Random) -> tuple[str, int, str]:
-    """(text with a block removed, where it was, the block to retype).
-
-    The typist stands at the end of the line before the block, opens a line (Enter) and
-    types the block there, as one writes new code: the text after the cursor starts on the
-    next line. (Typing it in front of the next line's text made every pause a join with
-    that line, a shape an editor rarely sees.)"""
-    lines = text.split("\n")
-    start = max(1, len(lines) // 2)
-    while start < len(lines) - 1 and not lines[start].strip():
-        start += 1
-    block: list[str] = []
-    end = start
-    while end < len(lines) and len("\n".join(block)) < keystrokes:
-        block.append(lines[end])
-        end += 1
-    removed = "\n".join(lines[:start] + lines[end:])
-    offset = sum(len(line) + 1 for line in lines[:start]) - 1  # the end of line ``start - 1``
-    return removed, offset, "\n" + "\n".join(block)[:keystrokes]
-
-
-def position(text: str, offset: int) -> t.Position:
-    before = text[:offset]
-    line = before.count("\n")
-    return t.Position(line, len(before) - (before.rfind("\n") + 1))
-
-
-async def _session(
-    env: dict[str, str], text: str, offset: int, typed: str, rng: random.Random, read_s: float
-) -> dict[str, Any]:
-    client = LanguageClient("pied-bench", "0")
-    await client.start_io(sys.executable, "-m", "pied", "lsp", env=env)
-    caps = t.ClientCapabilities(
-        text_document=t.TextDocumentClientCapabilities(
-            inline_completion=t.InlineCompletionClientCapabilities()
-        )
-    )
-    await client.initialize_async(
-        t.InitializeParams(capabilities=caps, initialization_options={"maxTokens": 24})
-    )
-    client.initialized(t.InitializedParams())
-    uri = "file:///bench/session.py"
-    version = 1
-    client.text_document_did_open(
-        t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, "python", version, text))
-    )
-    await asyncio.sleep(0.5)
-    latencies: list[float] = []
-    requests = cancelled = 0
-
-    def change(at: int, insert: str) -> None:
-        nonlocal text, version
-        version += 1
-        pos = position(text, at)
-        client.text_document_did_change(
-            t.DidChangeTextDocumentParams(
-                t.VersionedTextDocumentIdentifier(version=version, uri=uri),
-                [t.TextDocumentContentChangePartial(range=t.Range(pos, pos), text=insert)],
-            )
-        )
-        text = text[:at] + insert + text[at:]
-
-    async def ask(wait: bool) -> tuple[float, str] | None:
-        nonlocal requests, cancelled
-        requests += 1
-        params = t.InlineCompletionParams(
-            text_document=t.TextDocumentIdentifier(uri),
-            position=position(text, cursor),
-            context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Automatic),
-        )
-        msg_id = f"r{requests}"
-        started = time.monotonic()
-        future = client.protocol.send_request_async(
-            t.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id
-        )
-        try:
-            result = await asyncio.wait_for(
-                asyncio.shield(future), timeout=30 if wait else TYPING_GAP
-            )
-            if wait:
-                items = getattr(result, "items", None) or []
-                suggestion = str(items[0].insert_text) if items else ""
-                return (time.monotonic() - started) * 1000, suggestion
-        except TimeoutError:
-            cancelled += 1
-            client.protocol.notify("$/cancelRequest", t.CancelParams(id=msg_id))
-            with contextlib.suppress(Exception):  # RequestCancelled: answered, as it must be
-                await future
-        return None
-
-    cursor = offset
-    # The file is open and the cursor placed; the editor asks at once and the user reads on
-    # (the request is cancelled: all the daemon learns is where the cursor is). After
-    # ``read_s`` seconds the user pauses there and waits for the first suggestion.
-    await ask(wait=False)
-    await asyncio.sleep(read_s)
-    first = await ask(wait=True)
-    kept: list[int] = []
-    for i, ch in enumerate(typed):
-        change(cursor, ch)
-        cursor += 1
-        if rng.random() < 0.02:
-            change(0, "# edited elsewhere\n")  # an edit far from the cursor
-            cursor += len("# edited elsewhere\n")
-        answer = await ask(wait=awaits(typed, i))
-        if answer is not None:
-            latencies.append(answer[0])
-            kept.append(kept_chars(answer[1], typed, i))
-    status = await client.workspace_execute_command_async(
-        t.ExecuteCommandParams(command="pied.status")
-    )
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()  # type: ignore[no-untyped-call]
-    return {
-        "latencies": latencies,
-        "kept": kept,
-        "first": first[0] if first else None,
-        "requests": requests,
-        "cancelled": cancelled,
-        "status": status,
-    }
-
-
-def awaits(typed: str, i: int) -> bool:
-    """The typist waits for a suggestion after keystroke ``i``: at a word's end or a newline."""
-    ch = typed[i]
-    word = ch.isalnum() or ch == "_"
-    return ch == "\n" or (not word and i > 0 and (typed[i - 1].isalnum() or typed[i - 1] == "_"))
-
-
-def kept_chars(suggestion: str, typed: str, i: int) -> int:
-    """Characters of the suggestion's first line that the typist goes on to type after
-    keystroke ``i`` (what accepting it would have saved)."""
-    line = suggestion.split("\n", 1)[0]
-    rest = typed[i + 1 :].split("\n", 1)[0]
-    n = 0
-    while n < min(len(line), len(rest)) and line[n] == rest[n]:
-        n += 1
-    return n
-
-
-async def _session_llama_server(
-    server: LlamaServer, text: str, offset: int, typed: str, rng: random.Random, read_s: float
-) -> dict[str, Any]:
-    """The same session against llama-server, asked the way llama.vim asks: one request in
-    flight at most (a keystroke while one runs sends nothing; a pause waits for it, then asks
-    at the cursor), never cancelled."""
-    cursor = offset
-    inflight: asyncio.Future[dict[str, Any]] | None = None
-    requests = skipped = 0
-
-    async def ask(wait: bool) -> tuple[float, str] | None:
-        nonlocal inflight, requests, skipped
-        started = time.monotonic()
-        if inflight is not None and not inflight.done():
-            if not wait:
-                skipped += 1
-                return None
-            await asyncio.wait({inflight})
-        requests += 1
-        body = llama_vim_request(text, cursor)
-        inflight = asyncio.ensure_future(asyncio.to_thread(server.infill, body))
-        if not wait:
-            return None
-        out = await inflight
-        return (time.monotonic() - started) * 1000, str(out.get("content", ""))
-
-    await ask(wait=False)  # the file opens and the cursor is placed
-    await asyncio.sleep(read_s)
-    first = await ask(wait=True)
-    latencies: list[float] = []
-    kept: list[int] = []
-    for i, ch in enumerate(typed):
-        text = text[:cursor] + ch + text[cursor:]
-        cursor += 1
-        if rng.random() < 0.02:
-            text = "# edited elsewhere\n" + text
-            cursor += len("# edited elsewhere\n")
-        answer = await ask(wait=awaits(typed, i))
-        if answer is not None:
-            latencies.append(answer[0])
-            kept.append(kept_chars(answer[1], typed, i))
-        else:
-            await asyncio.sleep(TYPING_GAP)  # the next keystroke comes after the typing gap
-    if inflight is not None:
-        await asyncio.wait({inflight})
-    return {
-        "latencies": latencies,
-        "kept": kept,
-        "first": first[0] if first else None,
-        "requests": requests,
-        "skipped_while_busy": skipped,
-    }
 
 
 def _summary(out: dict[str, Any], typed: str) -> dict[str, Any]:
@@ -395,7 +194,7 @@ def _one_file(
             env = daemon_env(Path(tmp), pie, extra)
             try:
                 out = asyncio.run(
-                    _session(env, removed, offset, typed, random.Random(seed), read_s)
+                    lsp_session(env, removed, offset, typed, random.Random(seed), read_s)
                 )
             finally:
                 subprocess.run(
@@ -420,7 +219,7 @@ def _one_file(
             LlamaServer(against_llama_server, model, log=Path(tmp) / "server.log") as server,
         ):
             out = asyncio.run(
-                _session_llama_server(server, removed, offset, typed, random.Random(seed), read_s)
+                llama_server_session(server, removed, offset, typed, random.Random(seed), read_s)
             )
         results["llama_server"] = {
             **_summary(out, typed),

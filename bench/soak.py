@@ -165,6 +165,26 @@ def _log_warnings(env: dict[str, str], limit: int = 20) -> list[str]:
     return picked[-limit:]
 
 
+async def _quiet_recoveries(soak: Soak, editor: Editor) -> list[dict[str, Any]]:
+    """Once more on a quiet machine: the user reads (the file's cache goes to disk), the
+    daemon is killed, the user asks there again. Then the same, the user asking only 3 s
+    after the kill (the language server has started the daemon again meanwhile): the wait
+    from the ask. These two are taken out of ``soak.recoveries``."""
+    await asyncio.sleep(READ_S)
+    killed = soak.kill("quiet")
+    if killed is not None:
+        await editor.recover(killed, "quiet")
+    await asyncio.sleep(READ_S)
+    killed = soak.kill("quiet_later")
+    if killed is not None:
+        await asyncio.sleep(3.0)
+        asked = time.monotonic()
+        await editor.recover(asked, "quiet_later")
+    quiet = [r for r in soak.recoveries if r["kind"].startswith("quiet")]
+    soak.recoveries = [r for r in soak.recoveries if not r["kind"].startswith("quiet")]
+    return quiet
+
+
 async def _soak(
     env: dict[str, str], minutes: float, seed: int, corpus: Path, work: Path
 ) -> dict[str, Any]:
@@ -187,22 +207,7 @@ async def _soak(
         asyncio.ensure_future(_monitor(soak, duration)),
     ]
     await asyncio.gather(*tasks)
-    # Once more on a quiet machine: the user reads (the file's cache goes to disk), the
-    # daemon is killed, the user asks there again.
-    # Then the same, the user asking only 3 s after the kill (the language server has
-    # started the daemon again meanwhile): the wait from the ask.
-    await asyncio.sleep(READ_S)
-    killed = soak.kill("quiet")
-    if killed is not None:
-        await editors[0].recover(killed, "quiet")
-    await asyncio.sleep(READ_S)
-    killed = soak.kill("quiet_later")
-    if killed is not None:
-        await asyncio.sleep(3.0)
-        asked = time.monotonic()
-        await editors[0].recover(asked, "quiet_later")
-    quiet = [r for r in soak.recoveries if r["kind"].startswith("quiet")]
-    soak.recoveries = [r for r in soak.recoveries if not r["kind"].startswith("quiet")]
+    quiet = await _quiet_recoveries(soak, editors[0])
     await asyncio.sleep(3)  # the last edits reach the daemon
     held = {x["uri"]: x["sha256"] for x in daemon_status(env).get("texts", [])}
     lost = [e.name for e in editors if held.get(e.uri) != digest(e.text)]
@@ -212,7 +217,6 @@ async def _soak(
     for e in editors:
         editor_counts.add(e.counts)
     latencies = [x for e in editors for x in e.latencies]
-    warm = [mib for at, mib in soak.rss if at >= min(120.0, duration / 3)]
     recovery = [r["ms"] for r in soak.recoveries]
     return {
         "requests": {
@@ -234,12 +238,18 @@ async def _soak(
         "documents_checked": len(editors),
         "suggestion_ms_p50": round(percentile(latencies, 50), 1) if latencies else None,
         "suggestion_ms_p90": round(percentile(latencies, 90), 1) if latencies else None,
-        "rss_mib": {
-            "after_warmup_first": warm[0] if warm else None,
-            "after_warmup_max": max(warm) if warm else None,
-            "last": soak.rss[-1][1] if soak.rss else None,
-            "samples": soak.rss,
-        },
+        "rss_mib": _rss(soak, duration),
+    }
+
+
+def _rss(soak: Soak, duration: float) -> dict[str, Any]:
+    """The daemon's memory once warm (after two minutes, or a third of a short soak)."""
+    warm = [mib for at, mib in soak.rss if at >= min(120.0, duration / 3)]
+    return {
+        "after_warmup_first": warm[0] if warm else None,
+        "after_warmup_max": max(warm) if warm else None,
+        "last": soak.rss[-1][1] if soak.rss else None,
+        "samples": soak.rss,
     }
 
 

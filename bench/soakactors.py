@@ -20,7 +20,7 @@ from typing import Any
 from lsprotocol import types as t
 from pygls.lsp.client import LanguageClient
 
-from pied.bench.session import TYPING_GAP, plan_session, position
+from pied.bench.typist import TYPING_GAP, automatic_request, plan_session, position
 
 ANSWER_WITHIN_S = 60.0  # a request not answered by then counts as unanswered
 READ_EVERY = 90  # keystrokes between reading pauses
@@ -151,11 +151,7 @@ class Editor:
         self._ids += 1
         self.counts.sent += 1
         at = position(text or self.text, self.cursor if text is None else len(text))
-        params = t.InlineCompletionParams(
-            text_document=t.TextDocumentIdentifier(uri or self.uri),
-            position=at,
-            context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Automatic),
-        )
+        params = automatic_request(uri or self.uri, at)
         msg_id = f"{self.name}-{self._ids}"
         started = time.monotonic()
         future = self.client.protocol.send_request_async(

@@ -127,18 +127,13 @@ def cmd_complete(args: argparse.Namespace) -> int:
     else:
         from pied.daemon import lifecycle
         from pied.daemon.client import call
+        from pied.daemon.messages import Complete
 
         lifecycle.start()
         lsp_line, lsp_char = position_utf16(text, offset)
         overrides = {k: v for k, v in vars(settings).items() if k in config.REQUEST_SETTINGS}
-        params = {
-            "text": text,
-            "uri": path.resolve().as_uri(),
-            "line": lsp_line,
-            "character": lsp_char,
-            "settings": overrides,
-        }
-        result = call(lifecycle.socket_path(), "complete", params)
+        ask = Complete(path.resolve().as_uri(), text, lsp_line, lsp_char, 1, overrides)
+        result = call(lifecycle.socket_path(), ask)
     if args.json:
         keys = ("text", "prompt_tokens", "generated_tokens", "latency_ms", "model")
         print(json.dumps({k: result[k] for k in keys}, ensure_ascii=False))
@@ -186,7 +181,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         params = {"text": read_source(path), "name": path.name}
     elif args.sheet:
         params["sheet"] = args.sheet
-    result = _job("summarize", params, args.no_daemon)
+    result = _job(params, args.no_daemon, summary=True)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:
@@ -201,21 +196,23 @@ def _say_model(result: dict[str, Any]) -> None:
     print(f"pied: answered by the {result.get('model', '?')} model{note}", file=sys.stderr)
 
 
-def _job(method: str, params: dict[str, Any], here: bool) -> Any:
-    """Run a daemon job (summarize, translate) in the daemon, or in this process."""
+def _job(params: dict[str, Any], here: bool, summary: bool) -> Any:
+    """Run a daemon job (a summary, else a translation) in the daemon, or in this process."""
+    from pied.daemon import messages
+
+    job = (messages.Summarize if summary else messages.Translate).read(params)
     if here:
-        from pied.daemon import messages
+        from pied.daemon import jobs
         from pied.engine.jobmodel import load_for_jobs
 
-        job = (messages.Summarize if method == "summarize" else messages.Translate).read(params)
         engine, note = load_for_jobs(config.load(), paths.models_dir())
         said = {"model_note": note} if note else {}
-        return {**job.run(engine), "model": engine.model.name, **said}
+        return {**jobs.run(job, engine), "model": engine.model.name, **said}
     from pied.daemon import lifecycle
     from pied.daemon.client import call
 
     lifecycle.start()
-    return call(lifecycle.socket_path(), method, params, progress=_progress_to_stderr)
+    return call(lifecycle.socket_path(), job, progress=_progress_to_stderr)
 
 
 def _progress_to_stderr(message: str) -> None:
@@ -229,7 +226,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     params: dict[str, Any] = {"text": read_source(path), "name": path.name, "check": args.check}
     if args.from_language:
         params["language"] = args.from_language
-    result = _job("translate", params, args.no_daemon)
+    result = _job(params, args.no_daemon, summary=False)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:

@@ -30,10 +30,11 @@ def _version(dist: str) -> str | None:
 
 def checks() -> list[Check]:
     """Every fact, in the order a user needs them (no model is loaded)."""
-    from pied.daemon import lifecycle
-    from pied.models import autochoice, store
-    from pied.models.errors import ModelError
+    return [*_install(), *_models(), *_daemon(), *_translation()]
 
+
+def _install() -> list[Check]:
+    """pied itself, the Python it runs on, its command on PATH, llama.cpp, the config."""
     out = [
         Check("ok", "pied", f"{__version__} in {Path(pied.__file__).resolve().parent}"),
         Check("ok", "python", f"{sys.version.split()[0]} at {sys.executable}"),
@@ -57,9 +58,18 @@ def checks() -> list[Check]:
             "missing", "llama.cpp", "llama-cpp-python", "pip install llama-cpp-python==0.3.36"
         )
     )
-    settings = config.load()
     cfg = paths.config_file()
     out.append(Check("ok", "config", str(cfg) if cfg.exists() else f"defaults ({cfg} absent)"))
+    return out
+
+
+def _models() -> list[Check]:
+    """The model the settings pick (and why), and each installed model's measured speed."""
+    from pied.models import autochoice, store
+    from pied.models.errors import ModelError
+
+    settings = config.load()
+    out = []
     name, why = settings.model, "configured"
     if name.strip().lower() == autochoice.AUTO:
         name, why = autochoice.choose(paths.models_dir(), settings.latency_target_ms, None)
@@ -80,17 +90,27 @@ def checks() -> list[Check]:
         out.append(
             Check("info", "installed model", f"{m.name}: {m.path} ({m.size >> 20} MiB); {measured}")
         )
+    return out
+
+
+def _daemon() -> list[Check]:
+    from pied.daemon import lifecycle
+
     pid = lifecycle.running_pid()
-    out.append(
+    return [
         Check("info", "daemon", f"running, pid {pid}, socket {lifecycle.socket_path()}")
         if pid
-        else Check("info", "daemon", "not running (it starts on first use)")
-    )
-    out.append(Check("info", "daemon log", str(lifecycle.log_path())))
+        else Check("info", "daemon", "not running (it starts on first use)"),
+        Check("info", "daemon log", str(lifecycle.log_path())),
+    ]
+
+
+def _translation() -> list[Check]:
+    """Parsers, toolchains and the sandbox that translation's checks use; Neovim."""
+    from pied.translation.sandbox import isolation
+
     parsers = [n for n in ("c", "cpp", "java", "javascript", "go") if _grammar(n)]
-    out.append(
-        Check("ok" if parsers else "missing", "parse checks", "python, " + ", ".join(parsers))
-    )
+    out = [Check("ok" if parsers else "missing", "parse checks", "python, " + ", ".join(parsers))]
     tools = {"g++": "C/C++", "javac": "Java", "node": "JavaScript", "go": "Go", "rustc": "Rust"}
     found = [f"{lang} ({t})" for t, lang in tools.items() if shutil.which(t)]
     absent = [lang for t, lang in tools.items() if not shutil.which(t)]
@@ -98,8 +118,6 @@ def checks() -> list[Check]:
     if absent:
         detail += f"; not found: {', '.join(absent)}"
     out.append(Check("info", "translate --check", detail))
-    from pied.translation.sandbox import isolation
-
     level = isolation()
     out.append(
         Check("ok", "check sandbox", f"isolated: {level}")
@@ -111,8 +129,7 @@ def checks() -> list[Check]:
             "user namespaces and util-linux's unshare (Debian: apt install util-linux mount)",
         )
     )
-    nvim = shutil.which("nvim")
-    out.append(Check("info", "neovim", nvim or "not on PATH"))
+    out.append(Check("info", "neovim", shutil.which("nvim") or "not on PATH"))
     return out
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pied.daemon import protocol as p
+from pied.daemon.messages import Message
 from pied.errors import PiedError
 
 
@@ -128,6 +129,14 @@ class DaemonClient:
         except ConnectionError as e:
             raise DaemonError(f"lost the daemon: {e}") from None
 
+    async def ask(self, msg: Message, progress: Callable[[str], None] | None = None) -> Any:
+        """The result of the request ``msg``."""
+        return await self.request(msg.METHOD, msg.params(), progress)
+
+    async def send(self, msg: Message) -> None:
+        """The notification ``msg``."""
+        await self.notify(msg.METHOD, msg.params())
+
     async def close(self) -> None:
         self.stopped = True
         self._writer.close()
@@ -136,16 +145,19 @@ class DaemonClient:
 
 def call(
     socket_path: Path,
-    method: str,
+    msg: Message | str,
     params: dict[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Any:
-    """One blocking request on a fresh connection (``progress`` hears a job's progress)."""
+    """One blocking request on a fresh connection: the message ``msg``, or the method ``msg``
+    with ``params`` (``progress`` hears a job's progress)."""
 
     async def go() -> Any:
         client = await DaemonClient.connect(socket_path, "pied-cli")
         try:
-            return await client.request(method, params, progress)
+            if isinstance(msg, Message):
+                return await client.ask(msg, progress)
+            return await client.request(msg, params, progress)
         finally:
             await client.close()
 

@@ -46,11 +46,11 @@ def open_document(state: DaemonState, conn: int, msg: m.Open) -> None:
     state.touch(key)
     # A file seen before (or before a restart) gets its cache back from disk, not
     # re-encoded: its first completion then only syncs what changed since.
-    state.engine.name_document(key, msg.uri)
+    state.engine.files.name(key, msg.uri)
     load_shown(state, doc)  # and the suggestions made for this very text
     if state.engine.disk is not None:
         engine = state.engine
-        state.scheduler.submit("restore", key, lambda ctx: engine.restore(key), WARM)
+        state.scheduler.submit("restore", key, lambda ctx: engine.files.restore(key), WARM)
 
 
 def change(state: DaemonState, conn: int, msg: m.ChangeText) -> None:
@@ -129,9 +129,9 @@ def close(state: DaemonState, conn: int, msg: m.Close) -> None:
     def forget(ctx: JobContext) -> None:
         if key in docs:
             return  # opened again meanwhile: its cells are still good
-        engine.persist(key)  # kept on disk for when the file is opened again
+        engine.files.persist(key)  # kept on disk for when the file is opened again
         engine.cache.forget(key)
-        engine.drop_name(key)
+        engine.files.drop_name(key)
 
     state.scheduler.submit("forget", key, forget, WARM)
 

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 from pied.daemon import messages as m
 from pied.daemon.state import DaemonState
 from pied.editing.errors import EditingError
 from pied.editing.uris import file_name
+from pied.engine.engine import Engine
 from pied.engine.scheduler import BACKGROUND, JobContext
+from pied.engine.summarize import summarize as summarize_job
+from pied.engine.translate import translate as translate_job
 from pied.errors import BadInput
 
 Progress = Callable[[str], None]
@@ -64,10 +68,27 @@ def _submit(
     def on_job_model(ctx: JobContext) -> dict[str, Any]:
         """``job`` on the job model (model thread); the result says which model answered."""
         engine = jobs.engine()
-        result = job.run(engine, ctx)
+        result = run(job, engine, ctx)
         said = {"model": engine.model.name}
         if jobs.note:
             said["model_note"] = jobs.note
         return {**result, **said}
 
     return state.scheduler.submit(kind, (conn, kind), on_job_model, BACKGROUND, progress=progress)
+
+
+def run(job: m.Translate | m.Summarize, engine: Engine, ctx: JobContext | None = None) -> Any:
+    """``job`` on ``engine`` (the model thread, or the CLI's own process)."""
+    if isinstance(job, m.Translate):
+        return translate_job(
+            engine, job.text, language=job.language, filename=job.name, check=job.check, ctx=ctx
+        )
+    return summarize_job(
+        engine,
+        path=Path(job.path) if job.path else None,
+        sheet=job.sheet,
+        text=job.text,
+        name=job.name,
+        selection=job.selection,
+        ctx=ctx,
+    )

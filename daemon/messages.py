@@ -1,17 +1,13 @@
-"""The daemon's requests and notifications as typed messages, read from the wire's maps
-once, where they arrive; a map that does not fit gets a BadInput saying what is wrong."""
+"""The daemon's requests and notifications as typed messages: built by its clients (the
+language server, the CLI) and sent as maps (``params``), read from the wire's maps once,
+where they arrive (``read``); a map that does not fit gets a BadInput saying what is wrong."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
 
 from pied.editing.document import Change
-from pied.engine.engine import Engine
-from pied.engine.scheduler import JobContext
-from pied.engine.summarize import summarize
-from pied.engine.translate import translate
 from pied.errors import BadInput
 
 MAX_ALTERNATIVES = 5  # suggestions one invoked request may ask for
@@ -36,8 +32,18 @@ def _version(params: dict[str, Any]) -> int | None:
     return version if isinstance(version, int) else None
 
 
+class Message:
+    """A message's wire form: its method, and its fields as a map (None fields left out)."""
+
+    METHOD: ClassVar[str]
+
+    def params(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
-class Open:
+class Open(Message):
+    METHOD = "open"
     uri: str
     text: str
     version: int
@@ -52,10 +58,21 @@ class Open:
 
 
 @dataclass(frozen=True)
-class ChangeText:
+class ChangeText(Message):
+    METHOD = "change"
     uri: str
     changes: tuple[Change, ...]
     version: int | None
+
+    def params(self) -> dict[str, Any]:
+        changes = [
+            {"text": c.text}
+            if c.start is None or c.end is None
+            else {"text": c.text, "start": list(c.start), "end": list(c.end)}
+            for c in self.changes
+        ]
+        version = {} if self.version is None else {"version": self.version}
+        return {"uri": self.uri, "changes": changes, **version}
 
     @classmethod
     def read(cls, params: dict[str, Any]) -> ChangeText:
@@ -86,7 +103,8 @@ def _changes(raw: Any) -> list[Change]:
 
 
 @dataclass(frozen=True)
-class Close:
+class Close(Message):
+    METHOD = "close"
     uri: str
 
     @classmethod
@@ -95,7 +113,8 @@ class Close:
 
 
 @dataclass(frozen=True)
-class Cursor:
+class Cursor(Message):
+    METHOD = "cursor"
     uri: str
     line: int
     character: int
@@ -106,8 +125,10 @@ class Cursor:
 
 
 @dataclass(frozen=True)
-class Complete:
+class Complete(Message):
     """At a position of an open document (``uri``), or of ``text`` sent along."""
+
+    METHOD = "complete"
 
     uri: str | None
     text: str | None
@@ -135,8 +156,10 @@ class Complete:
 
 
 @dataclass(frozen=True)
-class Accepted:
+class Accepted(Message):
     """The editor ran a suggestion's accept command."""
+
+    METHOD = "accepted"
 
     id: int
     index: int
@@ -162,8 +185,10 @@ def _optional_str(params: dict[str, Any], name: str) -> str | None:
 
 
 @dataclass(frozen=True)
-class Translate:
+class Translate(Message):
     """Python for ``text`` (from ``language``, or detected), named after ``name``."""
+
+    METHOD = "translate"
 
     text: str
     language: str | None = None
@@ -178,15 +203,12 @@ class Translate:
         language, name = _optional_str(params, "language"), _optional_str(params, "name")
         return cls(text, language, name, bool(params.get("check")))
 
-    def run(self, engine: Engine, ctx: JobContext | None = None) -> dict[str, Any]:
-        return translate(
-            engine, self.text, language=self.language, filename=self.name, check=self.check, ctx=ctx
-        )
-
 
 @dataclass(frozen=True)
-class Summarize:
+class Summarize(Message):
     """A summary of a spreadsheet (``path``) or of code (``text``, maybe a ``selection``)."""
+
+    METHOD = "summarize"
 
     path: str | None = None
     sheet: str | None = None
@@ -207,14 +229,13 @@ class Summarize:
             bool(params.get("selection")),
         )
 
-    def run(self, engine: Engine, ctx: JobContext | None = None) -> dict[str, Any]:
-        path = Path(self.path) if self.path else None
-        return summarize(
-            engine,
-            path=path,
-            sheet=self.sheet,
-            text=self.text,
-            name=self.name,
-            selection=self.selection,
-            ctx=ctx,
-        )
+
+@dataclass(frozen=True)
+class Workspace(Message):
+    """The editor's workspace folders (other-file context comes from them)."""
+
+    METHOD = "workspace"
+    roots: tuple[str, ...]
+
+    def params(self) -> dict[str, Any]:
+        return {"roots": list(self.roots)}

@@ -38,7 +38,7 @@ class Service(DaemonState):
         self.jobs.close()
         # The model thread has ended: the caches can be read here and written to disk.
         save_all_shown(self)
-        written = self.engine.persist_all()
+        written = self.engine.files.persist_all()
         if written:
             log.info("saved %d documents' KV caches to disk", written)
 

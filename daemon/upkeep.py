@@ -64,7 +64,7 @@ def _persist_quiet(state: DaemonState, queued: list[tuple[str, int]]) -> bool:
         return False
     now = time.monotonic()
     busy = state.scheduler.busy_keys()
-    for key in (cast(DocKey, k) for k in state.engine.unsaved()):
+    for key in (cast(DocKey, k) for k in state.engine.files.unsaved()):
         doc = state.docs.get(key)
         worked = doc.worked_on if doc is not None else 0.0
         if now - worked < PERSIST_AFTER_S:
@@ -80,7 +80,7 @@ def _persist_quiet(state: DaemonState, queued: list[tuple[str, int]]) -> bool:
 
 def _submit_persist(state: DaemonState, key: DocKey) -> None:
     engine = state.engine
-    job = state.scheduler.submit("persist", key, lambda ctx: engine.persist(key), PERSIST)
+    job = state.scheduler.submit("persist", key, lambda ctx: engine.files.persist(key), PERSIST)
     state.owner.settle(job, lambda _: _persisted(state, key))
 
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from pied import paths
 from pied.config import Settings
 from pied.engine.completion import Completion, complete, complete_naive, drop_copied_suffix
 from pied.engine.prompt import CompletionRequest, LoadedModel, warm_steps
-from pied.kvcache.cache import Policy, Saved, SequenceCache, SyncStats
+from pied.kvcache.cache import Policy, SequenceCache, SyncStats
 from pied.kvcache.disk import DiskStore, model_id
+from pied.kvcache.files import DocumentFiles
 from pied.models import autochoice, fim
 from pied.models.backend import Backend
 from pied.models.generate import never
@@ -73,17 +73,14 @@ class Engine:
             n_seq=backend.info.n_seq,
             policy=policy,
             ends_line=self._ends_line,
-            evicted=self._evicted,
+            evicted=lambda key, saved: self.files.evicted(key, saved),
         )
+        self.files = DocumentFiles(self.cache, disk)  # the documents' caches on disk, by name
         self.disk = disk
         # Prompt encoding speed on this machine, measured on each large enough sync; until
         # then a 2-core laptop's (the 0.5B model encodes ~250 tokens a second there).
         self.ms_per_token = DEFAULT_MS_PER_TOKEN
         self._measured = 0
-        self._names: dict[Hashable, str] = {}  # documents' names on disk (their URIs)
-        self._written: dict[str, int] = {}  # what each name's file holds (a hash of it)
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="pied-kv-disk")
-        self._pending: dict[str, Future[bool]] = {}  # each name's last write
 
     @classmethod
     def load(cls, settings: Settings) -> Engine:
@@ -91,78 +88,6 @@ class Engine:
         backend = load_backend(settings)
         name = model_label(settings, backend)
         return cls(backend, settings, model_name=name, disk=disk_store(settings, backend))
-
-    # --- documents' caches on disk --------------------------------------------------------------
-
-    def name_document(self, key: Hashable, name: str) -> None:
-        """``key``'s cache is saved and restored on disk as ``name`` (its URI)."""
-        self._names[key] = name
-
-    def restore(self, key: Hashable) -> bool:
-        """Bring ``key``'s cache back from disk if it has none here (model thread)."""
-        name = self._names.get(key)
-        if self.disk is None or name is None or self.cache.holds(key):
-            return False
-        pending = self._pending.get(name)
-        if pending is not None:  # written as the file closed: wait for it to land
-            try:
-                pending.result(timeout=10)
-            except Exception:  # a write that failed or hangs: read what is there, if anything
-                log.debug("a KV write for %s did not finish", name, exc_info=True)
-        saved = self.disk.load(name)
-        if saved is None:
-            return False
-        self._written[name] = _fingerprint(saved)
-        return self.cache.adopt(key, saved)
-
-    def persist(self, key: Hashable) -> Future[bool] | None:
-        """Write ``key``'s cache to disk in the background, if it changed (model thread:
-        the cells are read here, the file is written by another thread)."""
-        name = self._names.get(key)
-        if self.disk is None or name is None:
-            return None
-        saved = self.cache.snapshot(key)
-        return None if saved is None else self._write(name, saved)
-
-    def persist_all(self, timeout: float = 10.0) -> int:
-        """Write every named document's cache and wait for the writes (the daemon stops)."""
-        futures = [f for f in list(self._pending.values()) if not f.done()]  # from before
-        futures += [f for key in list(self._names) if (f := self.persist(key)) is not None]
-        written = 0
-        for f in futures:
-            try:
-                written += bool(f.result(timeout=timeout))
-            except Exception:  # a write that fails is logged by the store; nothing is lost
-                log.debug("a KV write did not finish", exc_info=True)
-        return written
-
-    def unsaved(self) -> list[Hashable]:
-        """Named documents whose cache differs from what their file holds."""
-        out = []
-        for key, name in list(self._names.items()):  # the model thread drops names
-            tokens = self.cache.tokens(key)
-            mark = _fingerprint_tokens(tokens, self.cache.staleness(key)[0])
-            if tokens and self._written.get(name) != mark:
-                out.append(key)
-        return out
-
-    def drop_name(self, key: Hashable) -> None:
-        self._names.pop(key, None)
-
-    def _evicted(self, key: Hashable, saved: Saved) -> None:
-        name = self._names.get(key)
-        if self.disk is not None and name is not None:
-            self._write(name, saved)
-
-    def _write(self, name: str, saved: Saved) -> Future[bool] | None:
-        assert self.disk is not None
-        mark = _fingerprint(saved)
-        if self._written.get(name) == mark:
-            return None
-        self._written[name] = mark
-        future = self._writer.submit(self.disk.save, name, saved)
-        self._pending[name] = future
-        return future
 
     def _ends_line(self, token: int) -> bool:
         return b"\n" in self.backend.token_bytes(token)
@@ -187,7 +112,7 @@ class Engine:
     def _sync(self, key: Hashable, tokens: list[int], exact: bool = False) -> SyncStats:
         """``key``'s cache brought to ``tokens``: from its cells here, else from disk (then
         only what changed since is encoded), else encoded; ``exact``: see ``plan_for``."""
-        self.restore(key)
+        self.files.restore(key)
         stats = self.cache.sync(key, tokens, exact)
         if stats.encoded >= SPEED_SAMPLE_MIN:
             ms = stats.ms / stats.encoded
@@ -197,7 +122,7 @@ class Engine:
 
     def estimate_ms(self, key: Hashable, tokens: list[int]) -> float:
         """How long bringing ``key``'s cache to ``tokens`` would take on this machine."""
-        self.restore(key)
+        self.files.restore(key)
         return self.cache.plan_for(key, tokens).encoded * self.ms_per_token
 
     def stalest(self) -> Hashable | None:
@@ -246,11 +171,3 @@ class Engine:
             )
         finally:
             self.backend.release()
-
-
-def _fingerprint_tokens(tokens: list[int], first_stale: int | None) -> int:
-    return hash((tuple(tokens), first_stale))
-
-
-def _fingerprint(saved: Saved) -> int:
-    return _fingerprint_tokens(saved.tokens, saved.first_stale)

@@ -96,8 +96,9 @@ class JobContext:
 class Scheduler:
     """Runs jobs one at a time on the worker thread, most urgent first."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, clock: Callable[[], float] = time.monotonic) -> None:
         self.backend = backend
+        self._clock = clock  # (a test's clock, which moves only when its work says so)
         self._queue: list[Job] = []
         self._lock = threading.Condition()
         self._order = itertools.count()
@@ -136,7 +137,14 @@ class Scheduler:
         redone, like warming or refreshing a cache) is aborted when more urgent work comes.
         ``progress`` hears the job's ``JobContext.report`` messages."""
         job = Job(
-            priority, next(self._order), kind, key, run, abortable=abortable, progress=progress
+            priority,
+            next(self._order),
+            kind,
+            key,
+            run,
+            abortable=abortable,
+            progress=progress,
+            submitted=self._clock(),
         )
         with self._lock:
             if self._stopped:
@@ -203,7 +211,7 @@ class Scheduler:
                     self._lock.wait()
                 if self._stopped:
                     return
-                job = self._next_job(time.monotonic())
+                job = self._next_job(self._clock())
             self._execute(job)
 
     def _next_job(self, now: float) -> Job:
@@ -224,7 +232,7 @@ class Scheduler:
         wait, nor completions that arrive meanwhile, which wait for the next yield point),
         so that two editors typing cannot stop a translation the user waits for. After
         they ran, the long job has the model for its slice first."""
-        now = time.monotonic()
+        now = self._clock()
         if now < running.own_until:
             return False
         ran = False
@@ -243,7 +251,7 @@ class Scheduler:
             self._execute(job)
             ran = True
         if ran:
-            end = time.monotonic()
+            end = self._clock()
             slice_s = (end - now) * FAIR_SHARE / (1 - FAIR_SHARE)
             running.own_until = end + min(MAX_SLICE_S, slice_s)
         return ran

@@ -85,18 +85,7 @@ def translate(
     if "\0" in source:
         raise TranslateError("The input looks binary, not source code.")
     found = detect.detect(source, filename)
-    if language is not None:
-        lang = detect.normalize(language)
-        if lang is None:
-            known = ", ".join(detect.LANGUAGES)
-            raise TranslateError(f"pied does not translate from {language!r}; it knows {known}.")
-        confidence = 1.0
-    else:
-        if found.language is None:
-            raise TranslateError(
-                "pied cannot tell which language this is; name it with --from LANG."
-            )
-        lang, confidence = found.language, found.confidence
+    lang, confidence = _source_language(found, language)
     if lang == "python":
         raise TranslateError("This is already Python.")
 
@@ -127,6 +116,19 @@ def translate(
         "detected_language": found.language,
         "checks": checks,
     }
+
+
+def _source_language(found: detect.Detection, language: str | None) -> tuple[str, float]:
+    """The language to translate from: ``language`` when named, else the detected one."""
+    if language is not None:
+        lang = detect.normalize(language)
+        if lang is None:
+            known = ", ".join(detect.LANGUAGES)
+            raise TranslateError(f"pied does not translate from {language!r}; it knows {known}.")
+        return lang, 1.0
+    if found.language is None:
+        raise TranslateError("pied cannot tell which language this is; name it with --from LANG.")
+    return found.language, found.confidence
 
 
 def _say(ctx: JobContext | None, message: str) -> None:
@@ -241,6 +243,73 @@ class _Judgement:
     score: tuple[int, int]  # (the entry point agrees, generated inputs that agree)
 
 
+@dataclass(frozen=True)
+class _Judge:
+    """Whether a candidate does what the original does: its entry point's output against
+    the original's (``expected``), its functions against the original's on generated
+    inputs (``diff``)."""
+
+    expected: sandbox.Run | None
+    diff: differential.Differential | None
+    entry: str
+    lang: str
+    main: str
+
+    def __call__(self, candidate: str) -> _Judgement:
+        whys, feedback, entry_ok, agreed = [], [], 1, 0
+        if self.expected is not None:
+            main = _main_for(self.entry, self.lang, candidate, self.main)
+            got = sandbox.run_python(_program(candidate, main))
+            if not (got.ok and sandbox.same_output(self.expected.stdout, got.stdout)):
+                entry_ok = 0
+                whys.append(got.error or "its output differs from the original's")
+                feedback.append(
+                    f"Run with this entry point:\n```python\n{self.main or '(none)'}```\n"
+                    f"The original prints:\n{self.expected.stdout[:1500]}\nThe Python "
+                    + (f"fails: {got.error}" if not got.ok else f"prints:\n{got.stdout[:1500]}")
+                )
+        if self.diff is not None:
+            verdict = self.diff.verdict(candidate)
+            agreed = verdict.agreed
+            if not verdict.ok:
+                whys.append(verdict.why)
+                feedback.append(f"On these inputs:\n{verdict.feedback}")
+        return _Judgement(not whys, "; ".join(whys), "\n".join(feedback), (entry_ok, agreed))
+
+
+def _judge(
+    source: str,
+    definitions: str,
+    entry: str,
+    lang: str,
+    main: str,
+    python: str,
+    ctx: JobContext | None,
+    name_hint: str | None,
+) -> _Judge | str:
+    """How candidates will be judged, or why they cannot be (no toolchain, nothing to run)."""
+    if not sandbox.available(lang):
+        return f"no {detect.NAMES[lang]} toolchain on this machine"
+    expected: sandbox.Run | None = None
+    reasons = []
+    if main or sandbox.runnable(source, lang):
+        _say(ctx, f"running the {detect.NAMES[lang]} original")
+        expected = sandbox.run_source(source, lang)
+        if not expected.ok:
+            reasons.append(f"the source itself failed: {expected.error}")
+            expected = None
+    else:
+        reasons.append("the source has no entry point to run")
+    _say(ctx, f"running the {detect.NAMES[lang]} functions on generated inputs")
+    found = differential.prepare(definitions, lang, name_hint, python)
+    diff = found if isinstance(found, differential.Differential) else None
+    if diff is None:
+        reasons.append(str(found))
+    if expected is None and diff is None:
+        return "; ".join(reasons)
+    return _Judge(expected, diff, entry, lang, main)
+
+
 def _execution_check(
     engine: Engine,
     source: str,
@@ -258,46 +327,9 @@ def _execution_check(
     inputs: ``translation.differential``); when they disagree, translate the definitions
     again (first with the difference fed back, then sampled) and keep the first that
     agrees. With none agreeing, the one closest to the original stays (the first on a tie)."""
-    if not sandbox.available(lang):
-        return {"status": "skipped", "reason": f"no {detect.NAMES[lang]} toolchain on this machine"}
-    expected: sandbox.Run | None = None
-    reasons = []
-    if main or sandbox.runnable(source, lang):
-        _say(ctx, f"running the {detect.NAMES[lang]} original")
-        expected = sandbox.run_source(source, lang)
-        if not expected.ok:
-            reasons.append(f"the source itself failed: {expected.error}")
-            expected = None
-    else:
-        reasons.append("the source has no entry point to run")
-    _say(ctx, f"running the {detect.NAMES[lang]} functions on generated inputs")
-    found = differential.prepare(definitions, lang, name_hint, python)
-    diff = found if isinstance(found, differential.Differential) else None
-    if diff is None:
-        reasons.append(str(found))
-    if expected is None and diff is None:
-        return {"status": "skipped", "reason": "; ".join(reasons)}
-
-    def judge(candidate: str) -> _Judgement:
-        whys, feedback, entry_ok, agreed = [], [], 1, 0
-        if expected is not None:
-            got = sandbox.run_python(_program(candidate, _main_for(entry, lang, candidate, main)))
-            if not (got.ok and sandbox.same_output(expected.stdout, got.stdout)):
-                entry_ok = 0
-                whys.append(got.error or "its output differs from the original's")
-                feedback.append(
-                    f"Run with this entry point:\n```python\n{main or '(none)'}```\n"
-                    f"The original prints:\n{expected.stdout[:1500]}\nThe Python "
-                    + (f"fails: {got.error}" if not got.ok else f"prints:\n{got.stdout[:1500]}")
-                )
-        if diff is not None:
-            verdict = diff.verdict(candidate)
-            agreed = verdict.agreed
-            if not verdict.ok:
-                whys.append(verdict.why)
-                feedback.append(f"On these inputs:\n{verdict.feedback}")
-        return _Judgement(not whys, "; ".join(whys), "\n".join(feedback), (entry_ok, agreed))
-
+    judge = _judge(source, definitions, entry, lang, main, python, ctx, name_hint)
+    if isinstance(judge, str):
+        return {"status": "skipped", "reason": judge}
     best, best_judgement = python, judge(python)
     candidate, judgement = best, best_judgement
     for attempt in range(RETRIES + 1):
@@ -308,37 +340,21 @@ def _execution_check(
             return {
                 "status": "passed",
                 "retries": attempt,
-                **_agreed(diff, judgement),
+                **_agreed(judge.diff, judgement),
                 "definitions": candidate,
             }
         if judgement.score > best_judgement.score:
             best, best_judgement = candidate, judgement
         if attempt == RETRIES:
             break
-        why = judgement.why
         _say(
             ctx,
-            f"the Python disagrees ({textwrap.shorten(why, 80)}); "
+            f"the Python disagrees ({textwrap.shorten(judgement.why, 80)}); "
             f"translating again ({attempt + 1} of {RETRIES})",
         )
-        if attempt == 0:
-            user = (
-                f"```{lang}\n{definitions}\n```\n\nA translation:\n```python\n{candidate}```\n\n"
-                f"{judgement.feedback}\n\n"
-                "Fix the translation so it does exactly what the original does."
-            )
-            answer = _python(engine, system, user, ctx, answer_budget(count(candidate), 300))
-        else:
-            answer = _python(
-                engine,
-                system,
-                _prompt(lang, definitions),
-                ctx,
-                answer_budget(count(definitions)),
-                temperature=SAMPLE_TEMPERATURE,
-                seed=attempt,
-            )
-        candidate = clean.add_imports(answer)
+        candidate = clean.add_imports(
+            _again(engine, system, lang, definitions, candidate, judgement, attempt, ctx, count)
+        )
         if clean.syntax_error(candidate) is not None:
             candidate = python
         judgement = judge(candidate)
@@ -346,9 +362,39 @@ def _execution_check(
         "status": "failed",
         "reason": best_judgement.why,
         "retries": RETRIES,
-        **_agreed(diff, best_judgement),
+        **_agreed(judge.diff, best_judgement),
         "definitions": best,
     }
+
+
+def _again(
+    engine: Engine,
+    system: str,
+    lang: str,
+    definitions: str,
+    candidate: str,
+    judgement: _Judgement,
+    attempt: int,
+    ctx: JobContext | None,
+    count: Callable[[str], int],
+) -> str:
+    """Another translation: the first time with the difference fed back, then sampled."""
+    if attempt == 0:
+        user = (
+            f"```{lang}\n{definitions}\n```\n\nA translation:\n```python\n{candidate}```\n\n"
+            f"{judgement.feedback}\n\n"
+            "Fix the translation so it does exactly what the original does."
+        )
+        return _python(engine, system, user, ctx, answer_budget(count(candidate), 300))
+    return _python(
+        engine,
+        system,
+        _prompt(lang, definitions),
+        ctx,
+        answer_budget(count(definitions)),
+        temperature=SAMPLE_TEMPERATURE,
+        seed=attempt,
+    )
 
 
 def _agreed(diff: differential.Differential | None, judgement: _Judgement) -> dict[str, Any]:

@@ -10,8 +10,10 @@ from typing import Any
 
 from lsprotocol import types as t
 
+from pied.daemon import messages as m
 from pied.daemon.client import DaemonError
-from pied.errors import Code
+from pied.editing.document import Change
+from pied.errors import BadInput, Code
 from pied.lsp.session import PiedServer, path_of
 from pied.sheets.reader import SUFFIXES
 
@@ -49,27 +51,20 @@ def did_change_configuration(ls: PiedServer, params: t.DidChangeConfigurationPar
 
 async def did_open(ls: PiedServer, params: t.DidOpenTextDocumentParams) -> None:
     d = params.text_document
-    await ls.forward(
-        "open", {"uri": d.uri, "text": d.text, "version": d.version, "language": d.language_id}
-    )
+    await ls.forward(m.Open(d.uri, d.text, d.version, d.language_id))
 
 
 async def did_change(ls: PiedServer, params: t.DidChangeTextDocumentParams) -> None:
-    changes: list[dict[str, Any]] = []
+    changes = []
     for c in params.content_changes:
         if isinstance(c, t.TextDocumentContentChangePartial):
             r = c.range
-            changes.append(
-                {
-                    "text": c.text,
-                    "start": [r.start.line, r.start.character],
-                    "end": [r.end.line, r.end.character],
-                }
-            )
+            start, end = (r.start.line, r.start.character), (r.end.line, r.end.character)
+            changes.append(Change(c.text, start, end))
         else:
-            changes.append({"text": c.text})
+            changes.append(Change(c.text))
     doc = params.text_document
-    await ls.forward("change", {"uri": doc.uri, "version": doc.version, "changes": changes})
+    await ls.forward(m.ChangeText(doc.uri, tuple(changes), doc.version))
 
 
 async def cursor(ls: PiedServer, params: Any) -> None:
@@ -84,12 +79,12 @@ async def cursor(ls: PiedServer, params: Any) -> None:
         log.debug("ignored a malformed %s: %r", CURSOR, params)
         return
     ls.cursors[uri] = (line, character)
-    await ls.forward("cursor", {"uri": uri, "line": line, "character": character})
+    await ls.forward(m.Cursor(uri, line, character))
 
 
 async def did_close(ls: PiedServer, params: t.DidCloseTextDocumentParams) -> None:
     ls.cursors.pop(params.text_document.uri, None)
-    await ls.forward("close", {"uri": params.text_document.uri})
+    await ls.forward(m.Close(params.text_document.uri))
 
 
 async def inline_completion(
@@ -163,8 +158,12 @@ async def accepted(ls: PiedServer, *args: Any) -> None:
     if info is None:
         log.debug("ignored a malformed %s: %r", ACCEPTED, args)
         return
-    fields = {k: info[k] for k in ("id", "index", "kind", "text") if k in info}
-    await ls.forward("accepted", fields)
+    try:
+        msg = m.Accepted.read(info)
+    except BadInput:
+        log.debug("ignored a malformed %s: %r", ACCEPTED, args)
+        return
+    await ls.forward(msg)
 
 
 async def status(ls: PiedServer, *args: Any) -> Any:

@@ -17,6 +17,7 @@ from pygls.lsp.server import LanguageServer
 from pied import __version__
 from pied.config import REQUEST_SETTINGS, ConfigError, Settings, load_dict
 from pied.daemon import lifecycle
+from pied.daemon import messages as m
 from pied.daemon.client import DaemonClient, DaemonError
 from pied.editing.uris import uri_to_path
 from pied.lsp.protocol import AnsweringProtocol
@@ -35,6 +36,9 @@ class PiedServer(LanguageServer):
         self._shown: set[str] = set()
         self._latency_ms = 300.0  # moving average, for the debounce
         self._generation: dict[str, int] = {}
+        # An invoked request (the user asked for alternatives) in flight, by document: the
+        # automatic request the editor sends at the same place must not supersede it.
+        self._invoked: dict[str, tuple[int, int]] = {}
         # Where the user last was in each document (asked there, or the cursor moved there):
         # a daemon connected later hears it, so a request cancelled while the daemon was
         # still starting tells it where to encode.
@@ -107,24 +111,16 @@ class PiedServer(LanguageServer):
             self.daemon = client  # from now on, document notifications go straight to it
             self._watch = asyncio.ensure_future(self._restart_when_lost(client))
             for doc in list(self.workspace.text_documents.values()):
-                await client.notify(
-                    "open",
-                    {
-                        "uri": doc.uri,
-                        "text": doc.source,
-                        "version": doc.version or 0,
-                        "language": doc.language_id or "",
-                    },
+                await client.send(
+                    m.Open(doc.uri, doc.source, doc.version or 0, doc.language_id or "")
                 )
             for uri, (line, character) in list(self.cursors.items()):
                 if uri in self.workspace.text_documents:
-                    await client.notify(
-                        "cursor", {"uri": uri, "line": line, "character": character}
-                    )
+                    await client.send(m.Cursor(uri, line, character))
             folders = [f.uri for f in self.workspace.folders.values()]
             roots = [p for p in (path_of(u) for u in folders) if p]
             if roots:
-                await client.notify("workspace", {"roots": roots})
+                await client.send(m.Workspace(tuple(roots)))
             return client
 
     async def _restart_when_lost(self, client: DaemonClient) -> None:
@@ -132,6 +128,7 @@ class PiedServer(LanguageServer):
         open documents, so the next suggestion does not wait for it."""
         await client.closed.wait()
         if client.stopped or self.shutting_down:
+            log.info("the daemon was stopped: it starts again at the next request")
             return
         log.warning("lost the daemon: starting it again")
         for attempt in range(RESTART_TRIES):
@@ -147,12 +144,12 @@ class PiedServer(LanguageServer):
                 log.info("starting the daemon again: %s; retrying", e)
                 await asyncio.sleep(0.5)
 
-    async def forward(self, method: str, params: dict[str, Any]) -> None:
+    async def forward(self, msg: m.Message) -> None:
         """Send a document notification if the daemon is connected (else it replays later)."""
         if self.daemon is None or self.daemon.closed.is_set():
             return
         try:
-            await self.daemon.notify(method, params)
+            await self.daemon.send(msg)
         except DaemonError as e:
             log.warning("lost the daemon: %s", e)
 
@@ -173,25 +170,36 @@ class PiedServer(LanguageServer):
     ) -> dict[str, Any] | None:
         """A completion at ``position`` (with up to ``alternatives`` different items), or
         None (superseded, stale, or an error shown once)."""
+        here = (position.line, position.character)
+        if alternatives == 1 and self._invoked.get(uri) == here:
+            return None  # the user's own request at this place answers it
         generation = self._generation.get(uri, 0) + 1
         self._generation[uri] = generation
+        if alternatives > 1:
+            self._invoked[uri] = here
+        elif uri in self._invoked:
+            del self._invoked[uri]  # the user moved on
+        try:
+            return await self._complete(uri, position, alternatives, generation)
+        finally:
+            if self._invoked.get(uri) == here and alternatives > 1:
+                del self._invoked[uri]
+
+    async def _complete(
+        self, uri: str, position: t.Position, alternatives: int, generation: int
+    ) -> dict[str, Any] | None:
         self.cursors[uri] = (position.line, position.character)
         # A short debounce adapted to the measured latency: the daemon drops a superseded
         # request within one token, so waiting long only delays the answer.
         await asyncio.sleep(min(0.05, max(0.01, self._latency_ms / 8000)))
         if self._generation.get(uri) != generation:
             return None
-        params = {
-            "uri": uri,
-            "line": position.line,
-            "character": position.character,
-            "settings": self.request_settings(),
-        }
-        if alternatives > 1:
-            params["alternatives"] = alternatives
+        ask = m.Complete(
+            uri, None, position.line, position.character, alternatives, self.request_settings()
+        )
         started = time.monotonic()
         try:
-            result = await self._ask_daemon(params)
+            result = await self._ask_daemon(ask)
         except DaemonError as e:
             if self.daemon is not None and self.daemon.closed.is_set():
                 self.daemon = None  # the next request restarts it
@@ -205,24 +213,25 @@ class PiedServer(LanguageServer):
             return None
         return result
 
-    async def _ask_daemon(self, params: dict[str, Any]) -> dict[str, Any] | None:
+    async def _ask_daemon(self, ask: m.Complete) -> dict[str, Any] | None:
         """The daemon's answer to ``complete``. A daemon that died under the request (not
         one that was stopped) is waited for as it starts again and asked once more, so the
         request the user is waiting on is answered, not dropped; None if it was superseded
         meanwhile."""
         client = await self.link()
         try:
-            result: dict[str, Any] = await client.request("complete", params)
+            result: dict[str, Any] = await client.ask(ask)
             return result
         except DaemonError:
             if not client.closed.is_set() or client.stopped or self.shutting_down:
                 raise
         log.info("the daemon died under a request: asking the new one")
-        generation = self._generation.get(params["uri"])
+        uri = ask.uri or ""
+        generation = self._generation.get(uri)
         client = await self.link()
-        if self._generation.get(params["uri"]) != generation:
+        if self._generation.get(uri) != generation:
             return None
-        result = await client.request("complete", params)
+        result = await client.ask(ask)
         return result
 
 

@@ -52,10 +52,8 @@ class ModelInfo:
     checks_guesses: bool = True  # decodes may carry guessed tokens (a remote engine streams)
 
 
-class Backend(Protocol):
-    """A loaded model with a multi-sequence KV cache."""
-
-    info: ModelInfo
+class Tokenizer(Protocol):
+    """A model's vocabulary: text to tokens and back."""
 
     def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
         """Tokens of ``text``; with ``special`` the text may contain special-token markup."""
@@ -74,6 +72,10 @@ class Backend(Protocol):
 
     def is_end_of_generation(self, token: int) -> bool:
         """True for EOS/EOT-like tokens."""
+
+
+class Decoder(Protocol):
+    """A context with several KV sequences: decode tokens, read logits, move cells."""
 
     def decode(
         self, tokens: Sequence[int], start: int, *, seq: int = 0, logits: str = "last"
@@ -125,7 +127,38 @@ class Backend(Protocol):
         """Restart the backend's own timing."""
 
 
-def token_count(backend: Backend, text: str) -> int:
+class Backend(Tokenizer, Decoder, Protocol):
+    """A loaded model with a multi-sequence KV cache: its tokenizer and its decoder."""
+
+    info: ModelInfo
+
+
+class TokenizerOf:
+    """The ``Tokenizer`` methods answered by ``self.vocab`` (a backend whose model runs
+    elsewhere keeps the vocabulary here)."""
+
+    vocab: Tokenizer
+
+    def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
+        return self.vocab.tokenize(text, special=special)
+
+    def token_bytes(self, token: int) -> bytes:
+        return self.vocab.token_bytes(token)
+
+    def detokenize(self, tokens: Sequence[int]) -> bytes:
+        return self.vocab.detokenize(tokens)
+
+    def pieces(self) -> list[bytes | None]:
+        return self.vocab.pieces()
+
+    def special_token(self, text: str) -> int | None:
+        return self.vocab.special_token(text)
+
+    def is_end_of_generation(self, token: int) -> bool:
+        return self.vocab.is_end_of_generation(token)
+
+
+def token_count(backend: Tokenizer, text: str) -> int:
     """How many tokens ``text`` is for ``backend``'s tokenizer."""
     return len(backend.tokenize(text.encode("utf-8")))
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from pied.models.backend import Backend, DecodeAborted, Logits, ModelInfo
+from pied.models.backend import Backend, DecodeAborted, Logits, ModelInfo, TokenizerOf
 from pied.models.enginelink import EngineError
 from pied.models.errors import ModelError
 from pied.models.remote import EngineStats, RemoteBackend
@@ -24,7 +24,7 @@ log = logging.getLogger("pied.remote")
 RETRY_S = 30.0  # how long the local model answers before the engine is asked again
 
 
-class FallbackBackend:
+class FallbackBackend(TokenizerOf):
     """See ``pied.models.backend.Backend``: ``remote``, or ``load_local()``'s model while
     the engine fails."""
 
@@ -38,6 +38,7 @@ class FallbackBackend:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.remote = remote
+        self.vocab = remote.vocab
         self.info: ModelInfo = remote.info
         self._load_local = load_local
         self._local: Backend | None = None
@@ -122,28 +123,7 @@ class FallbackBackend:
         if self._local is not None:
             self._local.clear_abort()
 
-    # --- the rest is the remote's bookkeeping -----------------------------------------------------
-
-    def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
-        return self.remote.tokenize(text, special=special)
-
-    def token_bytes(self, token: int) -> bytes:
-        return self.remote.token_bytes(token)
-
-    def detokenize(self, tokens: Sequence[int]) -> bytes:
-        return self.remote.detokenize(tokens)
-
-    def pieces(self) -> list[bytes | None]:
-        return self.remote.pieces()
-
-    def special_token(self, text: str) -> int | None:
-        return self.remote.special_token(text)
-
-    def is_end_of_generation(self, token: int) -> bool:
-        return self.remote.is_end_of_generation(token)
-
-    def metadata(self, key: str) -> str | None:
-        return self.remote.metadata(key)
+    # --- the KV cells are the remote's bookkeeping ----------------------------------------------
 
     def decode(
         self, tokens: Sequence[int], start: int, *, seq: int = 0, logits: str = "last"

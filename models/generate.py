@@ -5,7 +5,7 @@ The logits of the token before the first generated one must be ready in the back
 stop check says so, at the token or time budget, or when ``cancelled`` turns true; the
 checks run between tokens, so a cancel costs at most one token.
 
-The loop is a few small steps (``_pick``, ``_Output.add``, ``_decode_next``); what differs
+The loop is a few small steps (``_pick``, ``_Output.add``, ``_Decoder.feed``); what differs
 between uses is data: ``Limits`` (budgets, cancellation), ``Stops`` (tokens, a text check),
 ``Start`` (how the first token is picked: token healing, a byte-level prelude) and
 ``Yielding`` (let more urgent work run between tokens).
@@ -157,19 +157,84 @@ class PromptLookup:
         return self.tokens[before : min(before + self.most, end)]
 
 
-def _decode_next(backend: Backend, token: int, pos: int, seq: int) -> None:
-    backend.decode([token], pos, seq=seq)
+class _Decoder:
+    """Where the model is in the sequence: the next pick's logits row, and the guesses
+    (``PromptLookup``) decoded after the last pick and not yet picked.
+
+    Each decode also carries its guesses of the next tokens: a pick that equals a guess is
+    already decoded (its logits are the next row), so a run of right guesses costs one
+    batched decode instead of one decode each; the picks are those made without guesses
+    (up to llama.cpp's arithmetic in a batch, which can flip a near tie). The cells of
+    guesses not taken are removed (``drop_guesses``) before generation returns."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        seq: int,
+        n_past: int,
+        lookup: PromptLookup | None,
+        stop_tokens: Collection[int],
+    ) -> None:
+        self.backend = backend
+        self.seq = seq
+        self.n_past = n_past
+        self._lookup = lookup
+        self._stop_tokens = stop_tokens
+        self._guessed: list[int] = []
+        self._row = -1
+
+    def logits(self) -> npt.NDArray[np.floating]:
+        return self.backend.logits(self._row)
+
+    def again(self, last: int) -> None:
+        """Decode ``last`` again (other work's decodes replaced the logits)."""
+        self.backend.kv_remove(self.seq, self.n_past - 1, -1)
+        self.backend.decode([last], self.n_past - 1, seq=self.seq)
+        self._guessed, self._row = [], -1
+
+    def take_guess(self, token: int) -> bool:
+        """True when ``token`` was guessed: it is decoded already, its logits the next row."""
+        if not self._guessed or self._guessed[0] != token:
+            return False
+        self._guessed.pop(0)
+        if self._lookup is not None:
+            self._lookup.add(token)
+        self._row += 1
+        self.n_past += 1
+        return True
+
+    def feed(self, token: int, room: int) -> int:
+        """Decode ``token`` (with the guesses after it that fit ``room``); guesses made."""
+        self.drop_guesses()
+        guesses = _guesses(self._lookup, token, self._stop_tokens, self.backend, room)
+        if guesses:
+            self.backend.decode([token, *guesses], self.n_past, seq=self.seq, logits="all")
+            self._guessed, self._row = guesses, 0
+        else:
+            self.backend.decode([token], self.n_past, seq=self.seq)
+            self._row = -1
+        self.n_past += 1
+        return len(guesses)
+
+    def drop_guesses(self) -> None:
+        if self._guessed:
+            self.backend.kv_remove(self.seq, self.n_past, -1)
+            self._guessed = []
 
 
 def _guesses(
-    lookup: PromptLookup | None, token: int, stops: Stops, backend: Backend, room: int
+    lookup: PromptLookup | None,
+    token: int,
+    stop_tokens: Collection[int],
+    backend: Backend,
+    room: int,
 ) -> list[int]:
     """``lookup``'s guesses after ``token``, up to a stop token and within ``room``."""
     if lookup is None:
         return []
     out: list[int] = []
     for guess in lookup.add(token)[: max(0, room)]:
-        if guess in stops.tokens or backend.is_end_of_generation(guess):
+        if guess in stop_tokens or backend.is_end_of_generation(guess):
             break
         out.append(guess)
     return out
@@ -183,6 +248,15 @@ def _stopped_by_check(out: Generation, stops: Stops, final: bool) -> bool:
         return False
     out.text = out.text[:keep]
     return True
+
+
+def _interrupted(limits: Limits) -> str:
+    """Why generation must end before the next pick, if it must."""
+    if limits.cancelled():
+        return "cancelled"
+    if limits.deadline is not None and time.monotonic() > limits.deadline:
+        return "time"
+    return ""
 
 
 def generate(
@@ -200,80 +274,48 @@ def generate(
     lookup: PromptLookup | None = None,
 ) -> Generation:
     """Generate after the prompt whose last token sits at position ``n_past - 1``
-    (``score``: add up the tokens' log-probabilities in ``Generation.logprob``).
-
-    With ``lookup`` each decode also carries its guesses of the next tokens: a pick that
-    equals a guess is already decoded (its logits are the next row), so a run of right
-    guesses costs one batched decode instead of one decode each; the picks are those
-    made without guesses (up to llama.cpp's arithmetic in a batch, which can flip a near
-    tie). The cells of guesses not taken are removed before it returns."""
+    (``score``: add up the tokens' log-probabilities in ``Generation.logprob``; ``lookup``:
+    decode guesses with each token, see ``_Decoder``)."""
     sampler = sampler or Sampler()
     rng = rng or sampler.rng()
     output = _Output(start)
     out = output.generation
-    n_ctx = backend.info.n_ctx
-    guessed: list[int] = []  # decoded after the last pick, not yet picked
-    row = -1  # the logits row of the next pick
+    decoder = _Decoder(backend, seq, n_past, lookup, stops.tokens)
     try:
         for i in range(limits.max_tokens):
-            if limits.cancelled():
-                out.stop_reason = "cancelled"
-                return out
-            if yielding is not None and yielding.point():
-                last = out.tokens[-1] if out.tokens else yielding.prompt_last
-                backend.kv_remove(seq, n_past - 1, -1)
-                backend.decode([last], n_past - 1, seq=seq)
-                guessed, row = [], -1
-            if limits.deadline is not None and time.monotonic() > limits.deadline:
-                out.stop_reason = "time"
+            if yielding is not None and not limits.cancelled() and yielding.point():
+                decoder.again(out.tokens[-1] if out.tokens else yielding.prompt_last)
+            out.stop_reason = _interrupted(limits)
+            if out.stop_reason:
+                if out.stop_reason == "cancelled":
+                    return out
                 break
             first = i == 0
-            logits = start.logits if first and start.logits is not None else backend.logits(row)
-            picked = _pick(
+            logits = start.logits if first and start.logits is not None else decoder.logits()
+            token = _pick(
                 logits, sampler, rng, start.allowed if first else None, start.rank if first else 0
             )
-            if picked is None:
-                out.stop_reason = "end"
-                break
-            token = picked
-            if score:
+            if token is not None and score:
                 out.logprob += _logprob(logits, token)
-            if token in stops.tokens or backend.is_end_of_generation(token):
+            if token is None or token in stops.tokens or backend.is_end_of_generation(token):
                 out.stop_reason = "end"
                 break
             output.add(token, backend.token_bytes(token))
             if _stopped_by_check(out, stops, final=False):
                 out.stop_reason = "rule"
                 return out
-            if guessed and guessed[0] == token:
-                guessed.pop(0)  # decoded with the token before it
-                if lookup is not None:
-                    lookup.add(token)
+            if decoder.take_guess(token):
                 out.guesses_taken += 1
-                row += 1
-                n_past += 1
                 continue
-            if guessed:
-                backend.kv_remove(seq, n_past, -1)
-                guessed = []
-            if n_past >= n_ctx:
+            if decoder.n_past >= backend.info.n_ctx:
                 out.stop_reason = "context"
                 break
-            room = min(n_ctx - n_past - 1, limits.max_tokens - i - 2)
-            guesses = _guesses(lookup, token, stops, backend, room)
-            if guesses:
-                backend.decode([token, *guesses], n_past, seq=seq, logits="all")
-                guessed, row = guesses, 0
-                out.guessed += len(guesses)
-            else:
-                _decode_next(backend, token, n_past, seq)
-                row = -1
-            n_past += 1
+            room = min(backend.info.n_ctx - decoder.n_past - 1, limits.max_tokens - i - 2)
+            out.guessed += decoder.feed(token, room)
         else:
             out.stop_reason = "max_tokens"
         output.finish()
         _stopped_by_check(out, stops, final=True)
         return out
     finally:
-        if guessed:
-            backend.kv_remove(seq, n_past, -1)
+        decoder.drop_guesses()

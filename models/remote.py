@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pied.models.backend import DecodeAborted, Logits, ModelInfo
+from pied.models.backend import DecodeAborted, Logits, ModelInfo, TokenizerOf
 from pied.models.engineapi import APIS
 from pied.models.enginelink import EngineError, EngineLink, Stream, shut
 from pied.models.errors import ModelError
@@ -63,8 +63,11 @@ class EngineStats:
         return self.cached_tokens / self.prompt_tokens if self.prompt_tokens else 0.0
 
 
-class RemoteBackend:
-    """See ``pied.models.backend.Backend``; the model runs on ``link``'s engine."""
+class RemoteBackend(TokenizerOf):
+    """See ``pied.models.backend.Backend``; the model runs on ``link``'s engine, the
+    vocabulary is read here (``vocab``)."""
+
+    vocab: LlamaCppVocab
 
     def __init__(
         self,
@@ -135,29 +138,6 @@ class RemoteBackend:
                 f"{Path(self.vocab.path).name}: set `model` to a GGUF file of the engine's "
                 "model family (only its vocabulary is read)."
             )
-
-    # --- vocabulary (local) -------------------------------------------------------------------
-
-    def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
-        return self.vocab.tokenize(text, special=special)
-
-    def token_bytes(self, token: int) -> bytes:
-        return self.vocab.token_bytes(token)
-
-    def detokenize(self, tokens: Sequence[int]) -> bytes:
-        return self.vocab.detokenize(tokens)
-
-    def pieces(self) -> list[bytes | None]:
-        return self.vocab.pieces()
-
-    def special_token(self, text: str) -> int | None:
-        return self.vocab.special_token(text)
-
-    def is_end_of_generation(self, token: int) -> bool:
-        return self.vocab.is_end_of_generation(token)
-
-    def metadata(self, key: str) -> str | None:
-        return self.vocab.metadata(key)
 
     # --- decoding -------------------------------------------------------------------------------
 

@@ -83,7 +83,7 @@ def read(path: Path, sheet: str | None = None) -> list[Sheet]:
     return sheets
 
 
-def _read_xlsx(path: Path) -> list[Sheet]:
+def _open_xlsx(path: Path) -> Any:
     import openpyxl
 
     with open(path, "rb") as f:
@@ -92,62 +92,89 @@ def _read_xlsx(path: Path) -> list[Sheet]:
                 f"{path} is password-protected (or an old .xls file); pied cannot open it."
             )
     try:
-        book = openpyxl.load_workbook(path, data_only=False)
+        return openpyxl.load_workbook(path, data_only=False)
     except zipfile.BadZipFile:
         raise SheetError(
             f"{path} is not a valid .xlsx file (its zip archive is damaged)."
         ) from None
     except (KeyError, ValueError, OSError) as e:
         raise SheetError(f"{path} is not a valid .xlsx file ({e}).") from None
-    cached_book: Any = None
+
+
+class _FormulaResults:
+    """The values Excel saved for formulas, read from a second copy of the book on first
+    use (openpyxl reads formulas or their results, not both)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._book: Any = None
+        self._sheets: dict[str, dict[tuple[int, int], Any]] = {}
+
+    def get(self, sheet: str, row: int, column: int) -> Any:
+        if sheet not in self._sheets:
+            if self._book is None:
+                import openpyxl
+
+                self._book = openpyxl.load_workbook(self.path, data_only=True, read_only=True)
+            self._sheets[sheet] = {
+                (x.row, x.column): x.value
+                for values in self._book[sheet].iter_rows()
+                for x in values
+                if getattr(x, "value", None) is not None
+            }
+        return self._sheets[sheet].get((row, column))
+
+    def close(self) -> None:
+        if self._book is not None:
+            self._book.close()
+
+
+def _xlsx_cell(c: Any, sheet: str, results: _FormulaResults) -> Cell | None:
+    """A worksheet cell as pied's ``Cell`` (None when it shows nothing)."""
+    formula = None
+    value = c.value
+    if isinstance(value, str) and value.startswith("="):
+        formula = value
+        value = results.get(sheet, c.row, c.column)
+    text, number = render(value, c.number_format)
+    style = Style(
+        bold=bool(c.font and c.font.b),
+        fill=bool(c.fill and c.fill.fill_type and c.fill.fill_type != "none"),
+        border_top=bool(c.border and c.border.top and c.border.top.style),
+        border_bottom=bool(c.border and c.border.bottom and c.border.bottom.style),
+    )
+    if not (text or formula):
+        return None
+    return Cell(text, c.number_format or "General", formula, style, number)
+
+
+def _read_xlsx(path: Path) -> list[Sheet]:
+    book = _open_xlsx(path)
+    results = _FormulaResults(path)
     sheets = []
     total = 0
-    for ws in book.worksheets:
-        sheet = Sheet(ws.title)
-        cached: dict[tuple[int, int], Any] | None = None  # formula results, read on demand
-        for rng in ws.merged_cells.ranges:
-            sheet.merged.append(
-                Range(rng.min_row - 1, rng.min_col - 1, rng.max_row - 1, rng.max_col - 1)
-            )
-        for row in ws.iter_rows():
-            for c in row:
-                if c.value is None:
-                    continue
-                total += 1
-                if total > MAX_CELLS:
-                    raise SheetError(
-                        f"{path} has more than {MAX_CELLS:,} cells; pied reads up to that."
-                    )
-                formula = None
-                value = c.value
-                if isinstance(value, str) and value.startswith("="):
-                    formula = value
-                    if cached is None:
-                        if cached_book is None:
-                            cached_book = openpyxl.load_workbook(
-                                path, data_only=True, read_only=True
-                            )
-                        cached = {
-                            (x.row, x.column): x.value
-                            for values in cached_book[ws.title].iter_rows()
-                            for x in values
-                            if getattr(x, "value", None) is not None
-                        }
-                    value = cached.get((c.row, c.column))
-                text, number = render(value, c.number_format)
-                style = Style(
-                    bold=bool(c.font and c.font.b),
-                    fill=bool(c.fill and c.fill.fill_type and c.fill.fill_type != "none"),
-                    border_top=bool(c.border and c.border.top and c.border.top.style),
-                    border_bottom=bool(c.border and c.border.bottom and c.border.bottom.style),
+    try:
+        for ws in book.worksheets:
+            sheet = Sheet(ws.title)
+            for rng in ws.merged_cells.ranges:
+                sheet.merged.append(
+                    Range(rng.min_row - 1, rng.min_col - 1, rng.max_row - 1, rng.max_col - 1)
                 )
-                if text or formula:
-                    sheet.cells[(c.row - 1, c.column - 1)] = Cell(
-                        text, c.number_format or "General", formula, style, number
-                    )
-        sheets.append(sheet)
-    if cached_book is not None:
-        cached_book.close()
+            for row in ws.iter_rows():
+                for c in row:
+                    if c.value is None:
+                        continue
+                    total += 1
+                    if total > MAX_CELLS:
+                        raise SheetError(
+                            f"{path} has more than {MAX_CELLS:,} cells; pied reads up to that."
+                        )
+                    cell = _xlsx_cell(c, ws.title, results)
+                    if cell is not None:
+                        sheet.cells[(c.row - 1, c.column - 1)] = cell
+            sheets.append(sheet)
+    finally:
+        results.close()
     return sheets
 
 

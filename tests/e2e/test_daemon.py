@@ -8,7 +8,7 @@ import signal
 import socket
 import stat
 import struct
-import time
+from typing import Any
 
 import msgpack
 import pytest
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pied.daemon import protocol as p
 from pied.daemon.client import DaemonClient, DaemonError
 from tests.conftest import pied, socket_path
-from tests.support.wait import wait_until
+from tests.support.wait import wait_until, wait_until_async
 
 CODE = (
     "import os\n\n\ndef list_files(root):\n    return sorted(os.listdir(root))\n\n\n"
@@ -196,11 +196,12 @@ def test_after_an_accept_and_enter_the_prefetched_suggestion_is_the_models_own(d
         indent = " " * (len(last) - len(last.lstrip()))
         enter = {"text": "\n" + indent, "start": end, "end": end}
         await client.notify("change", {"uri": uri, "version": 3, "changes": [enter]})
-        for _ in range(600):
+
+        async def prefetched() -> dict[str, Any] | None:
             status = await client.request("status")
-            if status["prefetched"] > before and not status["queue"]:
-                break
-            await asyncio.sleep(0.1)
+            return status if status["prefetched"] > before and not status["queue"] else None
+
+        status = await wait_until_async(prefetched, 60, "nothing was prefetched")
         assert status["prefetched"] == before + 1, (first, status["cancelled"])
         at = {"uri": uri, "line": end[0] + 1, "character": len(indent)}
         ready = await client.request("complete", at | single)
@@ -312,7 +313,6 @@ def test_killed_daemon_is_restarted_by_the_next_client(daemon):
         pied("daemon", "status", "--json", env=daemon).stdout.split('"pid": ')[1].split(",")[0]
     )
     assert new_pid != pid
-    time.sleep(0.1)
 
 
 def test_after_a_restart_an_already_seen_file_is_restored_from_disk_not_encoded(daemon):
@@ -324,21 +324,24 @@ def test_after_a_restart_an_already_seen_file_is_restored_from_disk_not_encoded(
     at = {"uri": uri, "line": text.count("\n"), "character": 4}
     near = {**at, "character": 2}  # where no suggestion was made before
 
-    async def edit_session(*where):
+    async def edit_session(*where, least=0):
         client = await connect(daemon)
         await open_doc(client, uri, text=text)
         answers = [await client.request("complete", position) for position in where]
+
         # A first answer may come from a smaller window (the prompt budget) while the full
         # one is encoded in the background: let that finish, as a user reading would.
-        for _ in range(300):
+        async def settled() -> dict[str, Any] | None:  # (a refresh may go on: it is idle work)
             status = await client.request("status", {})
-            if not status["queue"] and not status["running"]:
-                break
-            await asyncio.sleep(0.1)
+            kinds = {str(q[0]) for q in status["queue"]} | set(status["running"])
+            busy = kinds & {"warm", "complete", "prefetch", "restore"}
+            return None if busy or status["cache"]["encoded_tokens"] < least else status
+
+        status = await wait_until_async(settled, 120, "the window was not encoded")
         await client.close()  # the editor closes: the cache goes to disk
         return answers, status
 
-    (first,), status = asyncio.run(edit_session(at))
+    (first,), status = asyncio.run(edit_session(at, least=601))
     assert status["cache"]["encoded_tokens"] > 600, status
     proc = pied("daemon", "restart", env=daemon)
     assert proc.returncode == 0, proc.stderr
@@ -360,11 +363,12 @@ def test_where_the_user_stops_the_suggestion_is_made_before_it_is_asked_for(daem
         await client.request("complete", {"uri": uri, "line": 0, "character": 0})  # elsewhere
         before = (await client.request("status", {}))["ready_at_cursor"]
         await client.notify("cursor", at)  # the editor says where the cursor is; nothing asked
-        for _ in range(600):
+
+        async def ready() -> dict[str, Any] | None:
             status = await client.request("status", {})
-            if status["ready_at_cursor"] > before and not status["running"]:
-                break
-            await asyncio.sleep(0.1)
+            return status if status["ready_at_cursor"] > before else None
+
+        status = await wait_until_async(ready, 120, "no suggestion was made at the cursor")
         answer = await client.request("complete", at)
         await client.close()
         return before, status, answer
@@ -398,14 +402,17 @@ def test_tcp_only_on_loopback_and_only_with_the_token(tmp_path):
     proc = sp.Popen([sys.executable, "-m", "pied", "daemon", "run", "--tcp", str(port)], env=env)
     try:
         token_file = runtime / "pied" / "daemon.token"
-        for _ in range(600):
-            if token_file.exists() and token_file.read_text():
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    pass
-            time.sleep(0.1)
+
+        def listening() -> bool:
+            if not (token_file.exists() and token_file.read_text()):
+                return False
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            except OSError:
+                return False
+            return True
+
+        wait_until(listening, 60, "the daemon did not listen on TCP")
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
 
         def hello(token):

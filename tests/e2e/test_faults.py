@@ -224,10 +224,12 @@ def test_the_log_names_the_fallback_when_the_state_dir_is_unwritable(tmp_path):
     assert out.stdout.strip() == str(Path(env["XDG_RUNTIME_DIR"]) / "pied" / "daemon.log")
 
 
-def test_the_language_server_restarts_a_daemon_that_died_not_one_that_was_stopped(own):
+def test_the_language_server_restarts_a_daemon_that_died_not_one_that_was_stopped(own, tmp_path):
     from tests.support.stdio_peer import StdioPeer
 
-    peer = StdioPeer([*PIED, "lsp"], env=own)
+    lsp_log = tmp_path / "lsp.log"
+    with open(lsp_log, "wb") as err:
+        peer = StdioPeer([*PIED, "-v", "lsp"], env=own, stderr=err)
     try:
         caps = {"textDocument": {"inlineCompletion": {}}}
         assert "result" in peer.call(0, "initialize", {"processId": None, "capabilities": caps})
@@ -243,7 +245,8 @@ def test_the_language_server_restarts_a_daemon_that_died_not_one_that_was_stoppe
         # Started again with no request from the editor.
         wait_until(another, 60, "the daemon was not started again")
         assert pied("daemon", "stop", env=own).returncode == 0
-        time.sleep(3)
+        stopped = "the daemon was stopped"
+        wait_until(lambda: stopped in lsp_log.read_text(), 60, "the LSP did not see it stop")
         assert pied("daemon", "status", env=own).returncode == 3  # stopped stays stopped
         assert peer.alive()
     finally:

@@ -13,6 +13,7 @@ from lsprotocol import types as t
 from pytest_lsp import client_capabilities, make_test_lsp_client
 
 from tests.conftest import pied
+from tests.support.wait import wait_until_async
 
 CODE = (
     "import os\n\n\ndef list_files(root):\n    return sorted(os.listdir(root))\n\n\n"
@@ -58,14 +59,11 @@ async def inline(lsp, position=END, msg_id=None):
 
 
 async def test_progress_while_the_model_loads(client):
-    for _ in range(600):
-        if any(
-            isinstance(v, t.WorkDoneProgressEnd)
-            for r in client.progress_reports.values()
-            for v in r
-        ):
-            break
-        await asyncio.sleep(0.1)
+    def ended() -> bool:
+        reports = client.progress_reports.values()
+        return any(isinstance(v, t.WorkDoneProgressEnd) for r in reports for v in r)
+
+    await wait_until_async(ended, 60, "the progress did not end")
     reports = [v for r in client.progress_reports.values() for v in r]
     assert isinstance(reports[0], t.WorkDoneProgressBegin)
     assert "ready" in (reports[-1].message or "")
@@ -129,13 +127,15 @@ async def test_an_invoked_request_offers_alternatives_and_an_accept_is_counted(c
     await client.workspace_execute_command_async(
         t.ExecuteCommandParams(command=item.command.command, arguments=item.command.arguments)
     )
-    for _ in range(100):  # the check runs 2 s after the accept (this session's setting)
-        after = json.loads(pied("stats", "--json", env=daemon).stdout)
-        if after["retained"].get("2s", {}).get("kept", 0) > before["retained"].get("2s", {}).get(
-            "kept", 0
-        ):
-            break
-        await asyncio.sleep(0.2)
+
+    def kept_2s(stats: dict) -> int:
+        return int(stats["retained"].get("2s", {}).get("kept", 0))
+
+    def checked() -> dict | None:  # the check runs 2 s after the accept (this session's setting)
+        stats = json.loads(pied("stats", "--json", env=daemon).stdout)
+        return stats if kept_2s(stats) > kept_2s(before) else None
+
+    after = await wait_until_async(checked, 20, "the 2 s retention check did not run")
     assert after["accepted"] == before["accepted"] + 1
     assert after["shown"] >= before["shown"] + 1
     assert after["chars_accepted"] == before["chars_accepted"] + len(str(texts[1]))
@@ -290,14 +290,14 @@ async def test_a_request_cancelled_while_the_daemon_starts_still_warms_the_windo
         lsp.protocol.notify("$/cancelRequest", t.CancelParams(id="early"))
         with pytest.raises(Exception):  # noqa: B017 - RequestCancelled, as it must be
             await pending
-        status: dict = {}
-        for _ in range(600):
+
+        async def warmed() -> dict | None:
             status = await lsp.workspace_execute_command_async(
                 t.ExecuteCommandParams(command="pied.status")
             )
-            if status and status.get("cache", {}).get("encoded_tokens"):
-                break
-            await asyncio.sleep(0.1)
+            return status if status and status.get("cache", {}).get("encoded_tokens") else None
+
+        status = await wait_until_async(warmed, 60, "nothing was warmed")
         assert status["cache"]["encoded_tokens"] > 0, status  # warmed without a request
         assert status["completions"] == 0
         result = await inline(lsp)

@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,10 +45,7 @@ def nvim(daemon: dict[str, str], tmp_path: Path) -> Iterator[pynvim.Nvim]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(200):
-        if listen.exists():
-            break
-        time.sleep(0.05)
+    wait_until(listen.exists, 10, "neovim did not listen")
     client = pynvim.attach("socket", path=str(listen))
     client.exec_lua(
         "vim.opt.rtp:prepend(...); vim.cmd('runtime! plugin/pied.lua'); require('pied').setup({"
@@ -100,7 +96,7 @@ def test_accept_word_takes_one_word(nvim, tmp_path):
     nvim.input("Ar")
     suggestion = wait(nvim, "require('pied.inline').current()")
     nvim.input("<C-Right>")
-    time.sleep(0.3)
+    wait(nvim, f"vim.api.nvim_buf_get_lines(0, {last - 1}, {last}, false)[1]:match('^%s*r.')")
     line = nvim.current.buffer[last - 1]
     accepted = line.strip()
     assert accepted.startswith("r") and len(accepted) > 1
@@ -278,7 +274,7 @@ def test_alternatives_cycle_and_an_accept_is_counted(nvim, tmp_path, daemon):
     last = len(CODE.split("\n"))
     nvim.call("cursor", last, 5)
     nvim.input("A")
-    time.sleep(0.3)
+    wait(nvim, "vim.api.nvim_get_mode().mode == 'i'")
     nvim.input("<M-]>")
     alts = wait(nvim, "require('pied.inline').alternatives()")
     texts = alts["texts"]
@@ -292,11 +288,12 @@ def test_alternatives_cycle_and_an_accept_is_counted(nvim, tmp_path, daemon):
     wait(nvim, "require('pied.inline').current() == nil")
     first = texts[1].split("\n")[0]
     wait(nvim, f"vim.api.nvim_buf_get_lines(0, 0, -1, false)[{last}]:find({first!r}, 1, true)")
-    for _ in range(100):
-        after = json.loads(pied("stats", "--json", env=daemon).stdout)
-        if after["accepted"] > before["accepted"]:
-            break
-        time.sleep(0.1)
+
+    def stats() -> dict[str, int]:
+        return json.loads(pied("stats", "--json", env=daemon).stdout)  # type: ignore[no-any-return]
+
+    wait_until(lambda: stats()["accepted"] > before["accepted"], 10, "the accept was not counted")
+    after = stats()
     assert after["accepted"] == before["accepted"] + 1
     assert after["chars_accepted"] == before["chars_accepted"] + len(texts[1])
     nvim.input("<Esc>")

@@ -88,19 +88,19 @@ def test_an_engine_restores_a_documents_cache_from_disk_instead_of_encoding(
 ) -> None:
     tokens = list(range(10, 60))
     first = _engine(DiskStore(tmp_path, "m", 1 << 20))
-    first.name_document("k", "file:///a.py")
+    first.files.name("k", "file:///a.py")
     assert first.cache.sync("k", tokens).encoded == len(tokens)
-    assert first.persist_all() == 1
-    assert first.unsaved() == []
+    assert first.files.persist_all() == 1
+    assert first.files.unsaved() == []
 
     second = _engine(DiskStore(tmp_path, "m", 1 << 20))  # a restarted daemon
-    second.name_document("k2", "file:///a.py")
-    assert second.restore("k2")
+    second.files.name("k2", "file:///a.py")
+    assert second.files.restore("k2")
     stats = second.cache.sync("k2", [*tokens, 99])
     assert stats.encoded == 1 and stats.reused == len(tokens)
     assert second.cache.restores == 1
     # A document with cells of its own is not overwritten from disk.
-    assert not second.restore("k2")
+    assert not second.files.restore("k2")
 
 
 def test_an_evicted_document_goes_to_disk_too(tmp_path: Path) -> None:
@@ -108,9 +108,9 @@ def test_an_evicted_document_goes_to_disk_too(tmp_path: Path) -> None:
     engine = _engine(disk)
     n_docs = engine.backend.info.n_seq - 2
     for i in range(n_docs + 1):
-        engine.name_document(i, f"file:///{i}.py")
+        engine.files.name(i, f"file:///{i}.py")
         engine.cache.sync(i, list(range(1, 20 + i)))
-    engine.persist_all()
+    engine.files.persist_all()
     assert engine.cache.evictions == 1
     assert disk.load("file:///0.py") is not None  # the evicted one
 
@@ -118,14 +118,14 @@ def test_an_evicted_document_goes_to_disk_too(tmp_path: Path) -> None:
 def test_an_unchanged_cache_is_not_written_again(tmp_path: Path) -> None:
     disk = DiskStore(tmp_path, "m", 1 << 20)
     engine = _engine(disk)
-    engine.name_document("k", "u")
+    engine.files.name("k", "u")
     engine.cache.sync("k", [1, 2, 3, 4])
-    engine.persist_all()
-    engine.persist_all()
+    engine.files.persist_all()
+    engine.files.persist_all()
     assert disk.written == 1
     engine.cache.sync("k", [1, 2, 3, 4, 5])
-    assert engine.unsaved() == ["k"]
-    engine.persist_all()
+    assert engine.files.unsaved() == ["k"]
+    engine.files.persist_all()
     assert disk.written == 2
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY_POINTS = {"pied/__main__.py"}  # ``python -m pied`` starts the top from the root
 # The typing-session and soak benchmarks are editors talking LSP.
-LSP_CLIENTS = {"bench/session.py", "bench/soak.py", "bench/soakactors.py"}
+LSP_CLIENTS = {"bench/sessionclients.py", "bench/typist.py", "bench/soak.py", "bench/soakactors.py"}
 
 
 def rows() -> list[list[str]]:

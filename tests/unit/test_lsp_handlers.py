@@ -17,6 +17,7 @@ from pied.daemon.service import Service
 from pied.engine.engine import Engine
 from pied.lsp.server import CURSOR, PiedServer, create_server
 from tests.fakes import FakeBackend
+from tests.support.wait import wait_until_async
 
 URI = "file:///w/a.py"
 
@@ -29,8 +30,7 @@ async def lsp(tmp_path: Path) -> AsyncIterator[tuple[PiedServer, list[str], Serv
     server = Server(service)
     sock = tmp_path / "d.sock"
     task = asyncio.create_task(server.serve(sock))
-    while not sock.exists():
-        await asyncio.sleep(0.02)
+    await wait_until_async(sock.exists, 10, "the daemon did not listen")
     ls = create_server()
     ls.settings = Settings(sampling="plain")  # the scripted fake knows no byte-level sampling
     shown: list[str] = []
@@ -38,7 +38,7 @@ async def lsp(tmp_path: Path) -> AsyncIterator[tuple[PiedServer, list[str], Serv
     ls.daemon = await DaemonClient.connect(sock, "test")
     yield ls, shown, service
     await ls.daemon.close()
-    await asyncio.sleep(0.05)  # the daemon sees the client leave
+    await wait_until_async(lambda: not server.connections, 5, "the daemon did not see it leave")
     server.stop()
     await task
     service.stop()
@@ -93,10 +93,33 @@ async def test_the_cursor_notification_warms_the_window_in_the_daemon(lsp) -> No
     await open_doc(ls, "def f(x):\n    return \n")
     cursor = {"textDocument": {"uri": URI}, "position": {"line": 1, "character": 11}}
     await handler(ls, CURSOR)(cursor)
-    for _ in range(100):
-        if service.engine.cache.encoded_total:
-            break
-        await asyncio.sleep(0.02)
-    assert service.engine.cache.encoded_total > 0  # encoded before any completion request
+    await wait_until_async(  # encoded before any completion request
+        lambda: service.engine.cache.encoded_total > 0, 5, "the cursor warmed nothing"
+    )
     assert service.stats.completions == 0
     await handler(ls, CURSOR)({"textDocument": {}})  # malformed: ignored, nothing breaks
+
+
+async def test_an_automatic_request_does_not_supersede_the_users_own_at_the_same_place(lsp) -> None:
+    """The user asks for alternatives as insert mode begins; the editor's automatic request
+    for the same place comes right after. The user's request is the one answered."""
+    ls, shown, _ = lsp
+    await open_doc(ls, "x = \n")
+
+    def params(kind: t.InlineCompletionTriggerKind) -> t.InlineCompletionParams:
+        return t.InlineCompletionParams(
+            text_document=t.TextDocumentIdentifier(URI),
+            position=t.Position(0, 4),
+            context=t.InlineCompletionContext(trigger_kind=kind),
+        )
+
+    inline = handler(ls, t.TEXT_DOCUMENT_INLINE_COMPLETION)
+    invoked = asyncio.ensure_future(inline(params(t.InlineCompletionTriggerKind.Invoked)))
+    await asyncio.sleep(0)  # the invoked request is under way
+    automatic = await inline(params(t.InlineCompletionTriggerKind.Automatic))
+    assert automatic.items == []
+    assert [i.insert_text for i in (await invoked).items][:1] == ["compute(a)"]
+    # Once it is answered, automatic requests there are answered again.
+    again = await inline(params(t.InlineCompletionTriggerKind.Automatic))
+    assert [i.insert_text for i in again.items] == ["compute(a)"]
+    assert not shown

@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import socket
 import textwrap
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from pied.translation import sandbox
+from tests.support.wait import wait_until
 
 
 def run(code: str) -> sandbox.Run:
@@ -87,11 +87,11 @@ def test_nothing_it_starts_outlives_it(monkeypatch: pytest.MonkeyPatch) -> None:
         time.sleep(60)
         """)
     assert "timed out" in out.error
-    time.sleep(0.2)
-    survivors = [
-        pid for pid in os.listdir("/proc") if pid.isdigit() and marker.encode() in _cmdline(pid)
-    ]
-    assert not survivors
+
+    def survivors() -> list[str]:
+        return [p for p in os.listdir("/proc") if p.isdigit() and marker.encode() in _cmdline(p)]
+
+    wait_until(lambda: not survivors(), 10, "a child outlived the timed-out check")
 
 
 def _cmdline(pid: str) -> bytes:

@@ -3,9 +3,28 @@ import time
 
 import pytest
 
-from pied.engine.scheduler import BACKGROUND, INTERACTIVE, WARM, Cancelled, Scheduler
+from pied.engine.scheduler import (
+    BACKGROUND,
+    FAIR_SHARE,
+    INTERACTIVE,
+    MAX_SLICE_S,
+    WARM,
+    Cancelled,
+    Scheduler,
+)
 from pied.models.backend import DecodeAborted
 from tests.fakes import FakeBackend
+
+
+def blocker(gate: threading.Event, seconds: float = 5):
+    """A job that holds the model until ``gate`` opens, and an event set once it runs."""
+    running = threading.Event()
+
+    def job(ctx):
+        running.set()
+        return gate.wait(seconds)
+
+    return job, running
 
 
 @pytest.fixture
@@ -19,8 +38,9 @@ def scheduler():
 def test_jobs_run_one_at_a_time_most_urgent_first(scheduler):
     order = []
     gate = threading.Event()
-    first = scheduler.submit("block", "a", lambda ctx: gate.wait(5), BACKGROUND)
-    time.sleep(0.05)
+    block, running = blocker(gate)
+    first = scheduler.submit("block", "a", block, BACKGROUND)
+    assert running.wait(5)
     futures = [
         scheduler.submit("bg", "a", lambda ctx: order.append("bg"), BACKGROUND),
         scheduler.submit("complete", "a", lambda ctx: order.append("c1"), INTERACTIVE),
@@ -74,8 +94,9 @@ def test_cancelling_a_running_job_stops_it_at_its_next_check(scheduler):
 
 def test_a_newer_request_supersedes_older_ones(scheduler):
     gate = threading.Event()
-    scheduler.submit("block", "x", lambda ctx: gate.wait(5), BACKGROUND)
-    time.sleep(0.05)
+    block, running = blocker(gate)
+    scheduler.submit("block", "x", block, BACKGROUND)
+    assert running.wait(5)
     old = scheduler.submit("complete", "doc", lambda ctx: "old", INTERACTIVE)
     new = scheduler.submit("complete", "doc", lambda ctx: "new", INTERACTIVE)
     scheduler.supersede("complete", "doc", keep=new)
@@ -97,8 +118,9 @@ def test_a_failing_job_reports_its_error_and_the_worker_goes_on(scheduler):
 
 def test_stop_answers_queued_jobs(scheduler):
     gate = threading.Event()
-    scheduler.submit("block", "a", lambda ctx: gate.wait(1), BACKGROUND)
-    time.sleep(0.05)
+    block, running = blocker(gate, 1)
+    scheduler.submit("block", "a", block, BACKGROUND)
+    assert running.wait(5)
     queued = scheduler.submit("complete", "a", lambda ctx: 1, INTERACTIVE)
     scheduler.stop()
     gate.set()
@@ -125,10 +147,10 @@ def test_urgent_work_aborts_an_abortable_job_but_not_a_plain_one(scheduler):
         refresh.result(5)
 
     gate = threading.Event()
-    plain = scheduler.submit("translate", "b", lambda ctx: gate.wait(5), BACKGROUND)
-    time.sleep(0.05)
-    scheduler.submit("complete", "b", lambda ctx: None, INTERACTIVE)
-    time.sleep(0.05)
+    block, running = blocker(gate)
+    plain = scheduler.submit("translate", "b", block, BACKGROUND)
+    assert running.wait(5)
+    scheduler.submit("complete", "b", lambda ctx: None, INTERACTIVE)  # (preempts in submit)
     assert not backend.aborted  # only abortable jobs are interrupted
     gate.set()
     assert plain.result(5) is True
@@ -180,45 +202,67 @@ def test_completions_arriving_without_end_cannot_starve_a_long_job(scheduler):
         stop.set()
 
 
-def test_a_long_job_keeps_a_fair_share_while_completions_never_stop(scheduler):
+class WorkClock:
+    """A clock that moves only when a job says it worked (the scheduler's time, without
+    the machine's load in it)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def work(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+
+def test_a_long_job_keeps_a_fair_share_while_completions_never_stop():
     """Two editors typing, each completion (20 ms of model) followed by the editor's next
-    one: the long job still gets a fifth of the model, and no completion waits longer
-    than a slice."""
+    one: the long job still gets its fair share of the model, and no completion waits
+    longer than a slice and the completion ahead of it (on the scheduler's clock)."""
+    clock = WorkClock()
+    scheduler = Scheduler(FakeBackend(), clock=clock)
+    scheduler.start()
     stop = threading.Event()
     started = threading.Event()
     waits = []
 
     def completion(ctx, editor, queued=None):
         if queued is not None:
-            waits.append(time.monotonic() - queued)
-        time.sleep(0.02)
+            waits.append(clock() - queued)
+        clock.work(0.02)
         if not stop.is_set():
-            at = time.monotonic()
+            at = clock()
             scheduler.submit("complete", editor, lambda c: completion(c, editor, at), INTERACTIVE)
 
-    own = []
+    typing = threading.Event()
 
     def long_job(ctx):
         started.set()
-        began = time.monotonic()
+        typing.wait(5)  # the editors start typing
+        began = clock()
         for _ in range(100):
             ctx.yield_point()
-            t0 = time.monotonic()
-            time.sleep(0.005)  # a token
-            own.append(time.monotonic() - t0)
-        return time.monotonic() - began
+            clock.work(0.005)  # a token
+        return clock() - began
 
     f_long = scheduler.submit("summarize", "a", long_job, BACKGROUND)
     started.wait(5)
     for editor in "bc":
         scheduler.submit("complete", editor, lambda c, e=editor: completion(c, e), INTERACTIVE)
+    typing.set()
     try:
         elapsed = f_long.result(20)
     finally:
         stop.set()
-    assert sum(own) / elapsed > 0.2, (sum(own), elapsed)
+        scheduler.stop()
+    own = 100 * 0.005
+    assert own / elapsed >= FAIR_SHARE * 0.9, (own, elapsed)
     assert len(waits) > 10  # completions ran all along
-    assert max(waits) < 0.6  # a slice (0.3 s at most) and the completion ahead of it
+    assert max(waits) <= MAX_SLICE_S + 2 * 0.02 + 1e-9
 
 
 def test_a_job_queued_too_long_goes_ahead_of_warm_ups(monkeypatch, scheduler):

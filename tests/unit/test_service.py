@@ -468,7 +468,7 @@ def test_a_document_left_alone_goes_to_disk_while_another_is_typed_in(
 
         wait_until(saved_while_typing, 10, "the quiet document was not saved", every=0.1)
         assert s.status()["cache"]["disk"]["written"] == 1  # the quiet one only
-        assert engine.unsaved() == [(1, other)]
+        assert engine.files.unsaved() == [(1, other)]
     finally:
         s.stop()
 
@@ -541,7 +541,7 @@ def test_a_warm_up_longer_than_the_quiet_time_is_saved_once_not_aborted_for_ever
         wait_until(lambda: _idle_until(s, ended), 10, f"the warm-up never ended ({runs})")
         assert len(runs) <= 2, runs  # aborted by one save at most
         # And its end goes to disk once quiet again.
-        saved = lambda: not engine.unsaved()  # noqa: E731
+        saved = lambda: not engine.files.unsaved()  # noqa: E731
         wait_until(lambda: _idle_until(s, saved), 5, "its end was not saved", every=0.03)
     finally:
         s.stop()
@@ -581,8 +581,12 @@ def test_alternatives_and_an_accept_are_counted(tmp_path: Path) -> None:
             s.accepted(1, {"id": "x"})
         s.accepted(1, {"id": out["id"], "index": 1, "kind": "all"})
         s.change(1, {"uri": URI, "version": 2, "changes": [{"text": "x = " + texts[1] + "\n"}]})
-        time.sleep(0.1)
-        s.idle()
+
+        def checked() -> bool:
+            s.idle()  # runs the retention checks that are due
+            return s.acceptance.summary()["retained"].get("0s", {}).get("checked", 0) >= 2
+
+        wait_until(checked, 10, "the retention checks did not run")
         summary = s.acceptance.summary()
         assert (summary["shown"], summary["accepted"]) == (1, 1)
         assert summary["retained"]["0s"] == {"checked": 2, "kept": 2}

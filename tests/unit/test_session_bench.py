@@ -4,7 +4,7 @@ and the request llama-server gets (llama.vim's shape)."""
 from __future__ import annotations
 
 from pied.bench.llamaserver import N_PREFIX_LINES, N_SUFFIX_LINES, llama_vim_request
-from pied.bench.session import awaits, kept_chars
+from pied.bench.typist import awaits, kept_chars
 
 
 def test_the_typist_waits_at_word_ends_and_newlines() -> None:
@@ -54,7 +54,7 @@ def test_figures_over_files_pool_latencies_and_compare_kept_characters() -> None
 def test_the_typist_opens_a_line_and_retypes_the_block_there() -> None:
     import random
 
-    from pied.bench.session import plan_session
+    from pied.bench.typist import plan_session
 
     lines = [f"    line_{i} = {i}" for i in range(20)]
     text = "\n".join(lines) + "\n"
