@@ -11,7 +11,7 @@ STAMP := $(VENV)/.pied-installed
 CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pied
 # Debian packages the real-editor tests need: Chromium, ripgrep and what code-server builds with;
 # and Go, for the translation checks that run Go originals (C++, Java and Node are on the image).
-EDITOR_DEBS := chromium ripgrep build-essential cmake pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev golang-go
+EDITOR_DEBS := chromium ripgrep build-essential cmake pkg-config libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev golang-go curl
 
 .PHONY: setup demo test lint typecheck pytest model vscode editor-tools engine-server bench-backend clean
 

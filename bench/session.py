@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
-from pied.bench.llamaserver import LlamaServer
+from pied.bench.llamaserver import LlamaServer, PiedServe
 from pied.bench.metrics import bootstrap_ratio, percentile
 from pied.bench.sessionclients import llama_server_session, lsp_session
 from pied.bench.typist import plan_session
@@ -169,6 +169,28 @@ def over_files(sessions: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _through_pied_serve(
+    model: Path | None, removed: str, offset: int, typed: str, seed: int, read_s: float
+) -> dict[str, Any]:
+    """The session asked as llama.vim asks llama-server, of ``pied serve`` (its own daemon)."""
+    with tempfile.TemporaryDirectory(prefix="pied-session-serve-") as tmp:
+        extra = f"model = {json.dumps(str(model))}\n" if model is not None else ""
+        env = daemon_env(Path(tmp), True, extra)
+        with PiedServe(env, log=Path(tmp) / "serve.log") as server:
+            out = asyncio.run(
+                llama_server_session(server, removed, offset, typed, random.Random(seed), read_s)
+            )
+            status = server.status()
+    return {
+        **_summary(out, typed),
+        "skipped_while_busy": out["skipped_while_busy"],
+        "tokens_encoded_per_keystroke": round(
+            status.get("cache", {}).get("encoded_tokens", 0) / max(1, len(typed)), 1
+        ),
+        "raw": out,
+    }
+
+
 def _one_file(
     path: Path,
     text: str,
@@ -184,7 +206,7 @@ def _one_file(
     rng = random.Random(seed)
     removed, offset, typed = plan_session(text, keystrokes, rng)
     results: dict[str, Any] = {}
-    for name in runs:
+    for name in (r for r in runs if r != "pied_serve"):
         pie = name != "no_pie"  # (on an engine, its prefix cache stands in for PIE)
         with tempfile.TemporaryDirectory(prefix=f"pied-session-{name}-") as tmp:
             on_engine = name == "engine"
@@ -212,6 +234,8 @@ def _one_file(
             "daemon_recent": status["latency_ms"]["recent"],
             "raw": out,
         }
+    if "pied_serve" in runs:
+        results["pied_serve"] = _through_pied_serve(model, removed, offset, typed, seed, read_s)
     if against_llama_server is not None:
         assert model is not None
         with (

@@ -13,7 +13,7 @@ from typing import Any
 from lsprotocol import types as t
 from pygls.lsp.client import LanguageClient
 
-from pied.bench.llamaserver import LlamaServer, llama_vim_request
+from pied.bench.llamaserver import ServerProcess, llama_vim_request
 from pied.bench.typist import TYPING_GAP, automatic_request, awaits, kept_chars, position
 
 
@@ -131,11 +131,11 @@ async def lsp_session(
 
 
 async def llama_server_session(
-    server: LlamaServer, text: str, offset: int, typed: str, rng: random.Random, read_s: float
+    server: ServerProcess, text: str, offset: int, typed: str, rng: random.Random, read_s: float
 ) -> dict[str, Any]:
-    """The same session against llama-server, asked the way llama.vim asks: one request in
-    flight at most (a keystroke while one runs sends nothing; a pause waits for it, then asks
-    at the cursor), never cancelled."""
+    """The same session against llama-server (or ``pied serve``), asked the way llama.vim
+    asks: one request in flight at most (a keystroke while one runs sends nothing; a pause
+    waits for it, then asks at the cursor), never cancelled."""
     cursor = offset
     inflight: asyncio.Future[dict[str, Any]] | None = None
     requests = skipped = 0

@@ -110,7 +110,9 @@ def cmd_bench_session(args: argparse.Namespace) -> int:
         keystrokes=args.keystrokes,
         seed=args.seed,
         file_tokens=args.file_tokens,
-        runs=_session_runs(args.runs, args.engine_url),
+        runs=("pied_serve",)
+        if args.client == "llama.vim"
+        else _session_runs(args.runs, args.engine_url),
         read_s=args.read_s,
         against_llama_server=server,
         model=model,

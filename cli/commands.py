@@ -301,6 +301,34 @@ def render_stats(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The daemon in the foreground, with its HTTP front (``/infill``, ``/v1/completions``)."""
+    from pied.daemon import lifecycle
+
+    pid = lifecycle.running_pid()
+    if pid is not None:
+        print(
+            f"pied: error: a daemon is already running (pid {pid}). Stop it (`pied daemon "
+            "stop`), or set http_port in the config and `pied daemon restart` so it answers "
+            "HTTP too.",
+            file=sys.stderr,
+        )
+        return 1
+    overrides: dict[str, Any] = {"http_port": args.port, "http_host": args.host}
+    overrides["keep_alive_minutes"] = 0  # its HTTP clients cannot start it again
+    if args.model:
+        overrides["model"] = args.model
+    settings = config.load(overrides)
+    from pied.daemon.httpfront import check_address, http_config
+
+    http = http_config(settings, args.api_key)
+    assert http is not None
+    check_address(http)  # before the model loads: a refusal is at once
+    url = f"http://{args.host}:{args.port}"
+    print(f"pied: {url}/infill and {url}/v1/completions once the model is loaded", file=sys.stderr)
+    return lifecycle.run(settings, verbosity=max(1, args.verbose), http_key=args.api_key)
+
+
 def cmd_daemon(args: argparse.Namespace) -> int:
     from pied.daemon import lifecycle
     from pied.daemon.client import call

@@ -95,6 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "run":
             d.add_argument("--tcp", type=int, help="also listen on 127.0.0.1:PORT (token needed)")
 
+    serve = sub.add_parser(
+        "serve", help="answer llama.vim, llama.vscode, Zed, Continue over HTTP (the daemon)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: loopback only)")
+    serve.add_argument("--port", type=int, default=8012, help="port (default 8012, llama.vim's)")
+    serve.add_argument(
+        "--api-key", help="a Bearer key clients must send (needed for any address but loopback)"
+    )
+    serve.add_argument("--model", help="0.5b, 1.5b or a GGUF path (default: the configured)")
+    serve.set_defaults(func=commands.cmd_serve)
+
     bench = sub.add_parser("bench", help="measure speed and quality (JSON out)")
     bsub = bench.add_subparsers(dest="bench_command", required=True)
     bb = bsub.add_parser("backend", help="prefill/generation tokens/s vs llama.cpp's own timing")
@@ -181,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(build it with scripts/build-llama-server.sh)",
     )
     bs.add_argument("--model", help="the model of both sides (default: the configured model)")
+    bs.add_argument(
+        "--client",
+        choices=("editor", "llama.vim"),
+        default="editor",
+        help="how pied is asked: through its language server as an editor asks (default), "
+        "or as llama.vim asks llama-server's /infill, through `pied serve` (run pied_serve)",
+    )
     bs.add_argument(
         "--files", type=int, default=1, help="type through this many files (figures over all)"
     )

@@ -140,7 +140,13 @@ def is_ready() -> bool:
         s.close()
 
 
-def run(settings: Settings, *, tcp_port: int | None = None, verbosity: int = 1) -> int:
+def run(
+    settings: Settings,
+    *,
+    tcp_port: int | None = None,
+    verbosity: int = 1,
+    http_key: str | None = None,
+) -> int:
     """Run the daemon in this process until it is told to stop. Returns an exit code."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -158,6 +164,7 @@ def run(settings: Settings, *, tcp_port: int | None = None, verbosity: int = 1) 
         # The model loads (in C, without the GIL) while the rest of the daemon is imported.
         with ThreadPoolExecutor(1, thread_name_prefix="pied-load") as pool:
             loading = pool.submit(load_backend, settings)
+            from pied.daemon.httpfront import http_config
             from pied.daemon.server import Server
             from pied.daemon.service import Service
             from pied.engine.engine import Engine, disk_store, model_label
@@ -180,7 +187,8 @@ def run(settings: Settings, *, tcp_port: int | None = None, verbosity: int = 1) 
             loop.add_signal_handler(sig, server.stop)
         log.info("pied daemon %d ready with %s", os.getpid(), backend.info.path)
         try:
-            loop.run_until_complete(server.serve(socket_path(), tcp_port, claim))
+            http = http_config(settings, http_key)
+            loop.run_until_complete(server.serve(socket_path(), tcp_port, claim, http))
         finally:
             service.stop()
             loop.close()

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from pied import __version__
 from pied.daemon import protocol as p
+from pied.daemon.httpfront import HttpConfig, HttpFront
 from pied.daemon.service import CANCELLED_BY_CLIENT, Service
 from pied.engine.scheduler import Cancelled
 from pied.errors import BadInput, PiedError
@@ -67,13 +68,21 @@ class Server:
         self._socket_path = Path()
         self._socket_ino = -1
         self._claim: RuntimeClaim | None = None
+        self.http: HttpFront | None = None  # the HTTP front, when asked for
 
     async def serve(
-        self, socket_path: Path, tcp_port: int | None = None, claim: RuntimeClaim | None = None
+        self,
+        socket_path: Path,
+        tcp_port: int | None = None,
+        claim: RuntimeClaim | None = None,
+        http: HttpConfig | None = None,
     ) -> None:
         self._socket_path = socket_path
         self._claim = claim
         self.service.owner.bind(asyncio.get_running_loop())  # the state is this thread's
+        if http is not None:  # first: a port in use fails the start, not the first request
+            self.http = HttpFront(self.service, next(self._ids), http)
+            await self.http.start()
         self._unix = await self._bind(socket_path)
         tcp = None
         if tcp_port is not None:
@@ -86,6 +95,8 @@ class Server:
             await self._stop.wait()
         finally:
             idle.cancel()
+            if self.http is not None:
+                await self.http.stop()
             for s in (self._unix, tcp):
                 if s is not None:
                     s.close()
@@ -150,7 +161,8 @@ class Server:
                 self.service.idle()
             except Exception:  # background upkeep must never end the loop that runs it
                 log.exception("idle work failed")
-            left = self.service.exits_in(len(self.connections))
+            # An HTTP front is a client that is always there (its clients cannot start pied).
+            left = self.service.exits_in(len(self.connections) + (self.http is not None))
             if left is not None and left <= 0:
                 minutes = self.service.settings.keep_alive_minutes
                 log.info("no client for %g minutes: exiting (the next request starts it)", minutes)
@@ -294,7 +306,10 @@ class Server:
         assert msg.id is not None
         rid = msg.id
         if msg.method == "status":
-            conn.send(p.result(rid, self.service.status()))
+            status = self.service.status()
+            if self.http is not None:
+                status["http"] = self.http.status()
+            conn.send(p.result(rid, status))
         elif msg.method == "shutdown":
             conn.send(p.result(rid, {"stopping": True}))
             asyncio.get_running_loop().call_soon(self.stop)

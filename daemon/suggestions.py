@@ -132,6 +132,7 @@ def _answer(
         "sampling": result.sampling,
         "stop_reason": result.stop_reason,
         "window_reduced": result.window_reduced,
+        "phases_ms": {k: round(v, 1) for k, v in (result.phases_ms or {}).items()},
     }
 
 

@@ -96,6 +96,12 @@ class Settings:
     """Seconds to wait for the engine to connect or to send the next token."""
     engine_fallback: str = ""
     """"local": the embedded model answers while the engine fails; empty = nothing does."""
+    http_port: int = 0
+    """Also answer llama.vim, llama.vscode and OpenAI-style FIM clients on this port; 0 = off."""
+    http_host: str = "127.0.0.1"
+    """The address the HTTP front listens on; any but loopback needs http_key_file."""
+    http_key_file: str = ""
+    """A file holding the HTTP front's API key (else $PIED_HTTP_KEY); clients send it as Bearer."""
 
     def replace(self, **changes: Any) -> Settings:
         return load_dict(changes, base=self, source="overrides")

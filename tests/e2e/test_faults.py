@@ -27,24 +27,10 @@ from pied.daemon import protocol as p
 from pied.daemon.server import HELLO_TIMEOUT_S
 from tests.conftest import PIED, pied, socket_path
 from tests.e2e.test_daemon import Raw, connect, open_doc
+from tests.support.private import private_env
 from tests.support.wait import wait_until
 
 SAMPLE = "samples/stats.py:24:5"
-
-
-def private_env(root: Path, config: str = "") -> dict[str, str]:
-    """A daemon of its own under ``root`` (its runtime, state, config and KV dirs)."""
-    runtime = root / "run"
-    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
-    (root / "config" / "pied").mkdir(parents=True, exist_ok=True)
-    kv = f'kv_dir = "{root / "kv"}"\n' if "kv_dir" not in config else ""
-    (root / "config" / "pied" / "config.toml").write_text(kv + config)
-    return {
-        **os.environ,
-        "XDG_RUNTIME_DIR": str(runtime),
-        "XDG_STATE_HOME": str(root / "state"),
-        "XDG_CONFIG_HOME": str(root / "config"),
-    }
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 from pied import paths
 from pied.bench.llamaserver import LlamaServer
 from tests.conftest import PIED, pied
-from tests.e2e.test_faults import private_env
+from tests.support.private import private_env
 from tests.support.stdio_peer import StdioPeer
 from tests.support.wait import wait_until
 

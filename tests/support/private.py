@@ -1,0 +1,21 @@
+"""A daemon environment of a test's own."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def private_env(root: Path, config: str = "") -> dict[str, str]:
+    """A daemon of its own under ``root`` (its runtime, state, config and KV dirs)."""
+    runtime = root / "run"
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (root / "config" / "pied").mkdir(parents=True, exist_ok=True)
+    kv = f'kv_dir = "{root / "kv"}"\n' if "kv_dir" not in config else ""
+    (root / "config" / "pied" / "config.toml").write_text(kv + config)
+    return {
+        **os.environ,
+        "XDG_RUNTIME_DIR": str(runtime),
+        "XDG_STATE_HOME": str(root / "state"),
+        "XDG_CONFIG_HOME": str(root / "config"),
+    }
