@@ -147,6 +147,14 @@ def test_a_bad_request_gets_a_json_error_with_a_sentence(served, method, path, r
     assert says in out["error"]["message"], out
 
 
+def test_missing_fields_are_defaults_and_an_empty_text_is_answered(served):
+    client, _ = served
+    status, out = client.ask("POST", "/infill", {})
+    assert status == 200 and isinstance(out["content"], str), out
+    status, out = client.ask("POST", "/v1/completions", {"max_tokens": 8})
+    assert status == 200 and isinstance(out["choices"][0]["text"], str), out
+
+
 def test_a_20_mib_body_is_refused_and_the_daemon_goes_on(served):
     client, _ = served
     with socket.create_connection(("127.0.0.1", client.port), timeout=30) as s:
