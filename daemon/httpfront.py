@@ -13,16 +13,14 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import os
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pied import __version__
 from pied.config import Settings
-from pied.daemon import fimapi, httpwire
+from pied.daemon import documents, fimapi, httpwire, suggestions
 from pied.daemon import messages as m
 from pied.daemon.httpwire import HttpError, HttpRequest
 from pied.daemon.service import Service
@@ -30,6 +28,7 @@ from pied.daemon.virtualdocs import VirtualDocuments
 from pied.editing.positions import position_utf16
 from pied.engine.scheduler import Cancelled
 from pied.errors import PiedError
+from pied.models.enginelink import read_key
 
 log = logging.getLogger("pied.http")
 
@@ -56,15 +55,7 @@ def http_config(settings: Settings, key: str | None = None) -> HttpConfig | None
     if settings.http_port <= 0:
         return None
     if key is None:
-        key = os.environ.get(KEY_VARIABLE, "").strip()
-    if not key and settings.http_key_file:
-        try:
-            path = Path(settings.http_key_file).expanduser()
-            key = path.read_text(encoding="utf-8").strip().split("\n")[0]
-        except (OSError, UnicodeDecodeError) as e:
-            raise PiedError(
-                f"The HTTP key file {settings.http_key_file} cannot be read: {e}."
-            ) from None
+        key = read_key(settings.http_key_file, KEY_VARIABLE, "HTTP front", PiedError)
     return HttpConfig(settings.http_host, settings.http_port, key or "")
 
 
@@ -280,20 +271,19 @@ class HttpFront:
             settings["max_tokens"] = ask.max_tokens
         if ask.temperature is not None:
             settings["temperature"] = ask.temperature
-        params = {"uri": doc.uri, "line": line, "character": character, "settings": settings}
-        if ask.n > 1:
-            params["alternatives"] = ask.n
-        result = await self._wait(self.service.complete(self.conn, params), reader)
+        asked = m.Complete(doc.uri, None, line, character, ask.n, settings)
+        result = await self._wait(suggestions.complete(self.service, self.conn, asked), reader)
         texts = [i["text"] for i in result.get("items") or []] or [str(result.get("text", ""))]
         return [fimapi.cut_at_stop(t, ask.stop) for t in texts], result
 
     def _send(self, msg: m.Message) -> None:
+        """A document message applied as the daemon applies it (typed: not read again)."""
         if isinstance(msg, m.Open):
-            self.service.open(self.conn, msg.params())
+            documents.open_document(self.service, self.conn, msg)
         elif isinstance(msg, m.ChangeText):
-            self.service.change(self.conn, msg.params())
+            documents.change(self.service, self.conn, msg)
         elif isinstance(msg, m.Close):
-            self.service.close(self.conn, msg.params())
+            documents.close(self.service, self.conn, msg)
 
     async def _wait(self, future: Future[Any], reader: asyncio.StreamReader) -> dict[str, Any]:
         """The daemon's answer; the job is cancelled if the client hangs up meanwhile."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pied.errors import Code
+from pied.errors import Code, PiedError
 from pied.models.errors import ModelError
 
 KEY_VARIABLE = "PIED_ENGINE_KEY"
@@ -35,15 +35,21 @@ class EngineError(ModelError):
     code = Code.NOT_AVAILABLE
 
 
-def read_key(key_file: str) -> str:
-    """The API key: ``$PIED_ENGINE_KEY``, else the first line of ``key_file``, else none."""
-    key = os.environ.get(KEY_VARIABLE, "").strip()
+def read_key(
+    key_file: str,
+    variable: str = KEY_VARIABLE,
+    what: str = "engine",
+    error: type[PiedError] = EngineError,
+) -> str:
+    """An API key: ``$variable``, else the first line of ``key_file``, else none (``error``
+    naming the ``what``'s key file when it cannot be read)."""
+    key = os.environ.get(variable, "").strip()
     if key or not key_file:
         return key
     try:
         return Path(key_file).expanduser().read_text(encoding="utf-8").strip().split("\n")[0]
     except (OSError, UnicodeDecodeError) as e:
-        raise EngineError(f"The engine key file {key_file} cannot be read: {e}.") from None
+        raise error(f"The {what} key file {key_file} cannot be read: {e}.") from None
 
 
 class EngineLink:
