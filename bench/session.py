@@ -9,7 +9,8 @@ and cancels the request. Before typing, the editor asks once as the file opens a
 cancels (the user is reading: the daemon learns only where the cursor is); after
 ``read_s`` seconds the user waits there for the first suggestion. The same session runs
 twice, each with its own daemon (and an empty cache on disk): with PIE, and with PIE
-disabled (everything after the first change is re-encoded).
+disabled (everything after the first change is re-encoded). The run ``pie_next_edit`` is
+``pie`` with the editor also asking for the next edit (``pied/nextEdit``) at each pause.
 """
 
 from __future__ import annotations
@@ -215,9 +216,9 @@ def _one_file(
                 extra += f"model = {json.dumps(str(model))}\n"
             env = daemon_env(Path(tmp), pie, extra)
             try:
-                out = asyncio.run(
-                    lsp_session(env, removed, offset, typed, random.Random(seed), read_s)
-                )
+                rng = random.Random(seed)
+                asks_next = name == "pie_next_edit"
+                out = asyncio.run(lsp_session(env, removed, offset, typed, rng, read_s, asks_next))
             finally:
                 subprocess.run(
                     [sys.executable, "-m", "pied", "daemon", "stop"], env=env, capture_output=True

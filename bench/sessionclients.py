@@ -28,6 +28,7 @@ class _Editor:
         self.text = text
         self.version = 1
         self.requests = self.cancelled = 0
+        self.next_edits: list[Any] = []  # pied/nextEdit requests sent (not waited for)
 
     async def open(self, env: dict[str, str]) -> None:
         client = self.client
@@ -82,6 +83,16 @@ class _Editor:
                 await future
         return None
 
+    def ask_next_edit(self, cursor: int) -> None:
+        """``pied/nextEdit`` here, as the editors send it after a pause; not waited for."""
+        pos = position(self.text, cursor)
+        params = {
+            "textDocument": {"uri": self.uri},
+            "position": {"line": pos.line, "character": pos.character},
+        }
+        future = self.client.protocol.send_request_async("pied/nextEdit", params)
+        self.next_edits.append(future)
+
     async def close(self) -> Any:
         """pied's status at the end; the server shut down."""
         client = self.client
@@ -95,8 +106,16 @@ class _Editor:
 
 
 async def lsp_session(
-    env: dict[str, str], text: str, offset: int, typed: str, rng: random.Random, read_s: float
+    env: dict[str, str],
+    text: str,
+    offset: int,
+    typed: str,
+    rng: random.Random,
+    read_s: float,
+    next_edit: bool = False,
 ) -> dict[str, Any]:
+    """The session through ``pied lsp``; ``next_edit``: the editor also asks for the next
+    edit at each pause, while the user reads the suggestion."""
     editor = _Editor(text)
     await editor.open(env)
     await asyncio.sleep(0.5)
@@ -119,6 +138,11 @@ async def lsp_session(
         if answer is not None:
             latencies.append(answer[0])
             kept.append(kept_chars(answer[1], typed, i))
+            if next_edit:
+                editor.ask_next_edit(cursor)
+    for future in editor.next_edits:  # each answered (an empty answer when superseded)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(future, 60)
     status = await editor.close()
     return {
         "latencies": latencies,
@@ -126,6 +150,7 @@ async def lsp_session(
         "first": first[0] if first else None,
         "requests": editor.requests,
         "cancelled": editor.cancelled,
+        "next_edit_requests": len(editor.next_edits),
         "status": status,
     }
 

@@ -87,6 +87,20 @@ def cmd_bench_fim(args: argparse.Namespace) -> int:
     return _write_report(report, args.json)
 
 
+def cmd_bench_next_edit(args: argparse.Namespace) -> int:
+    from pied.bench import nextedit
+
+    report = nextedit.run(
+        settings_from(args),
+        data=Path(args.data) if args.data else None,
+        modes=tuple(x.strip() for x in args.mode.split(",") if x.strip()),
+        limit=args.limit,
+        progress=lambda line: print(line, file=sys.stderr),
+        examples=Path(args.examples) if args.examples else None,
+    )
+    return _write_report(report, args.json)
+
+
 def _llama_server(binary: str | None) -> Path | None:
     """The ``--against-llama-server`` binary, checked."""
     if not binary:
@@ -124,7 +138,8 @@ def cmd_bench_session(args: argparse.Namespace) -> int:
 
 def _session_runs(spec: str, engine_url: str | None) -> tuple[str, ...]:
     """The runs asked for; with an engine, its run too (beside the local ones)."""
-    runs = [r for r in spec.split(",") if r in ("pie", "no_pie", "engine")] or ["pie"]
+    known = ("pie", "no_pie", "pie_next_edit", "engine")
+    runs = [r for r in spec.split(",") if r in known] or ["pie"]
     if engine_url and "engine" not in runs:
         runs.append("engine")
     return tuple(runs)

@@ -283,6 +283,16 @@ def render_stats(summary: dict[str, Any]) -> str:
         lines.append(f"  still there {after} after an accept: {_rate(r['kept'], r['checked'])}")
     if summary.get("latency_ms_p50") is not None:
         lines.append(f"  median time to a suggestion: {summary['latency_ms_p50']:.0f} ms")
+    nes = summary.get("next_edit") or {}
+    if nes.get("shown"):
+        kept = ", ".join(
+            f"still there {after}: {_rate(r['kept'], r['checked'])}"
+            for after, r in nes.get("retained", {}).items()
+        )
+        lines.append(
+            f"  next edits: accepted {_rate(nes['accepted'], nes['shown'])}"
+            + (f", {kept}" if kept else "")
+        )
     for field in ("language", "sampling", "shape"):
         groups = summary[f"by_{field}"]
         if groups:

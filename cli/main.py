@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pied import __version__, config, log
 from pied.cli import bench as bench_cli
 from pied.cli import commands
+from pied.cli import nextedit as nextedit_cli
 from pied.errors import PiedError
 
 
@@ -43,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-daemon", action="store_true", help="run the model in this process (so do --model)"
     )
     comp.set_defaults(func=commands.cmd_complete)
+
+    ne = sub.add_parser("next-edit", help="the edit to make after the one from OLDFILE to FILE")
+    ne.add_argument("file", help="the file as it is now")
+    ne.add_argument("--after", required=True, metavar="OLDFILE", help="the file before the edit")
+    ne.add_argument("--all", action="store_true", help="every proposal, best first")
+    ne.add_argument("--json", action="store_true", help="{edits: [{range, newText, ...}]}")
+    ne.set_defaults(func=nextedit_cli.cmd_next_edit)
 
     tr = sub.add_parser("translate", help="translate code in any language to Python")
     tr.add_argument("file")
@@ -128,6 +136,21 @@ def build_parser() -> argparse.ArgumentParser:
     bp.add_argument("--near", type=int, default=0, help="edit only the last N lines (0: anywhere)")
     bp.add_argument("--json", help="write the report here too")
     bp.set_defaults(func=bench_cli.cmd_bench_pie)
+    bn = bsub.add_parser("next-edit", help="next-edit suggestions on real commits")
+    bn.add_argument(
+        "--data", help="edits in python-edits.jsonl.gz's format (default: ../shared/data/edits/)"
+    )
+    bn.add_argument(
+        "--mode",
+        default="default,propagation,naive",
+        help="comma-separated: default (the product), propagation (rules alone), naive "
+        "(the model rewrites the window, no rules, no filter)",
+    )
+    bn.add_argument("--limit", type=int, default=0, help="rows with two hunks or more (0: all)")
+    bn.add_argument("--examples", help="write each row's shown edit and hunks here (JSONL)")
+    bn.add_argument("--model", help="a catalog model name or a GGUF path")
+    bn.add_argument("--json", help="write the report here too")
+    bn.set_defaults(func=bench_cli.cmd_bench_next_edit)
     bf = bsub.add_parser("fim", help="fill-in-the-middle quality against the peer's way")
     bf.add_argument(
         "--data", help="human-eval-infilling .jsonl(.gz); for realcode, the humaneval-x folder"
@@ -183,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     bs.add_argument(
         "--runs",
         default="pie,no_pie",
-        help="which runs: pie, no_pie, engine (comma-separated; --engine-url adds engine)",
+        help="which runs: pie, no_pie, pie_next_edit (pie, asking for next edits at pauses), "
+        "engine (comma-separated; --engine-url adds engine)",
     )
     bs.add_argument(
         "--against-llama-server",

@@ -45,6 +45,7 @@ class Shown:
     sampling: str
     latency_ms: float
     texts: tuple[str, ...]  # the items, in order
+    feature: str = "completion"  # or next-edit
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Check:
     after_s: float
     language: str
     sampling: str
+    feature: str = "completion"
 
 
 @dataclass
@@ -112,6 +114,11 @@ def read_events(path: Path) -> Iterator[dict[str, Any]]:
             continue
 
 
+def _feature(feature: str) -> dict[str, str]:
+    """The event's feature field: none for completions (as before next edits existed)."""
+    return {} if feature == "completion" else {"feature": feature}
+
+
 class Tally:
     """Counts of events: in all, per language, per sampling mode, per shape; latency."""
 
@@ -119,6 +126,7 @@ class Tally:
 
     def __init__(self, events: Iterable[dict[str, Any]] = ()) -> None:
         self.total = Counts()
+        self.next_edit = Counts()  # next-edit suggestions, counted apart from completions
         self.by: dict[str, dict[str, Counts]] = {f: {} for f in self.FIELDS}
         self.shapes: dict[str, dict[str, Counts]] = {}  # language -> shape -> counts
         self.latencies: list[float] = []
@@ -126,6 +134,9 @@ class Tally:
             self.add(e)
 
     def add(self, e: dict[str, Any]) -> None:
+        if e.get("feature") == "next-edit":
+            self.next_edit.add(e)
+            return
         self.total.add(e)
         for field, groups in self.by.items():
             groups.setdefault(str(e.get(field) or "?"), Counts()).add(e)
@@ -140,6 +151,7 @@ class Tally:
         return {
             **self.total.as_dict(),
             "latency_ms_p50": lat[len(lat) // 2] if lat else None,
+            "next_edit": self.next_edit.as_dict(),
             **{
                 f"by_{field}": {k: c.as_dict() for k, c in sorted(groups.items())}
                 for field, groups in self.by.items()
@@ -195,20 +207,27 @@ class Acceptance:
     # --- events ---------------------------------------------------------------------------
 
     def shown(
-        self, key: object, language: str, sampling: str, latency_ms: float, texts: Iterable[str]
+        self,
+        key: object,
+        language: str,
+        sampling: str,
+        latency_ms: float,
+        texts: Iterable[str],
+        feature: str = "completion",
     ) -> int:
         """Record a suggestion (its items) as shown; its id, for the editor's accept command."""
         items = tuple(texts)
         with self._lock:
             sid = self._next_id
             self._next_id += 1
-            self._shown[sid] = Shown(sid, key, language, sampling, latency_ms, items)
+            self._shown[sid] = Shown(sid, key, language, sampling, latency_ms, items, feature)
             while len(self._shown) > KEEP_SHOWN:
                 self._shown.popitem(last=False)
         shape = shape_of(items[0]) if items else "line"
         self._write(
             {
                 "event": "shown",
+                **_feature(feature),
                 "id": sid,
                 "language": language,
                 "sampling": sampling,
@@ -232,12 +251,20 @@ class Acceptance:
             now = time.monotonic()
             for after in (self.retention_s, 4 * self.retention_s):
                 check = Check(
-                    now + after, sid, shown.key, text, after, shown.language, shown.sampling
+                    now + after,
+                    sid,
+                    shown.key,
+                    text,
+                    after,
+                    shown.language,
+                    shown.sampling,
+                    shown.feature,
                 )
                 self._checks.append(check)
         self._write(
             {
                 "event": "accepted",
+                **_feature(shown.feature),
                 "id": sid,
                 "index": index,
                 "kind": kind,
@@ -262,6 +289,7 @@ class Acceptance:
         self._write(
             {
                 "event": "retained",
+                **_feature(check.feature),
                 "id": check.id,
                 "after_s": check.after_s,
                 "kept": kept,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pied.config import Settings
 from pied.editing import typethrough
 from pied.editing.document import Document, Snapshot
+from pied.editing.edithistory import EditLog
 from pied.editing.source import MAX_SOURCE_BYTES
 from pied.editing.uris import file_name
 from pied.errors import BadInput
@@ -52,6 +53,10 @@ class DocState:
     # Where the user stopped without a suggestion (a request the client cancelled, or the
     # editor saying where the cursor is).
     stopped: Mark | None = None
+    edits: EditLog = field(init=False)  # the user's recent edits (for the next edit)
+
+    def __post_init__(self) -> None:
+        self.edits = EditLog(self.doc.text)
 
     @property
     def uri(self) -> str:

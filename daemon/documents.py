@@ -62,11 +62,15 @@ def change(state: DaemonState, conn: int, msg: m.ChangeText) -> None:
         # had not forwarded yet can follow: applied again, it would duplicate the edit.)
         log.debug("ignored change %d of %s: it is at version %d", version, doc.uri, doc.doc.version)
         return
+    before = doc.doc.text
     try:
         edits = doc.doc.apply(msg.changes, version)
     except EditingError as e:
         raise BadInput(f"change does not fit {doc.uri}: {e}") from None
     refuse_if_huge(state, doc.key, doc.doc.text)
+    state.scheduler.supersede("nextedit", doc.key)  # a keystroke ends the search for the next
+    if edits:
+        doc.edits.changed(before, doc.doc.text, min(e.start for e in edits))
     state.context.opened(doc.uri, doc.doc.text)
     state.touch(doc.key)
     if not edits:

@@ -156,6 +156,27 @@ class Complete(Message):
 
 
 @dataclass(frozen=True)
+class NextEdit(Message):
+    """The next edit to suggest after the user's last one in document ``uri`` (the cursor
+    at ``line``/``character``); ``mode`` "naive" is the benchmark's plain prompt."""
+
+    METHOD = "nextEdit"
+    MODES: ClassVar[tuple[str, ...]] = ("auto", "rules", "model", "naive")
+
+    uri: str
+    line: int
+    character: int
+    mode: str | None = None  # None: the setting next_edit
+
+    @classmethod
+    def read(cls, params: dict[str, Any]) -> NextEdit:
+        mode = params.get("mode")
+        if mode is not None and mode not in cls.MODES:
+            raise BadInput(f"mode must be one of {', '.join(cls.MODES)}")
+        return cls(_uri(params), *_position(params), mode)
+
+
+@dataclass(frozen=True)
 class Accepted(Message):
     """The editor ran a suggestion's accept command."""
 

@@ -37,7 +37,7 @@ class RuntimeClaim(Protocol):
 
 
 NOTIFICATIONS = {"open", "change", "close", "cursor", "accepted", "workspace", "$/cancelRequest"}
-REQUESTS = {"hello", "complete", "status", "shutdown", "translate", "summarize"}
+REQUESTS = {"hello", "complete", "nextEdit", "status", "shutdown", "translate", "summarize"}
 
 
 class Connection:
@@ -315,6 +315,8 @@ class Server:
             asyncio.get_running_loop().call_soon(self.stop)
         elif msg.method == "complete":
             self._track(conn, rid, self.service.complete(conn.id, msg.params))
+        elif msg.method == "nextEdit":
+            self._track(conn, rid, self.service.next_edit(conn.id, msg.params))
         elif msg.method == "summarize":
             progress = self._progress(conn, rid)
             self._track(conn, rid, self.service.summarize(conn.id, msg.params, progress))

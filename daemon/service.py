@@ -14,7 +14,7 @@ import logging
 from concurrent.futures import Future
 from typing import Any
 
-from pied.daemon import documents, jobs, messages, status, suggestions, upkeep
+from pied.daemon import documents, jobs, messages, nextedits, status, suggestions, upkeep
 from pied.daemon.owner import Settled
 from pied.daemon.shown import save_all_shown
 from pied.daemon.state import CANCELLED_BY_CLIENT, DaemonState, settings_id
@@ -63,6 +63,9 @@ class Service(DaemonState):
 
     def complete(self, conn: int, params: dict[str, Any]) -> Future[Any]:
         return suggestions.complete(self, conn, messages.Complete.read(params))
+
+    def next_edit(self, conn: int, params: dict[str, Any]) -> Future[Any]:
+        return nextedits.next_edit(self, conn, messages.NextEdit.read(params))
 
     def accepted(self, conn: int, params: dict[str, Any]) -> None:
         """The editor ran a suggestion's accept command: {id, index, kind, text}."""

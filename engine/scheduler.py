@@ -32,6 +32,7 @@ INTERACTIVE = 0  # completions
 READY = 3  # a suggestion made unasked where the user stopped: before the warm-ups it preempts
 PERSIST = 4  # a quiet document's cache to disk: milliseconds, so above the warm work it preempts
 WARM = 5  # keeping a document's cache in step after an edit
+NEXT_EDIT = 7  # a next edit the model looks for after the user's edit (any keystroke ends it)
 BACKGROUND = 10  # translation, summaries
 IDLE = 20  # refreshing stale caches
 

@@ -20,6 +20,7 @@ from pied.sheets.reader import SUFFIXES
 log = logging.getLogger("pied.lsp")
 
 CURSOR = "pied/cursor"  # a notification the pied plugins send as the cursor moves
+NEXT_EDIT = "pied/nextEdit"  # a request the pied plugins send after the user's edit
 ACCEPTED = "pied.accepted"  # the command an inline item carries: the editor runs it on accept
 ALTERNATIVES = 3  # items for an explicitly invoked inline completion
 COMMANDS = {
@@ -97,6 +98,8 @@ async def inline_completion(
     if result is None:
         return t.InlineCompletionList(items=[])
     texts = [i["text"] for i in result.get("items") or [result]]
+    if not any(texts):  # nothing to insert: the next edit, if it replaces this line
+        return await _next_edit_here(ls, params)
     sid = result.get("id")
     return t.InlineCompletionList(
         items=[
@@ -108,6 +111,77 @@ async def inline_completion(
             for index, text in enumerate(texts)
         ]
     )
+
+
+async def next_edit(ls: PiedServer, params: Any) -> dict[str, Any]:
+    """``pied/nextEdit`` {textDocument: {uri}, position}: the edits to suggest after the
+    user's last one, best first: {edits: [{uri, range, newText, oldText, why, source,
+    command}]}. Accepting one runs its command. Nothing (never an error) when the daemon
+    cannot say."""
+    try:
+        doc, pos = _field(params, "textDocument"), _field(params, "position")
+        uri = str(_field(doc, "uri"))
+        line, character = int(_field(pos, "line")), int(_field(pos, "character"))
+    except (AttributeError, KeyError, TypeError, ValueError):
+        log.debug("ignored a malformed %s: %r", NEXT_EDIT, params)
+        return {"edits": []}
+    mode = ls.settings.next_edit
+    if mode == "off":
+        return {"edits": []}
+    # The editor's own setting, else the daemon's (its config file).
+    asked = m.NextEdit(uri, line, character, None if mode == "auto" else mode)
+    result = await _ask_next_edit(ls, asked)
+    return {"edits": [_lsp_edit(e) for e in result]}
+
+
+async def _ask_next_edit(ls: PiedServer, msg: m.NextEdit) -> list[dict[str, Any]]:
+    try:
+        result = await (await ls.link()).ask(msg)
+    except DaemonError as e:  # not open, a dead daemon: no next edit, quietly
+        log.debug("no next edit: %s", e)
+        return []
+    edits = result.get("edits") if isinstance(result, dict) else None
+    return edits if isinstance(edits, list) else []
+
+
+def _lsp_edit(edit: dict[str, Any]) -> dict[str, Any]:
+    start, end = edit["range"]["start"], edit["range"]["end"]
+    out: dict[str, Any] = {
+        k: edit[k] for k in ("uri", "newText", "oldText", "why", "source") if k in edit
+    }
+    out["range"] = {
+        "start": {"line": start[0], "character": start[1]},
+        "end": {"line": end[0], "character": end[1]},
+    }
+    if edit.get("id") is not None:
+        args = [{"id": edit["id"], "index": edit.get("index", 0)}]
+        out["command"] = {"title": "pied: next edit", "command": ACCEPTED, "arguments": args}
+    return out
+
+
+async def _next_edit_here(
+    ls: PiedServer, params: t.InlineCompletionParams
+) -> t.InlineCompletionList:
+    """The rules' next edit as an inline item whose range replaces the cursor's line, when
+    that is where it applies."""
+    uri, pos = params.text_document.uri, params.position
+    if ls.settings.next_edit == "off":
+        return t.InlineCompletionList(items=[])
+    edits = await _ask_next_edit(ls, m.NextEdit(uri, pos.line, pos.character, "rules"))
+    first = edits[0] if edits else None
+    if first is None or first.get("uri") != uri:
+        return t.InlineCompletionList(items=[])
+    start, end = first["range"]["start"], first["range"]["end"]
+    new = str(first["newText"])
+    if start != [pos.line, 0] or end != [pos.line + 1, 0] or new.count("\n") != 1:
+        return t.InlineCompletionList(items=[])
+    line = str(first.get("oldText", ""))
+    whole = t.Range(
+        t.Position(pos.line, 0), t.Position(pos.line, len(line.encode("utf-16-le")) // 2)
+    )
+    command = None if first.get("id") is None else _accept_command(first["id"], 0)
+    item = t.InlineCompletionItem(insert_text=new[:-1], range=whole, command=command)
+    return t.InlineCompletionList(items=[item])
 
 
 async def completion(ls: PiedServer, params: t.CompletionParams) -> t.CompletionList:
@@ -183,6 +257,7 @@ def register(server: PiedServer) -> None:
     server.feature(t.TEXT_DOCUMENT_DID_OPEN)(did_open)
     server.feature(t.TEXT_DOCUMENT_DID_CHANGE)(did_change)
     server.feature(CURSOR)(cursor)
+    server.feature(NEXT_EDIT)(next_edit)
     server.feature(t.TEXT_DOCUMENT_DID_CLOSE)(did_close)
     inline = t.InlineCompletionOptions()
     server.feature(t.TEXT_DOCUMENT_INLINE_COMPLETION, inline)(inline_completion)

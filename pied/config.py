@@ -96,6 +96,10 @@ class Settings:
     """Seconds to wait for the engine to connect or to send the next token."""
     engine_fallback: str = ""
     """"local": the embedded model answers while the engine fails; empty = nothing does."""
+    next_edit: str = "auto"
+    """Next-edit suggestions: "auto" (the edit's rules, else the model), "rules" or "off"."""
+    next_edit_min_logprob: float = -0.15
+    """The least mean log-probability of a model's next edit for it to be shown."""
     http_port: int = 0
     """Also answer llama.vim, llama.vscode and OpenAI-style FIM clients on this port; 0 = off."""
     http_host: str = "127.0.0.1"
@@ -121,6 +125,7 @@ REQUEST_SETTINGS = (
 )
 
 ENGINE_APIS = ("llama-server", "openai")
+NEXT_EDIT = ("auto", "rules", "off")
 ENGINE_FALLBACKS = ("", "local")
 
 _CHOICES: dict[str, tuple[str, ...]] = {
@@ -128,6 +133,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "sampling": SAMPLING,
     "engine_api": ENGINE_APIS,
     "engine_fallback": ENGINE_FALLBACKS,
+    "next_edit": NEXT_EDIT,
 }
 _POSITIVE = {"n_ctx", "max_tokens", "time_budget_ms"}
 _NON_NEGATIVE = {"threads", "prefix_tokens", "suffix_tokens", "context_tokens"}

@@ -39,6 +39,10 @@ CODE = (
     "def count_files(root):\n    "
 )
 JS = "function twice(x) {\n  return 2 * x;\n}\nconsole.log(twice(21));\n"
+RENAME = (
+    "def getlist(key):\n    return {'a': [1, 2]}.get(key, [])\n\n\n"
+    "def first(key):\n    return getlist(key)[0]\n"
+)
 SETTINGS = {
     "workbench.startupEditor": "none",
     "workbench.tips.enabled": False,
@@ -111,6 +115,7 @@ def vscode(
     workspace.mkdir()
     (workspace / "example.py").write_text(CODE)
     (workspace / "twice.js").write_text(JS)
+    (workspace / "rename.py").write_text(RENAME)
     home = tmp_path / "home"
     home.mkdir()
     procs: list[subprocess.Popen[bytes]] = []
@@ -245,6 +250,31 @@ def test_a_suggestion_appears_tab_accepts_it_and_the_status_is_ready(vscode):
     compile(text, "example.py", "exec")  # still Python
     ready = page.locator(".statusbar-item[aria-label^='pied: ready']")
     assert "last suggestion in" in (ready.get_attribute("aria-label") or "")
+
+
+def test_a_rename_proposes_the_call_site_tab_goes_there_and_tab_applies(vscode):
+    start, tmp_path = vscode
+    # No ghost text in this one: Tab must reach the next edit, not an inline suggestion.
+    page = start({"pied.path": str(PIED), "editor.inlineSuggest.enabled": False})
+    wait_ready(page)
+    open_file(page, "rename.py")
+    page.keyboard.press("Control+Home")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Control+Shift+ArrowRight")  # select getlist
+    page.keyboard.type("get_list")
+    item = page.locator(".statusbar-item[aria-label*='next edit on line 6']")
+    expect_visible(item, page, tmp_path, "next edit", 120_000)
+    assert "go there" in (item.get_attribute("aria-label") or "")
+    page.keyboard.press("Tab")  # go there
+    applying = page.locator(".statusbar-item[aria-label*='Tab: apply']")
+    expect_visible(applying, page, tmp_path, "next edit at the cursor", 30_000)
+    page.keyboard.press("Tab")  # apply
+    page.keyboard.press("Control+S")
+    path = tmp_path / "project" / "rename.py"
+    want = RENAME.replace("getlist", "get_list")
+    text = wait_until(lambda: path.read_text() == want and want, 30, "not applied and saved")
+    assert text == want
 
 
 def test_translate_to_python_opens_python(vscode):

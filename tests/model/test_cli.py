@@ -97,3 +97,20 @@ def test_a_job_model_that_is_not_there_leaves_the_embedded_model_to_translate(tm
     assert "def add_one" in proc.stdout
     assert "answered by the 0.5b model (the job model" in proc.stderr
     assert "gone.gguf does not exist" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_next_edit_prints_the_call_site_after_a_rename_and_writes_nothing(tmp_path, env):
+    old = "def getlist(key):\n    return [key]\n\n\ndef first(key):\n    return getlist(key)[0]\n"
+    (tmp_path / "api.py.orig").write_text(old)
+    now = tmp_path / "api.py"
+    now.write_text(old.replace("def getlist", "def get_list"))
+    before = now.read_text()
+    proc = pied("next-edit", str(now), "--after", str(tmp_path / "api.py.orig"), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "renamed `getlist` to `get_list`" in proc.stdout
+    assert "-    return getlist(key)[0]\n+    return get_list(key)[0]" in proc.stdout
+    assert now.read_text() == before
+    same = pied("next-edit", str(now), "--after", str(now), env=env)
+    assert same.returncode != 0 and "no edit to follow" in same.stderr
+    missing = pied("next-edit", str(now), "--after", str(tmp_path / "nope.py"), env=env)
+    assert missing.returncode != 0 and "nope.py" in missing.stderr

@@ -122,3 +122,21 @@ def test_stats_off_writes_nothing(tmp_path: Path) -> None:
         assert s.status()["acceptance"] is None
     finally:
         s.stop()
+
+
+def test_next_edits_are_counted_apart_from_completions(tmp_path: Path) -> None:
+    from pied.cli.commands import render_stats
+
+    path = tmp_path / "stats.jsonl"
+    a = Acceptance(path, retention_s=30)
+    a.shown("k", "python", "bytes", 200.0, ["return x"])
+    sid = a.shown("k", "python", "next-edit", 5.0, ["y = get_list(k)\n"], feature="next-edit")
+    assert a.accepted(sid, 0, "all", None)
+    for check in a.due(now=10**12):
+        a.retained(check, True)
+    s = summarize(path)  # read back from the file
+    assert (s["shown"], s["accepted"]) == (1, 0)  # completions only
+    ne = s["next_edit"]
+    assert (ne["shown"], ne["accepted"], ne["retained"]["30s"]["kept"]) == (1, 1, 1)
+    text = render_stats({**s, "enabled": True})
+    assert "next edits: accepted 1/1 (100%), still there 30s: 1/1 (100%)" in text

@@ -5,6 +5,7 @@ import type { LanguageClient } from "vscode-languageclient/node";
 import { createClient, locateServer } from "./client";
 import { SERVER, runOnActiveEditor, showStatus } from "./commands";
 import { CURSOR, CURSOR_MS, cursorParams, debounce } from "./cursor";
+import { NextEdits } from "./nextedit";
 import { OPTIONS } from "./settings";
 import { type Acceptance, Latencies, type State, formatStatus } from "./status";
 
@@ -111,6 +112,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }
   });
 
+  new NextEdits(() => client).register(context);
   context.subscriptions.push(
     output,
     item,

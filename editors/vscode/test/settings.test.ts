@@ -67,7 +67,7 @@ test("the extension's commands are its own: none is a server command", async () 
   const fs = await import("node:fs");
   const pkg = JSON.parse(fs.readFileSync("package.json", "utf8"));
   const contributed: string[] = pkg.contributes.commands.map((c: { command: string }) => c.command);
-  const source = fs.readFileSync("src/extension.ts", "utf8");
+  const source = ["src/extension.ts", "src/nextedit.ts"].map((f) => fs.readFileSync(f, "utf8")).join("\n");
   const registered = [...source.matchAll(/registerCommand\("([^"]+)"/g)].map((m) => m[1]);
   assert.deepEqual([...registered].sort(), [...contributed].sort());
   for (const name of contributed) {

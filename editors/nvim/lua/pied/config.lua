@@ -15,12 +15,17 @@ M.defaults = {
     -- Other suggestions at the cursor (asked for on the first press), and back.
     next = '<M-]>',
     prev = '<M-[>',
+    -- In normal mode, while a next edit is shown: go to it, then apply it (<C-]> dismisses).
+    next_edit = '<Tab>',
   },
   -- Milliseconds to wait after typing before asking (only for Neovim < 0.12).
   debounce_ms = 150,
   -- Milliseconds the cursor rests before the server is told where it is (it then encodes
   -- the window there in the background); false: never tell it.
   cursor_ms = 150,
+  -- Milliseconds after an edit (insert mode left, a change in normal mode) before the next
+  -- edit is asked for; false: never.
+  next_edit_ms = 300,
 }
 
 M.options = vim.deepcopy(M.defaults)

@@ -20,6 +20,7 @@ function M.setup(opts)
       if client and client.name == 'pied' then
         require('pied.inline').attach(args.buf, client)
         require('pied.cursor').attach(args.buf, client)
+        require('pied.nextedit').attach(args.buf, client)
       end
     end,
   })

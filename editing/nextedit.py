@@ -1,0 +1,204 @@
+"""The user's last edit as rewrite rules, and where else in a text they apply.
+
+An edit is compared token by token (identifiers, numbers, single symbols; blanks are not
+tokens). Each place the tokens differ becomes a rule:
+
+- a *rename*: one identifier became another, found elsewhere as a whole
+  word (``getlist`` → ``get_list``);
+- a *rewrite*: tokens added, removed or replaced next to the tokens around them
+  (``a)`` → ``a, timeout)``: an argument added), found elsewhere with that context.
+
+An edit that changes more than a few places, spans lines, or only changes numbers or
+blanks yields no rule: it is not one a person would repeat elsewhere. A rule applied to
+the lines it matches gives a ``Proposal``: those lines as they would read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pied.editing.edithistory import UserEdit
+
+MAX_PLACES = 2  # an edit that changes more places than this is not one rule
+CONTEXT = 1  # tokens of context on each side of a rewrite
+MIN_FIND = 3  # characters a rewrite must find (shorter ones match everywhere)
+MAX_LINES = 6  # lines one proposal may change
+
+_TOKEN = re.compile(r"[A-Za-z_]\w*|\d+|\S")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_WORDS = frozenset(keyword.kwlist) | {"self", "cls", "true", "false", "null", "nil"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Replace ``find`` by ``replace``, never inside a longer word."""
+
+    kind: str  # rename | rewrite
+    find: str
+    replace: str
+
+    def describe(self) -> str:
+        if self.kind == "rename":
+            return f"renamed `{self.find}` to `{self.replace}`"
+        return f"`{self.find}` became `{self.replace}`"
+
+    def pattern(self) -> re.Pattern[str]:
+        head = r"(?<!\w)" if re.match(r"\w", self.find) else ""
+        tail = r"(?!\w)" if re.search(r"\w$", self.find) else ""
+        return re.compile(head + re.escape(self.find) + tail)
+
+    def apply(self, line: str) -> str:
+        return self.pattern().sub(lambda _m: self.replace, line)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Lines ``first``..``first + len(old) - 1`` of a text would read ``new``."""
+
+    first: int
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+    why: str
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+
+
+def whole_lines(text: str, edit: UserEdit) -> tuple[str, str]:
+    """The lines the edit touched, before and after it."""
+    head = text.rfind("\n", 0, edit.start) + 1
+    tail = text.find("\n", edit.end)
+    tail = len(text) if tail < 0 else tail
+    after = text[head:tail]
+    before = after[: edit.start - head] + edit.old + after[edit.end - head :]
+    return before, after
+
+
+def rules_of(edit: UserEdit, text: str) -> list[Rule]:
+    """The rules ``edit`` stands for (``text`` is the document right after it); none
+    when it is not an edit one repeats elsewhere."""
+    before, after = whole_lines(text, edit)
+    old, new = _tokens(before), _tokens(after)
+    matcher = difflib.SequenceMatcher(None, [t[0] for t in old], [t[0] for t in new], False)
+    places = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    if not places or len(places) > MAX_PLACES:
+        return []
+    rules: list[Rule] = []
+    for _tag, i1, i2, j1, j2 in places:
+        rule = _rule(before, after, old, new, (i1, i2, j1, j2))
+        if rule is None:
+            return []
+        if rule not in rules:
+            rules.append(rule)
+    return rules
+
+
+def _rule(
+    before: str,
+    after: str,
+    old: list[tuple[str, int, int]],
+    new: list[tuple[str, int, int]],
+    span: tuple[int, int, int, int],
+) -> Rule | None:
+    i1, i2, j1, j2 = span
+    found = [t[0] for t in old[i1:i2]]
+    made = [t[0] for t in new[j1:j2]]
+    if len(found) == 1 and len(made) == 1 and all(_NAME.fullmatch(t) for t in (*found, *made)):
+        if found[0] in _WORDS or made[0] in _WORDS:
+            return None  # None became True: other Nones are other values
+        return Rule("rename", found[0], made[0])
+    if all(t.isdigit() for t in (*found, *made)):
+        return None  # a number changed: numbers elsewhere are other numbers
+    a, b = max(0, i1 - CONTEXT), min(len(old), i2 + CONTEXT)
+    c, d = j1 - (i1 - a), j2 + (b - i2)
+    if b - a < 2 or c < 0 or d > len(new) or c == d:
+        return None  # one token found (``x`` → ``x, y``) matches every use of it
+    find = before[old[a][1] : old[b - 1][2]]
+    replace = after[new[c][1] : new[d - 1][2]]
+    if "\n" in find or "\n" in replace or len(find.replace(" ", "")) < MIN_FIND:
+        return None
+    return Rule("rewrite", find, replace)
+
+
+def proposals(rules: Sequence[Rule], text: str, skip: tuple[int, int] = (0, 0)) -> list[Proposal]:
+    """Where ``rules`` change ``text`` outside lines ``skip`` (first, end): runs of
+    neighbouring lines changed together, in the text's order."""
+    lines = text.split("\n")
+    changed = [
+        i
+        for i, line in enumerate(lines)
+        if not skip[0] <= i < skip[1] and _applied(rules, line) != line
+    ]
+    out: list[Proposal] = []
+    run: list[int] = []
+    for i in changed:
+        if run and i != run[-1] + 1:
+            out.append(_proposal(rules, lines, run))
+            run = []
+        run.append(i)
+    if run:
+        out.append(_proposal(rules, lines, run))
+    return [p for p in out if len(p.old) <= MAX_LINES]
+
+
+def _applied(rules: Sequence[Rule], line: str) -> str:
+    for rule in rules:
+        line = rule.apply(line)
+    return line
+
+
+def _proposal(rules: Sequence[Rule], lines: list[str], run: list[int]) -> Proposal:
+    old = tuple(lines[run[0] : run[-1] + 1])
+    new = tuple(_applied(rules, line) for line in old)
+    return Proposal(run[0], old, new, "; ".join(r.describe() for r in rules))
+
+
+def nearest_first(found: list[Proposal], line: int) -> list[Proposal]:
+    """Proposals by distance from ``line``, those below it first at equal distance."""
+    return sorted(found, key=lambda p: (abs(p.first - line), p.first < line))
+
+
+def edit_lines(text: str, edit: UserEdit) -> tuple[int, int]:
+    """The lines (first, end) the edit's new text covers in ``text``."""
+    first = text.count("\n", 0, edit.start)
+    return first, first + edit.new.count("\n") + 1
+
+
+def rewritten(old: Sequence[str], new: Sequence[str], first: int, why: str) -> list[Proposal]:
+    """The places where ``new`` (a rewrite of lines ``old``, the first of them line
+    ``first`` of the text) differs from them, as proposals in the text's order. A line
+    added or removed is part of a proposal with the line above it (or below, at the top)."""
+    matcher = difflib.SequenceMatcher(None, list(old), list(new), False)
+    out = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 == i2:  # lines inserted: replace the line before them by it and them
+            if i1 > 0:
+                i1, j1 = i1 - 1, j1 - 1
+            else:
+                i2, j2 = i2 + 1, j2 + 1
+            if i2 > len(old) or j1 < 0 or j2 > len(new):
+                continue
+        out.append(Proposal(first + i1, tuple(old[i1:i2]), tuple(new[j1:j2]), why))
+    return out
+
+
+def apply_proposal(text: str, p: Proposal) -> str:
+    """``text`` with proposal ``p`` applied."""
+    lines = text.split("\n")
+    return "\n".join([*lines[: p.first], *p.new, *lines[p.first + len(p.old) :]])
+
+
+def small(p: Proposal) -> bool:
+    """Whether ``p`` is a change a glance can check: a few lines, and not a rewrite of them."""
+    if len(p.old) > MAX_LINES or len(p.new) > MAX_LINES or p.old == p.new:
+        return False
+    before, after = "\n".join(p.old), "\n".join(p.new)
+    ratio = difflib.SequenceMatcher(None, before, after, False).ratio()
+    return ratio >= 0.5 or not p.old

@@ -1,0 +1,16 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { type NextEdit, preview } from "../src/edits";
+
+const range = { start: { line: 5, character: 0 }, end: { line: 6, character: 0 } };
+
+test("a one-line edit previews as its line", () => {
+  const edit: NextEdit = { uri: "file:///a.py", range, newText: "    return get_list(key)[0]\n" };
+  assert.equal(preview(edit), "return get_list(key)[0]");
+});
+
+test("a longer edit previews its first line and how many follow", () => {
+  const edit: NextEdit = { uri: "file:///a.py", range, newText: "a = 1\nb = 2\nc = 3\n" };
+  assert.equal(preview(edit), "a = 1 … (+2 lines)");
+});

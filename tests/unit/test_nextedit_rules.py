@@ -1,0 +1,174 @@
+"""The user's edit as rewrite rules, where else they apply, and the filters on rewrites."""
+
+from __future__ import annotations
+
+from pied.editing import nextedit as ne
+from pied.editing.edithistory import EditLog, UserEdit, difference
+
+SOURCE = """\
+def getlist(key):
+    return store[key]
+
+
+def first(key):
+    values = getlist(key)
+    return values[0]
+
+
+def last(key):
+    return getlist(key)[-1]
+"""
+
+
+def edited(before: str, after: str) -> tuple[UserEdit, str]:
+    edit = difference(before, after)
+    assert edit is not None
+    return edit, after
+
+
+def test_a_renamed_function_is_a_rename_rule_applied_at_each_call_site() -> None:
+    edit, now = edited(SOURCE, SOURCE.replace("def getlist", "def get_list"))
+    rules = ne.rules_of(edit, now)
+    assert rules == [ne.Rule("rename", "getlist", "get_list")]
+    assert rules[0].describe() == "renamed `getlist` to `get_list`"
+    found = ne.proposals(rules, now, ne.edit_lines(now, edit))
+    assert [(p.first, p.new) for p in found] == [
+        (5, ("    values = get_list(key)",)),
+        (10, ("    return get_list(key)[-1]",)),
+    ]
+
+
+def test_a_rename_never_changes_a_longer_word() -> None:
+    rule = ne.Rule("rename", "key", "name")
+    assert rule.apply("monkey = key + keys + obj.key") == "monkey = name + keys + obj.name"
+
+
+def test_an_added_argument_is_a_rewrite_with_its_context() -> None:
+    before = "x = fetch(url)\ny = fetch(other)\nz = fetch(url)\n"
+    edit, now = edited(before, before.replace("x = fetch(url)", "x = fetch(url, timeout)"))
+    rules = ne.rules_of(edit, now)
+    assert rules == [ne.Rule("rewrite", "url)", "url, timeout)")]
+    found = ne.proposals(rules, now, ne.edit_lines(now, edit))
+    assert [(p.first, p.new) for p in found] == [(2, ("z = fetch(url, timeout)",))]
+
+
+def test_a_removed_argument_and_a_changed_attribute_are_rewrites() -> None:
+    before = "a = f(x, y)\nb = f(x, y)\n"
+    edit, now = edited(before, "a = f(x)\nb = f(x, y)\n")
+    assert ne.rules_of(edit, now) == [ne.Rule("rewrite", "x, y)", "x)")]
+    before = "r = resp.status_code\ns = resp.status_code\n"
+    edit, now = edited(before, "r = resp.status\ns = resp.status_code\n")
+    (rule,) = ne.rules_of(edit, now)
+    assert rule.kind == "rename" and rule.apply("s = resp.status_code") == "s = resp.status"
+
+
+def test_a_changed_literal_is_a_rewrite() -> None:
+    before = 'open("a.rst")\nopen("b.rst")\n'
+    edit, now = edited(before, 'open("a.md")\nopen("b.rst")\n')
+    (rule,) = ne.rules_of(edit, now)
+    assert rule.kind == "rename" and (rule.find, rule.replace) == ("rst", "md")
+    found = ne.proposals([rule], now, ne.edit_lines(now, edit))
+    assert found[0].new == ('open("b.md")',)
+
+
+def test_edits_that_are_not_repeated_elsewhere_yield_no_rule() -> None:
+    before = "a = 1\nb = 2\n"
+    numbers = edited(before, "a = 7\nb = 2\n")  # a number: others are other numbers
+    blanks = edited(before, "a  =  1\nb = 2\n")  # blanks only: no token changed
+    many = edited("f(a, b, c, d)\n", "g(w, b, x, d, y)\n")  # more places than one rule
+    lines = edited("x = 1\n", "x = 1\nif x:\n    y = 2\n")  # a new block
+    constant = edited("f(a=None)\ng(b=None)\n", "f(a=True)\ng(b=None)\n")  # other Nones
+    imports = "from u import quote\nquote(x)\n"
+    imported = edited(imports, imports.replace("quote\n", "quote, urlencode\n", 1))
+    for edit, now in (numbers, blanks, many, lines, constant, imported):
+        assert ne.rules_of(edit, now) == [], edit
+
+
+def test_proposals_group_neighbouring_lines_and_skip_the_edit() -> None:
+    text = "old = 1\nuse(old)\nuse(old)\n\nuse(old)\n"
+    rules = [ne.Rule("rename", "old", "new")]
+    found = ne.proposals(rules, text, (0, 1))
+    assert [(p.first, len(p.old)) for p in found] == [(1, 2), (4, 1)]
+    assert [p.first for p in ne.nearest_first(found, 3)] == [4, 1]
+
+
+def test_a_rewrite_becomes_proposals_where_it_differs() -> None:
+    old = ("a = 1", "b = 2", "c = 3")
+    new = ("a = 1", "b = 20", "c = 3", "d = 4")
+    found = ne.rewritten(old, new, 10, "the model")
+    assert [(p.first, p.old, p.new) for p in found] == [
+        (11, ("b = 2",), ("b = 20",)),
+        (12, ("c = 3",), ("c = 3", "d = 4")),
+    ]
+    text = "\n".join(["x"] * 10 + list(old))
+    assert ne.apply_proposal(text, found[0]).split("\n")[11] == "b = 20"
+
+
+def test_small_keeps_a_change_a_glance_can_check() -> None:
+    assert ne.small(ne.Proposal(0, ("return a",), ("return b",), ""))
+    assert not ne.small(ne.Proposal(0, ("x",), ("x",), ""))  # no change
+    assert not ne.small(ne.Proposal(0, ("return total",), ("import os, sys, re",), ""))
+    assert not ne.small(ne.Proposal(0, ("a",) * 7, ("b",) * 7, ""))
+
+
+def test_the_edit_log_coalesces_typing_and_splits_at_pauses_and_distance() -> None:
+    now = [0.0]
+    original = "def getlist(key):\n    pass\n\n\n\n\nx = getlist(1)\n"
+    text = original
+    log = EditLog(text, clock=lambda: now[0])
+    for new in ("get", "get_", "get_list"):  # typed letter by letter, quickly
+        after = original.replace("getlist(key)", new + "(key)", 1)
+        log.changed(text, after, 4)
+        text = after
+        now[0] += 0.2
+    assert log.last(text) == UserEdit(7, "", "_")  # the smallest region: "get|list"
+    (rule,) = ne.rules_of(UserEdit(7, "", "_"), text)
+    assert (rule.find, rule.replace) == ("getlist", "get_list")
+    now[0] += 5  # a pause: the next change is a new edit
+    after = text.replace("x = getlist(1)", "x = get_list(1)")
+    log.changed(text, after, text.index("x = "))
+    assert log.history() == [UserEdit(7, "", "_")]
+    assert log.last(after) == UserEdit(after.index("_list(1)"), "", "_")
+
+
+def test_a_far_change_without_a_pause_starts_a_new_edit() -> None:
+    text = "a = 1\n" + "\n" * 10 + "b = 2\n"
+    log = EditLog(text, clock=lambda: 0.0)
+    first = text.replace("a = 1", "a = 3")
+    log.changed(text, first, 4)
+    second = first.replace("b = 2", "b = 4")
+    log.changed(first, second, first.index("b"))
+    assert len(log.history()) == 1
+    assert log.last(second) is not None and log.last(second).new == "4"
+
+
+def test_difference_finds_the_one_changed_region_of_long_texts() -> None:
+    a = "x" * 100_000 + "old" + "y" * 50_000
+    b = "x" * 100_000 + "new!" + "y" * 50_000
+    assert difference(a, b) == UserEdit(100_000, "old", "new!")
+    assert difference(a, a) is None
+
+
+def test_a_word_deleted_then_after_a_pause_retyped_is_one_edit() -> None:
+    now = [0.0]
+    text = "def getlist(key):\n    pass\n"
+    log = EditLog(text, clock=lambda: now[0])
+    gone = text.replace("getlist", "")
+    log.changed(text, gone, 4)
+    now[0] += 3  # the user thinks of the new name
+    typed = text.replace("getlist", "get_list")
+    log.changed(gone, typed, 4)
+    edit = log.last(typed)
+    assert edit is not None
+    (rule,) = ne.rules_of(edit, typed)
+    assert (rule.kind, rule.find, rule.replace) == ("rename", "getlist", "get_list")
+
+
+def test_a_huge_document_keeps_no_edit_log_and_costs_no_diff() -> None:
+    from pied.editing.edithistory import MAX_TEXT
+
+    text = "x = 1\n" * (MAX_TEXT // 6 + 1)
+    log = EditLog(text, clock=lambda: 0.0)
+    after = "y" + text
+    log.changed(text, after, 0)
+    assert log.last(after) is None and log.history() == []
