@@ -188,6 +188,7 @@ def run(
         "benchmark": "next-edit",
         "data": str(path),
         "model": state.engine.model.name,
+        "next_edit_min_logprob": settings.next_edit_min_logprob,
         "machine": machine(),
         "modes": {mode: summary(js) for mode, js in judged.items()},
     }

@@ -90,8 +90,11 @@ def cmd_bench_fim(args: argparse.Namespace) -> int:
 def cmd_bench_next_edit(args: argparse.Namespace) -> int:
     from pied.bench import nextedit
 
+    settings = settings_from(args)
+    if args.min_logprob is not None:
+        settings = settings.replace(next_edit_min_logprob=args.min_logprob)
     report = nextedit.run(
-        settings_from(args),
+        settings,
         data=Path(args.data) if args.data else None,
         modes=tuple(x.strip() for x in args.mode.split(",") if x.strip()),
         limit=args.limit,

@@ -148,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bn.add_argument("--limit", type=int, default=0, help="rows with two hunks or more (0: all)")
     bn.add_argument("--examples", help="write each row's shown edit and hunks here (JSONL)")
+    bn.add_argument(
+        "--min-logprob",
+        type=float,
+        help="next_edit_min_logprob for this run (the model's least mean log-probability)",
+    )
     bn.add_argument("--model", help="a catalog model name or a GGUF path")
     bn.add_argument("--json", help="write the report here too")
     bn.set_defaults(func=bench_cli.cmd_bench_next_edit)

@@ -44,6 +44,7 @@ class Candidate:
     text: str
     proposal: nextedit.Proposal
     source: str  # rules | model
+    confidence: float | None = None  # the model's mean log-probability of its answer
 
 
 def next_edit(state: DaemonState, conn: int, msg: m.NextEdit) -> Future[Any]:
@@ -142,7 +143,8 @@ def _by_model(
         found = [p for p in found if _keeps_parsing(snap, p)]
     first, end = nextedit.edit_lines(snap.text, edit)
     ranked = nextedit.nearest_first(found, end - 1)
-    return [Candidate(snap.uri, snap.text, p, "model") for p in ranked][:MOST]
+    sure = round(made.mean_logprob, 4)
+    return [Candidate(snap.uri, snap.text, p, "model", sure) for p in ranked][:MOST]
 
 
 def _outside(p: nextedit.Proposal, first: int, end: int) -> bool:
@@ -204,4 +206,5 @@ def _edit(c: Candidate, start: list[int], end: list[int], new_text: str) -> dict
         "oldText": "\n".join(p.old),
         "source": c.source,
         "why": p.why,
+        **({} if c.confidence is None else {"confidence": c.confidence}),
     }

@@ -127,7 +127,7 @@ def _rule(
 
 def proposals(rules: Sequence[Rule], text: str, skip: tuple[int, int] = (0, 0)) -> list[Proposal]:
     """Where ``rules`` change ``text`` outside lines ``skip`` (first, end): runs of
-    neighbouring lines changed together, in the text's order."""
+    neighbouring lines changed together, in the text's order, where every rule applies."""
     lines = text.split("\n")
     changed = [
         i
@@ -143,7 +143,9 @@ def proposals(rules: Sequence[Rule], text: str, skip: tuple[int, int] = (0, 0)) 
         run.append(i)
     if run:
         out.append(_proposal(rules, lines, run))
-    return [p for p in out if len(p.old) <= MAX_LINES]
+    # An edit of two places is repeated where both are: one of them alone is half of it.
+    whole = [p for p in out if all(any(r.pattern().search(x) for x in p.old) for r in rules)]
+    return [p for p in whole if len(p.old) <= MAX_LINES]
 
 
 def _applied(rules: Sequence[Rule], line: str) -> str:
@@ -196,8 +198,11 @@ def apply_proposal(text: str, p: Proposal) -> str:
 
 
 def small(p: Proposal) -> bool:
-    """Whether ``p`` is a change a glance can check: a few lines, and not a rewrite of them."""
-    if len(p.old) > MAX_LINES or len(p.new) > MAX_LINES or p.old == p.new:
+    """Whether ``p`` is a change a glance can check: a few lines, not a rewrite of them, and
+    more than blanks (a blank line dropped is not an edit to suggest)."""
+    if len(p.old) > MAX_LINES or len(p.new) > MAX_LINES:
+        return False
+    if " ".join(p.old).split() == " ".join(p.new).split():
         return False
     before, after = "\n".join(p.old), "\n".join(p.new)
     ratio = difflib.SequenceMatcher(None, before, after, False).ratio()

@@ -10,6 +10,7 @@ from typing import Any
 
 from lsprotocol import types as t
 
+from pied.config import Settings
 from pied.daemon import messages as m
 from pied.daemon.client import DaemonError
 from pied.editing.document import Change
@@ -18,6 +19,7 @@ from pied.lsp.session import PiedServer, path_of
 from pied.sheets.reader import SUFFIXES
 
 log = logging.getLogger("pied.lsp")
+DEFAULTS = Settings()
 
 CURSOR = "pied/cursor"  # a notification the pied plugins send as the cursor moves
 NEXT_EDIT = "pied/nextEdit"  # a request the pied plugins send after the user's edit
@@ -129,7 +131,7 @@ async def next_edit(ls: PiedServer, params: Any) -> dict[str, Any]:
     if mode == "off":
         return {"edits": []}
     # The editor's own setting, else the daemon's (its config file).
-    asked = m.NextEdit(uri, line, character, None if mode == "auto" else mode)
+    asked = m.NextEdit(uri, line, character, None if mode == DEFAULTS.next_edit else mode)
     result = await _ask_next_edit(ls, asked)
     return {"edits": [_lsp_edit(e) for e in result]}
 

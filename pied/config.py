@@ -96,9 +96,9 @@ class Settings:
     """Seconds to wait for the engine to connect or to send the next token."""
     engine_fallback: str = ""
     """"local": the embedded model answers while the engine fails; empty = nothing does."""
-    next_edit: str = "auto"
-    """Next-edit suggestions: "auto" (the edit's rules, else the model), "rules" or "off"."""
-    next_edit_min_logprob: float = -0.15
+    next_edit: str = "rules"
+    """Next-edit suggestions: "rules" (from the edit), "auto" (else the model, slower), "off"."""
+    next_edit_min_logprob: float = -0.03
     """The least mean log-probability of a model's next edit for it to be shown."""
     http_port: int = 0
     """Also answer llama.vim, llama.vscode and OpenAI-style FIM clients on this port; 0 = off."""
@@ -125,7 +125,7 @@ REQUEST_SETTINGS = (
 )
 
 ENGINE_APIS = ("llama-server", "openai")
-NEXT_EDIT = ("auto", "rules", "off")
+NEXT_EDIT = ("rules", "auto", "off")
 ENGINE_FALLBACKS = ("", "local")
 
 _CHOICES: dict[str, tuple[str, ...]] = {

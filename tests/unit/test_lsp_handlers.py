@@ -123,3 +123,40 @@ async def test_an_automatic_request_does_not_supersede_the_users_own_at_the_same
     again = await inline(params(t.InlineCompletionTriggerKind.Automatic))
     assert [i.insert_text for i in again.items] == ["compute(a)"]
     assert not shown
+
+
+async def test_next_edit_after_a_rename_with_its_accept_command(lsp) -> None:
+    from pied.lsp import features
+
+    ls, shown, _ = lsp
+    await open_doc(ls, "def getlist(k):\n    pass\n\n\nx = getlist(1)\n")
+    rename = t.TextDocumentContentChangePartial(
+        range=t.Range(t.Position(0, 4), t.Position(0, 11)), text="get_list"
+    )
+    change = t.DidChangeTextDocumentParams(
+        text_document=t.VersionedTextDocumentIdentifier(uri=URI, version=2),
+        content_changes=[rename],
+    )
+    await handler(ls, t.TEXT_DOCUMENT_DID_CHANGE)(change)
+    asked = {"textDocument": {"uri": URI}, "position": {"line": 0, "character": 12}}
+    out = await handler(ls, features.NEXT_EDIT)(asked)
+    (edit,) = out["edits"]
+    assert edit["range"] == {
+        "start": {"line": 4, "character": 0},
+        "end": {"line": 5, "character": 0},
+    }
+    assert edit["newText"] == "x = get_list(1)\n" and edit["command"]["command"] == "pied.accepted"
+    # At the call site's line, with nothing to complete, it is the inline item replacing it.
+    here = t.InlineCompletionParams(
+        text_document=t.TextDocumentIdentifier(URI),
+        position=t.Position(4, 3),
+        context=t.InlineCompletionContext(trigger_kind=t.InlineCompletionTriggerKind.Automatic),
+    )
+    items = (await features._next_edit_here(ls, here)).items
+    assert [i.insert_text for i in items] == ["x = get_list(1)"]
+    assert items[0].range == t.Range(t.Position(4, 0), t.Position(4, 14))
+    # Malformed, or a document the daemon does not know: nothing, never an error.
+    assert await handler(ls, features.NEXT_EDIT)({"textDocument": {}}) == {"edits": []}
+    unknown = {"textDocument": {"uri": "file:///w/none.py"}, "position": asked["position"]}
+    assert await handler(ls, features.NEXT_EDIT)(unknown) == {"edits": []}
+    assert not shown

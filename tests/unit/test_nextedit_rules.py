@@ -107,6 +107,8 @@ def test_a_rewrite_becomes_proposals_where_it_differs() -> None:
 def test_small_keeps_a_change_a_glance_can_check() -> None:
     assert ne.small(ne.Proposal(0, ("return a",), ("return b",), ""))
     assert not ne.small(ne.Proposal(0, ("x",), ("x",), ""))  # no change
+    assert not ne.small(ne.Proposal(0, ("",), (), ""))  # a blank line dropped
+    assert not ne.small(ne.Proposal(0, ("a = 1",), ("a =  1", ""), ""))  # blanks only
     assert not ne.small(ne.Proposal(0, ("return total",), ("import os, sys, re",), ""))
     assert not ne.small(ne.Proposal(0, ("a",) * 7, ("b",) * 7, ""))
 
@@ -172,3 +174,12 @@ def test_a_huge_document_keeps_no_edit_log_and_costs_no_diff() -> None:
     after = "y" + text
     log.changed(text, after, 0)
     assert log.last(after) is None and log.history() == []
+
+
+def test_an_edit_of_two_places_is_proposed_only_where_both_are() -> None:
+    before = "c.converter(x, None)\n\nc.converter(x, None)\n\nc.converter(x)\n"
+    edit, now = edited(before, before.replace("c.converter(x, None)", "c(x)", 1))
+    rules = ne.rules_of(edit, now)
+    assert len(rules) == 2
+    found = ne.proposals(rules, now, ne.edit_lines(now, edit))
+    assert [(p.first, p.new) for p in found] == [(2, ("c(x)",))]  # not line 4: half the edit

@@ -169,3 +169,11 @@ def test_a_huge_document_is_answered_with_nothing(service: Service) -> None:
     service.open(1, {"uri": URI, "text": huge, "version": 1, "language": "python"})
     rename(service)
     assert ask(service) == {"edits": []}
+
+
+def test_an_edit_on_the_last_line_without_a_newline_keeps_it_so(service: Service) -> None:
+    service.open(1, {"uri": URI, "text": "def getlist(k):\n    pass\nx = getlist(1)", "version": 1})
+    rename(service)
+    (edit,) = ask(service, "rules")["edits"]
+    assert edit["range"] == {"start": [2, 0], "end": [2, 14]}
+    assert edit["newText"] == "x = get_list(1)"
