@@ -189,6 +189,7 @@ def run(
         "data": str(path),
         "model": state.engine.model.name,
         "next_edit_min_logprob": settings.next_edit_min_logprob,
+        "next_edit_guess_tokens": settings.next_edit_guess_tokens,
         "machine": machine(),
         "modes": {mode: summary(js) for mode, js in judged.items()},
     }

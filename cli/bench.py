@@ -93,6 +93,8 @@ def cmd_bench_next_edit(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if args.min_logprob is not None:
         settings = settings.replace(next_edit_min_logprob=args.min_logprob)
+    if args.guess_tokens is not None:
+        settings = settings.replace(next_edit_guess_tokens=args.guess_tokens)
     report = nextedit.run(
         settings,
         data=Path(args.data) if args.data else None,

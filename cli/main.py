@@ -153,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="next_edit_min_logprob for this run (the model's least mean log-probability)",
     )
+    bn.add_argument(
+        "--guess-tokens",
+        type=int,
+        help="next_edit_guess_tokens for this run (prompt lookup in the model's rewrite; 0: off)",
+    )
     bn.add_argument("--model", help="a catalog model name or a GGUF path")
     bn.add_argument("--json", help="write the report here too")
     bn.set_defaults(func=bench_cli.cmd_bench_next_edit)

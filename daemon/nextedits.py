@@ -60,13 +60,13 @@ def next_edit(state: DaemonState, conn: int, msg: m.NextEdit) -> Future[Any]:
     if found or mode == "rules":
         return _ready(_answer(state, doc, snap, found, started))
     window = _window(snap, edit)
-    engine = state.engine
+    engine, guesses = state.engine, state.settings.next_edit_guess_tokens
 
     def run(ctx: JobContext) -> Rewrite:
         if not doc.current(snap):
             return NOTHING  # typed on since: the next request answers
         try:
-            return rewrite(engine, window, ctx)
+            return rewrite(engine, window, ctx, guesses=guesses)
         except (ModelError, BadInput) as e:  # a model without chat tokens, a huge window
             log.debug("no next edit from the model: %s", e)
             return NOTHING

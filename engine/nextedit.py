@@ -20,7 +20,7 @@ from pied.models.generate import Limits, PromptLookup, Stops, Yielding, generate
 from pied.models.sampling import Sampler
 
 FENCE = "```"
-GUESSES = 16  # tokens guessed at once from the prompt
+GUESSES = 16  # tokens guessed at once from the prompt (``next_edit_guess_tokens``)
 SYSTEM = (
     "You are a code editor's next-edit engine. From the programmer's recent edits, predict "
     "the next edit they will make in the code shown, and write that code again with it made."
@@ -64,9 +64,10 @@ def prompt(window: Window) -> list[Message]:
 
 
 def rewrite(
-    engine: Engine, window: Window, ctx: JobContext | None = None, *, lookup: bool = True
+    engine: Engine, window: Window, ctx: JobContext | None = None, *, guesses: int = GUESSES
 ) -> Rewrite:
-    """Ask the model for the window after the next edit (greedy, scored)."""
+    """Ask the model for the window after the next edit (greedy, scored; ``guesses``
+    tokens copied from the prompt checked in each decode, 0 for none)."""
     started = time.monotonic()
     backend = engine.backend
     prime = FENCE + (window.language or "") + "\n"
@@ -95,7 +96,7 @@ def rewrite(
             stops=Stops(stop_tokens(backend.special_token), fenced),
             yielding=Yielding(ctx.yield_point, tokens[-1]) if ctx is not None else None,
             score=True,
-            lookup=PromptLookup(tokens, most=GUESSES) if lookup else None,
+            lookup=PromptLookup(tokens, most=guesses) if guesses > 0 else None,
         )
     if ctx is not None:
         ctx.check()

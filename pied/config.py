@@ -100,6 +100,8 @@ class Settings:
     """Next-edit suggestions: "rules" (from the edit), "auto" (else the model, slower), "off"."""
     next_edit_min_logprob: float = -0.03
     """The least mean log-probability of a model's next edit for it to be shown."""
+    next_edit_guess_tokens: int = 16
+    """Tokens of the window guessed in each decode of the model's next edit (0: off)."""
     http_port: int = 0
     """Also answer llama.vim, llama.vscode and OpenAI-style FIM clients on this port; 0 = off."""
     http_host: str = "127.0.0.1"
@@ -142,6 +144,7 @@ _NON_NEGATIVE.add("kv_disk_mib")
 _NON_NEGATIVE.add("prompt_budget_ms")
 _NON_NEGATIVE.add("parse_retries")
 _NON_NEGATIVE.add("guess_tokens")
+_NON_NEGATIVE.add("next_edit_guess_tokens")
 _POSITIVE.add("documents")
 _POSITIVE.add("retention_check_s")
 _POSITIVE.add("engine_timeout_s")

@@ -79,7 +79,11 @@ function M.tab()
   end
   if not here() then
     if api.nvim_get_current_buf() ~= shown.bufnr then
-      api.nvim_set_current_buf(shown.bufnr)
+      local ok, err = pcall(api.nvim_set_current_buf, shown.bufnr)
+      if not ok then
+        vim.notify('pied: cannot go to the next edit: ' .. tostring(err), vim.log.levels.WARN)
+        return
+      end
     end
     api.nvim_win_set_cursor(0, { shown.edit.range.start.line + 1, 0 })
     M.map(shown.bufnr)
