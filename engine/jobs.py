@@ -35,16 +35,22 @@ def chat(
     room = backend.info.n_ctx - max_tokens - 8
     if len(tokens) > room:
         raise BadInput(f"the prompt needs {len(tokens)} tokens; the context leaves {room}")
-    for k in range(CHUNK, len(tokens), CHUNK):
-        engine.cache.sync(JOB_KEY, tokens[:k])
-        if ctx is not None:
-            ctx.check()
-            ctx.yield_point()
+    prefill(engine, tokens, ctx)
     with engine.cache.pinned(JOB_KEY):
         gen = _generate(engine, tokens, max_tokens, ctx, stop_at, Sampler(temperature, 0.95, seed))
     if ctx is not None:
         ctx.check()
     return prime + gen
+
+
+def prefill(engine: Engine, tokens: list[int], ctx: JobContext | None) -> None:
+    """Bring all but the last chunk of ``tokens`` into the job sequence, a chunk at a time,
+    with a yield point (and a cancellation check) between chunks."""
+    for k in range(CHUNK, len(tokens), CHUNK):
+        engine.cache.sync(JOB_KEY, tokens[:k])
+        if ctx is not None:
+            ctx.check()
+            ctx.yield_point()
 
 
 def _generate(

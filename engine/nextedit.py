@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from pied.engine.engine import Engine
-from pied.engine.jobs import CHUNK, JOB_KEY
+from pied.engine.jobs import JOB_KEY, prefill
 from pied.engine.scheduler import JobContext
 from pied.errors import BadInput
 from pied.models.chat import Message, chatml, stop_tokens
@@ -75,11 +75,7 @@ def rewrite(
     max_tokens = 2 * len(backend.tokenize("\n".join(window.lines).encode("utf-8"))) + 32
     if len(tokens) + max_tokens + 8 > backend.info.n_ctx:
         raise BadInput("the window around the edit does not fit the model's context")
-    for k in range(CHUNK, len(tokens), CHUNK):
-        engine.cache.sync(JOB_KEY, tokens[:k])
-        if ctx is not None:
-            ctx.check()
-            ctx.yield_point()
+    prefill(engine, tokens, ctx)
     with engine.cache.pinned(JOB_KEY):
         seq = engine.cache.sync(JOB_KEY, tokens).seq
 

@@ -74,13 +74,11 @@ async def cursor(ls: PiedServer, params: Any) -> None:
     """``pied/cursor`` {textDocument: {uri}, position}: the editor's cursor moved (the
     plugins send it, debounced), so the daemon encodes the window there before it is
     asked."""
-    try:
-        doc, pos = _field(params, "textDocument"), _field(params, "position")
-        uri = str(_field(doc, "uri"))
-        line, character = int(_field(pos, "line")), int(_field(pos, "character"))
-    except (AttributeError, KeyError, TypeError, ValueError):
+    where = _document_position(params)
+    if where is None:
         log.debug("ignored a malformed %s: %r", CURSOR, params)
         return
+    uri, line, character = where
     ls.cursors[uri] = (line, character)
     await ls.forward(m.Cursor(uri, line, character))
 
@@ -120,13 +118,11 @@ async def next_edit(ls: PiedServer, params: Any) -> dict[str, Any]:
     user's last one, best first: {edits: [{uri, range, newText, oldText, why, source,
     command}]}. Accepting one runs its command. Nothing (never an error) when the daemon
     cannot say."""
-    try:
-        doc, pos = _field(params, "textDocument"), _field(params, "position")
-        uri = str(_field(doc, "uri"))
-        line, character = int(_field(pos, "line")), int(_field(pos, "character"))
-    except (AttributeError, KeyError, TypeError, ValueError):
+    where = _document_position(params)
+    if where is None:
         log.debug("ignored a malformed %s: %r", NEXT_EDIT, params)
         return {"edits": []}
+    uri, line, character = where
     mode = ls.settings.next_edit
     if mode == "off":
         return {"edits": []}
@@ -287,6 +283,16 @@ def _range(result: dict[str, Any]) -> t.Range:
 def _field(params: Any, name: str) -> Any:
     """A field of a custom notification's params (pygls gives objects; tests may give dicts)."""
     return params[name] if isinstance(params, dict) else getattr(params, name)
+
+
+def _document_position(params: Any) -> tuple[str, int, int] | None:
+    """(uri, line, character) of a custom request's {textDocument: {uri}, position}, or None
+    if it does not have them."""
+    try:
+        doc, pos = _field(params, "textDocument"), _field(params, "position")
+        return str(_field(doc, "uri")), int(_field(pos, "line")), int(_field(pos, "character"))
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
 
 
 def _range_dict(r: t.Range) -> dict[str, list[int]]:
