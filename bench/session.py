@@ -26,12 +26,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pied.bench.busy import busy_processes
 from pied.bench.corpus import default_corpus, machine, read_text, source_files
 from pied.bench.llamaserver import LlamaServer, PiedServe
 from pied.bench.metrics import bootstrap_ratio, percentile
 from pied.bench.sessionclients import llama_server_session, lsp_session
 from pied.bench.typist import plan_session
 from pied.errors import BadInput
+from pied.models.backend import machine_threads
 
 
 def _summary(out: dict[str, Any], typed: str) -> dict[str, Any]:
@@ -98,24 +100,36 @@ def run(
     model: Path | None = None,
     engine_url: str = "",
     files: int = 1,
+    busy: int = 0,
 ) -> dict[str, Any]:
     """The session on ``files`` files; with more than one, figures over all of them (kept
-    characters against llama-server's with a bootstrap interval over the files)."""
+    characters against llama-server's with a bootstrap interval over the files). ``busy``
+    processes keep a CPU each busy all along, on every side."""
     if "engine" in runs and not engine_url:
         raise BadInput("the engine run needs --engine-url")
     rng = random.Random(seed)
     picked = pick_files(corpus or default_corpus(), file_tokens, rng, files)
     sessions = []
-    for i, (path, text) in enumerate(picked):
-        one = _one_file(
-            path, text, keystrokes, seed + i, runs, read_s, against_llama_server, model, engine_url
-        )
-        sessions.append(one)
+    with busy_processes(busy):
+        for i, (path, text) in enumerate(picked):
+            one = _one_file(
+                path,
+                text,
+                keystrokes,
+                seed + i,
+                runs,
+                read_s,
+                against_llama_server,
+                model,
+                engine_url,
+            )
+            sessions.append(one)
     report: dict[str, Any] = {
         "bench": "session",
         "keystrokes": keystrokes,
         "seed": seed,
         "read_s": read_s,
+        "busy_processes": busy,
         "engine_url": engine_url or None,
         "model": str(model) if model else "configured",
         "machine": machine(),
@@ -214,6 +228,8 @@ def _one_file(
             extra = f"engine_url = {json.dumps(engine_url)}\n" if on_engine else ""
             if model is not None:  # the same model file as llama-server's
                 extra += f"model = {json.dumps(str(model))}\n"
+            if name == "pie_all_threads":
+                extra += f"threads = {machine_threads()}\n"
             env = daemon_env(Path(tmp), pie, extra)
             try:
                 rng = random.Random(seed)

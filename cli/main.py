@@ -217,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--runs",
         default="pie,no_pie",
         help="which runs: pie, no_pie, pie_next_edit (pie, asking for next edits at pauses), "
+        "pie_all_threads (pie on every CPU, not only the free ones), "
         "engine (comma-separated; --engine-url adds engine)",
     )
     bs.add_argument(
@@ -226,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(build it with scripts/build-llama-server.sh)",
     )
     bs.add_argument("--model", help="the model of both sides (default: the configured model)")
+    bs.add_argument(
+        "--busy",
+        type=int,
+        default=0,
+        help="this many processes keep a CPU busy each all along (a build beside the editor)",
+    )
     bs.add_argument(
         "--client",
         choices=("editor", "llama.vim"),

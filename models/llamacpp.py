@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pied.models.backend import CacheFull, DecodeAborted, Logits, ModelInfo, machine_threads
+from pied.models.cpuload import ThreadChoice
 from pied.models.errors import ModelError
 
 log = logging.getLogger("pied.llama")
@@ -75,8 +76,6 @@ def _forward_log(level: int, text: bytes, _data: ctypes.c_void_p) -> None:
 
 
 _log_callback = ll.llama_log_callback(_forward_log)
-
-
 _init_lock = threading.Lock()
 _initialized = False
 
@@ -114,8 +113,7 @@ def _context_params(n_ctx: int, n_batch: int, n_seq: int, threads: int, flash_at
     cparams.n_ubatch = n_batch
     cparams.n_seq_max = n_seq
     cparams.kv_unified = True
-    cparams.n_threads = threads
-    cparams.n_threads_batch = threads
+    cparams.n_threads = cparams.n_threads_batch = threads
     cparams.no_perf = False
     # Off by default: flash attention makes single-token decodes ~1.5x slower on this
     # CPU build (prefill ~12% faster), and completion latency is mostly generation.
@@ -133,8 +131,6 @@ class _Vocabulary:
     _n_vocab: int
     _piece_cache: dict[int, bytes]
     _pieces: list[bytes | None] | None
-
-    # --- vocabulary -------------------------------------------------------------------------
 
     def tokenize(self, text: bytes, *, special: bool = False) -> list[int]:
         if not text:
@@ -243,7 +239,9 @@ class LlamaCppBackend(_Vocabulary):
         started = time.monotonic()
         _init_llama()
         self._path = str(path)
-        threads = threads or machine_threads()
+        # 0: every CPU this process may run on that other processes leave free, now.
+        self._threads = ThreadChoice(threads or machine_threads(), fixed=threads > 0)
+        threads = self._threads.current
         self._shift_pending = False
         self._model = _load_model(self._path)
         loaded = time.monotonic()
@@ -373,6 +371,8 @@ class LlamaCppBackend(_Vocabulary):
             want = logits == "all" or (logits == "last" and last_chunk and j == m - 1)
             b.logits[j] = want
             rows += want
+        if (threads := self._threads.changed()) is not None:
+            ll.llama_set_n_threads(self._ctx, threads, threads)
         rc = ll.llama_decode(self._ctx, b)
         if rc == 2:
             raise DecodeAborted("decode aborted")

@@ -38,7 +38,7 @@ class Settings:
     n_ctx: int = 8192
     """Context size of the loaded model, in tokens."""
     threads: int = 0
-    """CPU threads for llama.cpp; 0 uses every CPU this process may run on."""
+    """CPU threads for llama.cpp; 0: the CPUs other processes leave free, checked as it decodes"""
     prefix_tokens: int = 1536
     """Tokens of text before the cursor that go into a completion prompt."""
     suffix_tokens: int = 512

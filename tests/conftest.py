@@ -21,6 +21,7 @@ from pied import paths
 from pied.config import Settings
 from pied.models import autochoice, store
 from pied.models.errors import ModelError
+from tests.support.private import LOADED_MACHINE_BUDGET
 
 if TYPE_CHECKING:
     from pied.models.llamacpp import LlamaCppBackend
@@ -101,7 +102,7 @@ def daemon_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
     (root / "config" / "pied").mkdir(parents=True)
     # Accepted suggestions are looked for again after 2 s (and 8 s), not 30 s.
     (root / "config" / "pied" / "config.toml").write_text(
-        f'kv_dir = "{root / "kv"}"\nretention_check_s = 2.0\n'
+        f'kv_dir = "{root / "kv"}"\nretention_check_s = 2.0\n' + LOADED_MACHINE_BUDGET
     )
     saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME", "XDG_CONFIG_HOME")}
     os.environ.update({k: env[k] for k in saved})

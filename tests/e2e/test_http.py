@@ -90,7 +90,7 @@ def test_llama_vims_request_is_answered_and_an_edit_is_applied_not_encoded_again
     body = '    """Population standard deviation."""\n'
     cursor = text.index(body) + len(body) + 4  # the empty body of stdev(), indented
     status, first = client.ask("POST", "/infill", llama_vim_request(text, cursor))
-    assert status == 200 and first["content"].strip(), first
+    assert status == 200 and first["content"].strip(), json.dumps(first)
     assert set(first) >= {"content", "timings/prompt_n", "tokens_cached"}
     # The user adds a line at the top: the next request is the same file but that line.
     text, cursor = "# edited\n" + text, cursor + len("# edited\n")
