@@ -29,7 +29,9 @@ from pied.translation.errors import TranslateError
 from pied.translation.signature import key
 
 LANG_FILES = {"cpp": "cpp", "java": "java", "js": "javascript", "go": "go", "python": "python"}
-MODES = ("naive", "no_checks", "checks")
+# units: the checks, given the whole file and the function's name (pied pulls in what it
+# uses) instead of the declarations picked by hand (the real suite; elsewhere the source)
+MODES = ("naive", "no_checks", "checks", "units")
 NAIVE_SYSTEM = "You are a helpful assistant."
 
 
@@ -106,6 +108,8 @@ class Task:
     source: str
     entry: str  # the Python name the tests call
     tests: str  # Python code that raises when the translation is wrong
+    file: str = ""  # the whole file the source's declarations come from (real functions)
+    function: str = ""  # the function's name there
 
 
 def humaneval_tasks(data: Path, langs: list[str], limit: int, examples: bool) -> list[Task]:
@@ -126,7 +130,18 @@ def real_tasks(langs: list[str], limit: int) -> list[Task]:
     out = []
     for lang in langs:
         for case in [c for c in realfuncs.CASES if c.lang == lang][:limit]:
-            out.append(Task(case.task, case.lang, realfuncs.source(case), case.entry, case.tests))
+            text = (realfuncs.root(case.lang) / case.path).read_text(encoding="utf-8")
+            out.append(
+                Task(
+                    case.task,
+                    case.lang,
+                    realfuncs.source(case),
+                    case.entry,
+                    case.tests,
+                    file=text,
+                    function=case.names[-1],
+                )
+            )
     return out
 
 
@@ -199,8 +214,15 @@ def _one(engine: Engine, mode: str, task: Task) -> dict[str, Any]:
         if mode == "naive":
             code, check = naive(engine, task.source, task.lang), "off"
         else:
+            whole = mode == "units" and bool(task.file)
             out = translate(
-                engine, task.source, name_hint=task.entry, check=with_checks, repair=with_checks
+                engine,
+                task.file if whole else task.source,
+                language=LANG_FILES[task.lang] if whole else None,
+                name_hint=task.entry,
+                check=with_checks or mode == "units",
+                repair=with_checks or mode == "units",
+                function=task.function if whole else None,
             )
             code = out["python"]
             check = out["checks"].get("execution", {}).get("status", "off")
@@ -214,6 +236,7 @@ def _one(engine: Engine, mode: str, task: Task) -> dict[str, Any]:
     return {
         "pass": ok and run_tests(f"{code}\n\n{task.tests}"),
         "syntax": ok,
+        "answered_invalid": check != "error" and not ok,
         "lang_id": detect.detect(task.source).language == LANG_FILES[task.lang],
         "seconds": round(seconds, 3),
         "check": check,
@@ -249,6 +272,8 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "ca": pct(sum(r["pass"] for r in results)),
         "syntax_ok": pct(sum(r["syntax"] for r in results)),
+        "invalid_answers": sum(bool(r.get("answered_invalid")) for r in results),
+        "no_answer": pct(sum(r["check"] == "error" for r in results)),
         "lang_id_acc": pct(sum(r["lang_id"] for r in results)),
         "check_agreed": pct(sum(r["check"] == "passed" for r in results)),
         "check_skipped": pct(sum(r["check"] == "skipped" for r in results)),

@@ -226,12 +226,18 @@ def cmd_translate(args: argparse.Namespace) -> int:
     params: dict[str, Any] = {"text": read_source(path), "name": path.name, "check": args.check}
     if args.from_language:
         params["language"] = args.from_language
+    if args.function:
+        params["function"] = args.function
     result = _job(params, args.no_daemon, summary=False)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:
         sys.stdout.write(result["python"])
         checks = result["checks"]
+        if result.get("added"):
+            print(
+                f"pied: also translated what it uses: {', '.join(result['added'])}", file=sys.stderr
+            )
         if checks.get("syntax") != "ok" or "execution" in checks:
             print(f"pied: checks: {json.dumps(checks)}", file=sys.stderr)
         _say_model(result)

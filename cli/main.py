@@ -56,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("file")
     tr.add_argument("--from", dest="from_language", help="the source language (default: detected)")
     tr.add_argument("--check", action="store_true", help="run both programs and compare outputs")
+    tr.add_argument(
+        "--function",
+        metavar="NAME",
+        help="only this definition, with the helpers, types and constants of the file it uses",
+    )
     tr.add_argument("--json", action="store_true", help="{python, source_language, ...}")
     tr.add_argument("--no-daemon", action="store_true", help="run the model in this process")
     tr.set_defaults(func=commands.cmd_translate)
@@ -270,7 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     btr.add_argument(
         "--modes",
         default="naive,no_checks,checks",
-        help="comma-separated: naive (the one-line prompt, the baseline), no_checks, checks",
+        help="comma-separated: naive (the one-line prompt, the baseline), no_checks, checks, "
+        "units (checks, given the whole file and the function's name)",
     )
     btr.add_argument(
         "--examples",

@@ -36,6 +36,7 @@ def job_params(state: DaemonState, conn: int, params: dict[str, Any]) -> dict[st
             except (KeyError, TypeError, EditingError) as e:
                 raise BadInput(f"bad range: {e}") from None
             job["text"], job["selection"] = doc.text[start:end], True
+            job["context"] = doc.text
     state.touch()
     return job
 
@@ -81,7 +82,14 @@ def run(job: m.Translate | m.Summarize, engine: Engine, ctx: JobContext | None =
     """``job`` on ``engine`` (the model thread, or the CLI's own process)."""
     if isinstance(job, m.Translate):
         return translate_job(
-            engine, job.text, language=job.language, filename=job.name, check=job.check, ctx=ctx
+            engine,
+            job.text,
+            language=job.language,
+            filename=job.name,
+            check=job.check,
+            ctx=ctx,
+            context=job.context,
+            function=job.function,
         )
     return summarize_job(
         engine,

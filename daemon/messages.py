@@ -207,7 +207,9 @@ def _optional_str(params: dict[str, Any], name: str) -> str | None:
 
 @dataclass(frozen=True)
 class Translate(Message):
-    """Python for ``text`` (from ``language``, or detected), named after ``name``."""
+    """Python for ``text`` (from ``language``, or detected), named after ``name``: with
+    ``context`` (the file ``text`` was selected from) or ``function`` (one definition of
+    ``text``), what it uses from the file comes along."""
 
     METHOD = "translate"
 
@@ -215,6 +217,8 @@ class Translate(Message):
     language: str | None = None
     name: str | None = None
     check: bool = False
+    context: str | None = None
+    function: str | None = None
 
     @classmethod
     def read(cls, params: dict[str, Any]) -> Translate:
@@ -222,7 +226,8 @@ class Translate(Message):
         if not isinstance(text, str):
             raise BadInput("translate needs a uri of an open document, or a text")
         language, name = _optional_str(params, "language"), _optional_str(params, "name")
-        return cls(text, language, name, bool(params.get("check")))
+        context, function = _optional_str(params, "context"), _optional_str(params, "function")
+        return cls(text, language, name, bool(params.get("check")), context, function)
 
 
 @dataclass(frozen=True)

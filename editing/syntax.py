@@ -7,12 +7,10 @@ grammars. A language without a parser is "unknown" (None): nothing is judged the
 from __future__ import annotations
 
 import ast
-import functools
 import warnings
-from collections.abc import Callable
 from pathlib import PurePath
-from typing import Any
 
+from pied import treesitter
 from pied.editing.indent import indent_width, leading_ws
 
 LANGUAGES = {
@@ -31,13 +29,6 @@ LANGUAGES = {
     ".jsx": "js",
     ".go": "go",
 }
-_GRAMMARS = {
-    "c": "tree_sitter_c",
-    "cpp": "tree_sitter_cpp",
-    "java": "tree_sitter_java",
-    "js": "tree_sitter_javascript",
-    "go": "tree_sitter_go",
-}
 # Parsing a very large file for each candidate cut would cost more than it is worth.
 MAX_CHARS = 400_000
 
@@ -47,20 +38,6 @@ def language_of(path: str | None) -> str | None:
     if not path:
         return None
     return LANGUAGES.get(PurePath(path).suffix.lower())
-
-
-@functools.cache
-def _tree_sitter(language: str) -> Callable[[bytes], Any] | None:
-    try:
-        import importlib
-
-        import tree_sitter
-
-        grammar = importlib.import_module(_GRAMMARS[language])
-    except (ImportError, KeyError):
-        return None
-    parser = tree_sitter.Parser(tree_sitter.Language(grammar.language()))
-    return parser.parse
 
 
 def parses(text: str, language: str | None) -> bool | None:
@@ -75,7 +52,7 @@ def parses(text: str, language: str | None) -> bool | None:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return False
         return True
-    parse = _tree_sitter(language)
+    parse = treesitter.parser(language)
     if parse is None:
         return None
     return not parse(text.encode("utf-8", "surrogatepass")).root_node.has_error

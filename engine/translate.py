@@ -13,6 +13,7 @@ translation that agrees is kept.
 from __future__ import annotations
 
 import textwrap
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,17 @@ from pied.engine.jobs import chat
 from pied.engine.scheduler import JobContext
 from pied.models.backend import token_count
 from pied.models.chat import Message
-from pied.translation import clean, detect, differential, experts, harness, sandbox, split
+from pied.translation import (
+    clean,
+    detect,
+    differential,
+    experts,
+    harness,
+    idioms,
+    sandbox,
+    split,
+    units,
+)
 from pied.translation.errors import TranslateError
 
 CHUNK_TOKENS = 1200
@@ -30,15 +41,6 @@ MAX_SOURCE_TOKENS = 60_000
 REPAIRS = 2
 RETRIES = 3  # translations tried again when the execution check fails
 SAMPLE_TEMPERATURE = 0.6
-MAIN_NOTE = (
-    " This is the program's entry point: keep the same checks in the same order and print "
-    "only what the original prints (nothing more). Assertions: C++ `assert (f({1, 2}) == 3 "
-    '&& "msg");` -> `assert f([1, 2]) == 3, "msg"`; `assert (!g(x));` -> `assert not g(x)`; '
-    "`issame(a, b)` -> `a == b`; Java `s.someMethod(x)` -> `some_method(x)`, "
-    "`List<Boolean> correct = Arrays.asList(c1, c2); if (correct.contains(false)) throw ...` "
-    "-> `assert all([c1, c2])`; JavaScript `console.assert(c)` -> `assert c`, "
-    "`JSON.stringify(a) === JSON.stringify(b)` -> `a == b`."
-)
 
 
 def _python(
@@ -74,11 +76,16 @@ def translate(
     check: bool = False,
     repair: bool = True,
     ctx: JobContext | None = None,
+    context: str | None = None,
+    function: str | None = None,
 ) -> dict[str, Any]:
-    """Python for ``source``: {python, source_language, detected_confidence, checks}.
+    """Python for ``source``: {python, source_language, detected_confidence, checks, added}.
 
     ``repair``: fix syntax errors (and a missing ``name_hint`` function) with the model;
-    ``check``: also run the source and the Python and make their outputs agree.
+    ``check``: also run the source and the Python and make their outputs agree;
+    ``context``: the file ``source`` was selected from; ``function``: translate only that
+    definition of ``source``. Either way the file's definitions it uses come along
+    (``added`` names them). An answer that is not valid Python is never returned.
     """
     if not source.strip():
         raise TranslateError("There is no code to translate (the input is empty).")
@@ -92,29 +99,48 @@ def translate(
     def count(text: str) -> int:
         return token_count(engine.backend, text)
 
+    source, added = units.selected(source, lang, context, function)
     n_tokens = count(source)
     if n_tokens > MAX_SOURCE_TOKENS:
         raise TranslateError(
             f"The input has {n_tokens:,} tokens; pied translates up to {MAX_SOURCE_TOKENS:,}."
         )
+    deadline = time.monotonic() + engine.settings.translate_budget_s
     system = experts.instructions(lang, name_hint)
     parts = split.entry_point(source, lang)
     definitions = parts[0] if parts else source
-    python, checks = _translate(engine, definitions, lang, system, ctx, count, repair, name_hint)
+    python, checks = _translate(
+        engine, definitions, lang, system, ctx, count, deadline if repair else 0.0, name_hint
+    )
     entry = parts[1] if parts else ""
     main = _main(engine, entry, lang, python, ctx, count) if entry else ""
     if check:
         checks["execution"] = _execution_check(
-            engine, source, definitions, entry, lang, python, main, system, ctx, count, name_hint
+            engine,
+            source,
+            definitions,
+            entry,
+            lang,
+            python,
+            main,
+            system,
+            ctx,
+            count,
+            name_hint,
+            deadline,
         )
         python = checks["execution"].pop("definitions", python)
         main = _main_for(entry, lang, python, main)
+    unmapped = idioms.unmapped(definitions, lang, python)
+    if unmapped:
+        checks["idioms_unmapped"] = unmapped  # (a sign, not a proof: shown to the user)
     return {
         "python": _program(python, main),
         "source_language": lang,
         "detected_confidence": confidence,
         "detected_language": found.language,
         "checks": checks,
+        "added": list(added),
     }
 
 
@@ -137,7 +163,9 @@ def _say(ctx: JobContext | None, message: str) -> None:
 
 
 def _prompt(lang: str, source: str, part: str = "") -> str:
-    return f"```{lang}\n{source}\n```\n\nTranslate this {detect.NAMES[lang]} code{part} to Python."
+    notes = idioms.notes(source, lang)
+    ask = f"```{lang}\n{source}\n```\n\nTranslate this {detect.NAMES[lang]} code{part} to Python."
+    return f"{ask} Mind: {notes}" if notes else ask
 
 
 def _translate(
@@ -147,10 +175,12 @@ def _translate(
     system: str,
     ctx: JobContext | None,
     count: Callable[[str], int],
-    repair: bool,
+    repair_until: float,
     name_hint: str | None,
 ) -> tuple[str, dict[str, Any]]:
-    """Python for ``source`` piece by piece, then syntax repairs; (python, checks)."""
+    """Python for ``source`` piece by piece, then syntax repairs until ``repair_until``
+    (a monotonic time; 0: none); (python, checks). The first answer that parses stands
+    against later ones that do not; with none, a ``TranslateError``."""
     pieces = split.chunks(source, lang, CHUNK_TOKENS, count)
     outputs = []
     for i, piece in enumerate(pieces):
@@ -165,11 +195,13 @@ def _translate(
         )
     python = clean.add_imports("\n\n".join(o.strip("\n") for o in outputs) + "\n")
     checks: dict[str, Any] = {"syntax": "ok", "repairs": 0}
-    for _ in range(REPAIRS if repair else 0):
+    first_valid = python if clean.syntax_error(python) is None else None
+    longest = count(python) + 100  # a repair is no longer than the first answer, and some
+    for _ in range(REPAIRS):
         error = clean.syntax_error(python)
         if error is None and name_hint and not clean.defines(python, name_hint):
             error = f"it does not define the function `{name_hint}`"
-        if error is None:
+        if error is None or time.monotonic() >= repair_until:
             break
         checks["repairs"] += 1
         _say(ctx, f"repairing: {error}")
@@ -177,10 +209,17 @@ def _translate(
             f"This Python is wrong: {error}. Return it corrected and complete."
             f"\n\n```python\n{python}```"
         )
-        python = clean.add_imports(_python(engine, system, user, ctx, answer_budget(count(python))))
+        python = clean.add_imports(_python(engine, system, user, ctx, longest))
+        if first_valid is None and clean.syntax_error(python) is None:
+            first_valid = python
     error = clean.syntax_error(python)
+    if error is not None and first_valid is None:
+        raise TranslateError(
+            f"pied could not make valid Python of this ({error}, after "
+            f"{checks['repairs']} repairs); nothing was returned."
+        )
     if error is not None:
-        checks["syntax"] = f"failed: {error}"
+        python, checks["syntax"] = first_valid or python, "kept the first valid answer"
     elif checks["repairs"]:
         checks["syntax"] = "repaired"
     return python, checks
@@ -206,7 +245,7 @@ def _main(
     if by_rule is not None:
         return by_rule
     _say(ctx, "translating the entry point")
-    system = experts.instructions(lang, None) + MAIN_NOTE
+    system = experts.instructions(lang, None) + experts.MAIN_NOTE
     user = (
         f"The definitions are already translated:\n```python\n{python}```\n\n"
         f"```{lang}\n{entry}\n```\n\nTranslate this {detect.NAMES[lang]} entry point to a "
@@ -322,6 +361,7 @@ def _execution_check(
     ctx: JobContext | None,
     count: Callable[[str], int],
     name_hint: str | None = None,
+    deadline: float = float("inf"),
 ) -> dict[str, Any]:
     """Run the source and the Python (its entry point, and its functions on generated
     inputs: ``translation.differential``); when they disagree, translate the definitions
@@ -345,7 +385,7 @@ def _execution_check(
             }
         if judgement.score > best_judgement.score:
             best, best_judgement = candidate, judgement
-        if attempt == RETRIES:
+        if attempt == RETRIES or time.monotonic() >= deadline:
             break
         _say(
             ctx,
@@ -361,7 +401,7 @@ def _execution_check(
     return {
         "status": "failed",
         "reason": best_judgement.why,
-        "retries": RETRIES,
+        "retries": attempt,
         **_agreed(judge.diff, best_judgement),
         "definitions": best,
     }

@@ -84,6 +84,8 @@ class Settings:
     """Model for translating and summarizing: "auto" (1.5B if installed), "" (`model`), a path."""
     job_model_idle_s: float = 120.0
     """Seconds without a translation or summary before the job model is unloaded."""
+    translate_budget_s: float = 60.0
+    """Seconds a translation may spend; no repair or retry starts after (the best so far stays)."""
     engine_url: str = ""
     """A llama.cpp server to run the model on (http://host:8080); empty = the local model."""
     engine_api: str = "llama-server"
@@ -148,6 +150,7 @@ _NON_NEGATIVE.add("next_edit_guess_tokens")
 _POSITIVE.add("documents")
 _POSITIVE.add("retention_check_s")
 _POSITIVE.add("engine_timeout_s")
+_POSITIVE.add("translate_budget_s")
 _POSITIVE.add("job_model_idle_s")
 _POSITIVE.add("latency_target_ms")
 

@@ -79,6 +79,17 @@ EXPERTS: dict[str, str] = {
     ),
 }
 
+# For a program's entry point, translated on its own.
+MAIN_NOTE = (
+    " This is the program's entry point: keep the same checks in the same order and print "
+    "only what the original prints (nothing more). Assertions: C++ `assert (f({1, 2}) == 3 "
+    '&& "msg");` -> `assert f([1, 2]) == 3, "msg"`; `assert (!g(x));` -> `assert not g(x)`; '
+    "`issame(a, b)` -> `a == b`; Java `s.someMethod(x)` -> `some_method(x)`, "
+    "`List<Boolean> correct = Arrays.asList(c1, c2); if (correct.contains(false)) throw ...` "
+    "-> `assert all([c1, c2])`; JavaScript `console.assert(c)` -> `assert c`, "
+    "`JSON.stringify(a) === JSON.stringify(b)` -> `a == b`."
+)
+
 
 def instructions(language: str, name_hint: str | None = None) -> str:
     """The system prompt for translating ``language`` to Python."""

@@ -198,7 +198,7 @@ def go_literal(value: object, kind: str, native: str) -> str:
     n = native.strip()
     if kind == "bool":
         return "true" if value else "false"
-    if kind == "int":
+    if kind in ("int", "uint"):
         return str(value)
     if kind == "float":
         return float_literal(value)

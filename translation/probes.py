@@ -84,6 +84,9 @@ class _Pools:
     def values(self, kind: str) -> list[object]:
         if kind == "int":
             return list(self.ints)
+        if kind == "uint":  # (Go's unsigned types: what all of them hold)
+            small = [n for n in self.ints if 0 <= n <= 255]
+            return list(dict.fromkeys([*small, 128, 200, 255]))
         if kind == "float":
             return list(FLOATS)
         if kind == "bool":

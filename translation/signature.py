@@ -67,6 +67,9 @@ _GO_SCALARS = {
     "int": "int",
     "int64": "int",
     "int32": "int",
+    "int16": "int",
+    "int8": "int",
+    "rune": "int",
     "float64": "float",
     "float32": "float",
     "bool": "bool",
@@ -114,10 +117,16 @@ def java_type(text: str, *, result: bool = False) -> str | None:
     return None
 
 
+# Unsigned: inputs from 0 to 255 (every unsigned type holds them); results are ints.
+_GO_UNSIGNED = {"uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "byte"}
+
+
 def go_type(text: str, *, result: bool = False) -> str | None:
     t = text.strip()
     if t in _GO_SCALARS:
         return _GO_SCALARS[t]
+    if t in _GO_UNSIGNED:
+        return "int" if result else "uint"
     m = re.fullmatch(r"\[\d*\](.+)", t)
     if m:
         elem = go_type(m.group(1), result=result)

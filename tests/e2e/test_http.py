@@ -44,7 +44,7 @@ class Http:
     def ask(
         self, method: str, path: str, body: Any = None, raw: bytes | None = None
     ) -> tuple[int, Any]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
         headers = {"Content-Type": "application/json"}
         if self.key:
             headers["Authorization"] = f"Bearer {self.key}"
@@ -236,7 +236,7 @@ def llama_vim(served, tmp_path: Path) -> Iterator[Any]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_until(listen.exists, 10, "neovim did not listen")
+    wait_until(listen.exists, 60, "neovim did not listen")
     nvim = pynvim.attach("socket", path=str(listen))
     endpoint = f"http://127.0.0.1:{client.port}/infill"
     nvim.command(f"let g:llama_config = {{'endpoint_fim': '{endpoint}', 'show_info': 0}}")

@@ -45,7 +45,7 @@ def nvim(daemon: dict[str, str], tmp_path: Path) -> Iterator[pynvim.Nvim]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_until(listen.exists, 10, "neovim did not listen")
+    wait_until(listen.exists, 60, "neovim did not listen")
     client = pynvim.attach("socket", path=str(listen))
     client.exec_lua(
         "vim.opt.rtp:prepend(...); vim.cmd('runtime! plugin/pied.lua'); require('pied').setup({"

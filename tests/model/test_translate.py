@@ -102,3 +102,58 @@ def test_the_naive_baseline_is_the_models_plain_answer_judged_under_the_tests_na
     namespace: dict = {}
     exec(code, namespace)
     assert namespace["add_one"](41) == 42
+
+
+GO_FILE = """package sum
+
+import "fmt"
+
+const prime = 16777619
+
+func mix(h uint32, b byte) uint32 {
+	return (h ^ uint32(b)) * prime
+}
+
+func unrelated() { fmt.Println("not needed") }
+
+// Checksum is the 32-bit FNV-1a hash of s.
+func Checksum(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = mix(h, s[i])
+	}
+	return h
+}
+"""
+GO_TESTS = """
+assert checksum("") == 2166136261
+assert checksum("a") == 0xE40C292C
+assert checksum("abc") == 0x1A47E90B
+assert checksum("hello world") == 0xD58B3FA7
+"""
+
+
+@pytest.fixture(scope="module")
+def job_engine():
+    """The 1.5B, the job model the set-up installs beside the 0.5B."""
+    from pied import paths
+    from pied.models import store
+
+    path = store.resolve("1.5b", paths.models_dir())
+    engine = Engine.load(Settings(model=str(path), n_ctx=4096, kv_disk_mib=0))
+    yield engine
+    engine.backend.close()
+
+
+def test_a_go_function_with_a_helper_and_an_unsigned_type_passes_its_tests(job_engine):
+    """Only `Checksum` is asked for: its helper and constant come along (callees first),
+    and the uint32 arithmetic wraps in the Python as it does in Go (the prompt names the
+    functions whose results to mask)."""
+    result = translate(
+        job_engine, GO_FILE, language="go", function="Checksum", name_hint="checksum"
+    )
+    assert result["added"] == ["prime", "mix"]
+    python = result["python"]
+    assert "unrelated" not in python and "not needed" not in python
+    run = sandbox.run_python(python + "\n" + GO_TESTS)
+    assert run.ok, (python, run.error)

@@ -104,7 +104,10 @@ def test_a_function_whose_types_are_not_covered_is_said_so():
     assert isinstance(why, str) and "types" in why
 
 
-ENGINE = SimpleNamespace(backend=SimpleNamespace(tokenize=lambda data, special=False: list(data)))
+ENGINE = SimpleNamespace(
+    backend=SimpleNamespace(tokenize=lambda data, special=False: list(data)),
+    settings=SimpleNamespace(translate_budget_s=600.0),
+)
 
 
 def _translated(monkeypatch, answers: list[str]) -> tuple[list[str], dict]:

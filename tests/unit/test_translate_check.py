@@ -48,7 +48,10 @@ def scripted(monkeypatch, definitions: list[str]) -> list[str]:
     return asked
 
 
-ENGINE = SimpleNamespace(backend=SimpleNamespace(tokenize=lambda data, special=False: list(data)))
+ENGINE = SimpleNamespace(
+    backend=SimpleNamespace(tokenize=lambda data, special=False: list(data)),
+    settings=SimpleNamespace(translate_budget_s=600.0),
+)
 
 
 def test_the_first_translation_that_agrees_with_the_original_is_kept(monkeypatch):

@@ -29,10 +29,15 @@ export async function runOnActiveEditor(command: string): Promise<unknown> {
 
 /** Opens what translate and summarize return: Python beside the source, a summary as a preview. */
 export async function showResult(command: string, result: unknown): Promise<void> {
-  const value = (result ?? {}) as { python?: string; summary?: string };
+  const value = (result ?? {}) as { python?: string; summary?: string; added?: string[] };
   if (command === SERVER.translate && value.python) {
     const doc = await vscode.workspace.openTextDocument({ language: "python", content: value.python });
     await vscode.window.showTextDocument(doc, vscode.ViewColumn.Beside);
+    if (value.added && value.added.length > 0) {
+      void vscode.window.showInformationMessage(
+        `pied: also translated what the selection uses: ${value.added.join(", ")}`,
+      );
+    }
   } else if (command === SERVER.summarize && value.summary) {
     const doc = await vscode.workspace.openTextDocument({ language: "markdown", content: value.summary });
     await vscode.commands.executeCommand("markdown.showPreviewToSide", doc.uri);

@@ -52,6 +52,10 @@ function M.translate(args)
     vim.api.nvim_buf_set_lines(0, 0, -1, false, vim.split(python, '\n', { plain = true }))
     vim.bo.filetype = 'python'
     vim.bo.buftype = 'nofile'
+    local added = type(result) == 'table' and result.added or {}
+    if type(added) == 'table' and #added > 0 then
+      vim.notify('pied: also translated what the selection uses: ' .. table.concat(added, ', '))
+    end
   end)
 end
 
