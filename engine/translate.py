@@ -112,6 +112,8 @@ def translate(
     python, checks = _translate(
         engine, definitions, lang, system, ctx, count, deadline if repair else 0.0, name_hint
     )
+    python, done = idioms.fixed(python, definitions, lang)
+    checks.update(done)
     entry = parts[1] if parts else ""
     main = _main(engine, entry, lang, python, ctx, count) if entry else ""
     if check:
@@ -395,6 +397,7 @@ def _execution_check(
         candidate = clean.add_imports(
             _again(engine, system, lang, definitions, candidate, judgement, attempt, ctx, count)
         )
+        candidate = idioms.fixed(candidate, definitions, lang)[0]
         if clean.syntax_error(candidate) is not None:
             candidate = python
         judgement = judge(candidate)

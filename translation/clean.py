@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 
 FENCE = re.compile(
@@ -135,3 +136,28 @@ def without(code: str, names: set[str]) -> str:
     lines = code.split("\n")
     kept = [line for i, line in enumerate(lines, 1) if not any(a <= i <= b for a, b in drop)]
     return "\n".join(kept).strip("\n") + "\n"
+
+
+def undefined_names(code: str) -> set[str]:
+    """Names ``code`` reads that nothing in it defines, imports or binds, and that are not
+    builtins (empty if it does not parse)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    bound: set[str] = set(dir(builtins))
+    read: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            bound.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return read - bound

@@ -4,8 +4,11 @@ mapping to the prompt's notes, and the Python is checked for a sign of it afterw
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
+
+from pied.translation import units
 
 
 @dataclass(frozen=True)
@@ -132,3 +135,85 @@ def unmapped(source: str, language: str, python: str) -> list[str]:
         for i in found(source, language)
         if i.python is not None and not i.python.search(python)
     ]
+
+
+def mask_results(python: str, source: str, language: str) -> tuple[str, list[str]]:
+    """``python`` with what its counterparts of ``source``'s unsigned-result functions
+    return masked to the width (a uint32 is never negative nor over 2**32 - 1, whatever
+    the Python computed on the way); and the functions masked."""
+    wraps = {name.lower(): mask for name, mask in unsigned_results(source, language)}
+    try:
+        tree = ast.parse(python)
+    except SyntaxError:
+        return python, []
+    edits: list[tuple[int, int, str, bool]] = []  # (start, end, mask, parenthesize)
+    starts = [0]
+    for line in python.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    masked = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef):
+            continue
+        mask = wraps.get(fn.name.replace("_", "").lower())
+        if mask is None:
+            continue
+        for node in _own_returns(fn):
+            v = node.value
+            if v is None or v.end_lineno is None or v.end_col_offset is None:
+                continue
+            if isinstance(v, ast.BinOp) and isinstance(v.op, ast.BitAnd):
+                continue  # (masked already)
+            start = starts[v.lineno - 1] + _chars(python, starts[v.lineno - 1], v.col_offset)
+            end = starts[v.end_lineno - 1] + _chars(
+                python, starts[v.end_lineno - 1], v.end_col_offset
+            )
+            edits.append((start, end, mask, not _binds_tighter_than_and(v)))
+        masked.append(fn.name)
+    for start, end, mask, parens in sorted(edits, reverse=True):
+        value = f"({python[start:end]})" if parens else python[start:end]
+        python = f"{python[:start]}{value} & {mask}{python[end:]}"
+    return python, masked
+
+
+_TIGHTER: tuple[type[ast.operator], ...] = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv)
+_TIGHTER += (ast.Mod, ast.Pow, ast.LShift, ast.RShift, ast.MatMult)
+
+
+def _binds_tighter_than_and(node: ast.expr) -> bool:
+    """Whether ``node & m`` masks all of ``node`` without parentheses."""
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, _TIGHTER)
+    return isinstance(
+        node, ast.Name | ast.Call | ast.Attribute | ast.Subscript | ast.Constant | ast.UnaryOp
+    )
+
+
+def fixed(python: str, source: str, language: str) -> tuple[str, dict[str, list[str]]]:
+    """``python`` after the fixes that need no model: literal constants of ``source`` it
+    dropped put back, unsigned results masked; and what was done (for the checks)."""
+    python, restored = units.restore_constants(python, source, language)
+    python, masked = mask_results(python, source, language)
+    done = {"constants_restored": restored, "results_masked": masked}
+    return python, {k: v for k, v in done.items() if v}
+
+
+def _own_returns(fn: ast.FunctionDef) -> list[ast.Return]:
+    """The returns of ``fn`` itself, not of functions or lambdas nested in it."""
+    out: list[ast.Return] = []
+    stack: list[ast.AST] = list(fn.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            out.append(node)
+        elif not isinstance(
+            node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+        ):
+            stack.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _chars(text: str, line_start: int, byte_col: int) -> int:
+    """ast's UTF-8 byte column as a character count from ``line_start``."""
+    line_end = text.find("\n", line_start)
+    line = text[line_start : None if line_end == -1 else line_end]
+    return len(line.encode("utf-8")[:byte_col].decode("utf-8", "ignore"))

@@ -5,11 +5,13 @@ tree-sitter and put before it callees first, so that its translation stands on i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from pied import treesitter
+from pied.translation.clean import undefined_names
 from pied.translation.errors import TranslateError
 
 # translation's language names -> editing.syntax's
@@ -94,6 +96,49 @@ def selected(
         return source, ()
     pulled = with_dependencies(source, context, language)
     return pulled.source, pulled.added
+
+
+_LITERAL = re.compile(
+    r"-?(0[xX][0-9a-fA-F_]+|\d[\d_]*(\.\d+)?([eE][+-]?\d+)?)|\"[^\"\\\n]*\"|'[^'\\\n]{2,}'"
+)
+_DEFINE = re.compile(r"#define\s+(\w+)\s+(.+)")
+_ASSIGNED = re.compile(r"(?:[\w\s*]*?\s)?(\w+)\s*:?=\s*(.+?);?")
+
+
+def literal_constants(source: str, language: str) -> dict[str, str]:
+    """The constants ``source`` defines as a plain number or string literal, as Python."""
+    out: dict[str, str] = {}
+    for u in units(source, language):
+        if len(u.names) != 1 or "\n" in u.text.strip():
+            continue
+        text = u.text.strip()
+        m = _DEFINE.fullmatch(text) or _ASSIGNED.fullmatch(text)
+        name = next(iter(u.names))
+        if m and m.group(1) == name and _LITERAL.fullmatch(m.group(2).strip()):
+            out[name] = m.group(2).strip()
+    return out
+
+
+def restore_constants(python: str, source: str, language: str) -> tuple[str, list[str]]:
+    """``python`` with the literal constants of ``source`` it reads but dropped put back
+    after its imports (matched as the model may rename them: ``maxVal`` -> ``MAX_VAL``);
+    and the names put back."""
+    missing = undefined_names(python)
+    if not missing:
+        return python, []
+    by_key = {n.replace("_", "").lower(): v for n, v in literal_constants(source, language).items()}
+    back = sorted(n for n in missing if n.replace("_", "").lower() in by_key)
+    if not back:
+        return python, []
+    lines = python.split("\n")
+    at = 0
+    while at < len(lines) and (lines[at].startswith(("import ", "from ")) or not lines[at].strip()):
+        at += 1
+    added = [f"{n} = {by_key[n.replace('_', '').lower()]}" for n in back]
+    head = "\n".join(lines[:at]).rstrip("\n")
+    rest = "\n".join(lines[at:])
+    joined = "\n".join(added) + "\n\n\n" + rest
+    return (f"{head}\n\n{joined}" if head else joined), back
 
 
 def _callees_first(wanted: set[str], pool: list[Unit]) -> list[Unit]:

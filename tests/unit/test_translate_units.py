@@ -195,3 +195,43 @@ def test_the_prompt_carries_the_idioms_of_the_source(monkeypatch):
     out = tr.translate(ENGINE, "func f(a uint8) uint8 { return a + 1 }\n", language="go")
     assert "`uint8(x)` -> `x & 0xFF`" in seen[0] and "idioms_unmapped" not in out["checks"]
     assert "Mask every value these functions return: `f` with `& 0xFF`." in seen[0]
+
+
+def test_literal_constants_the_python_dropped_are_put_back_after_its_imports():
+    from pied.translation import clean
+
+    consts = units.literal_constants(GO, "go")
+    assert consts == {"maxVal": "255"}
+    cpp = '#define N 10\nstatic const unsigned long M = 0xff;\nconst char* S = "a b";\nint v[] = {1};\n'
+    assert units.literal_constants(cpp, "cpp") == {"N": "10", "M": "0xff", "S": '"a b"'}
+    python = "import math\n\ndef clamp(x):\n    return min(x, MAX_VAL)\n"
+    assert clean.undefined_names(python) == {"MAX_VAL"}
+    fixed, back = units.restore_constants(python, GO, "go")
+    assert back == ["MAX_VAL"]
+    assert fixed == "import math\n\nMAX_VAL = 255\n\n\ndef clamp(x):\n    return min(x, MAX_VAL)\n"
+    assert clean.undefined_names(fixed) == set()
+    same = "def f(x, *a, **k):\n    try:\n        return len(a)\n    except E as e:\n        raise\n"
+    assert units.restore_constants(same, GO, "go") == (same, [])
+
+
+def test_unsigned_results_are_masked_where_the_python_did_not():
+    from pied.translation import idioms
+
+    go = "func mix(h uint32, b byte) uint32 {\n\treturn (h ^ uint32(b)) * 16777619\n}\n"
+    python = (
+        "def mix(h, b):\n    def inner(x):\n        return x\n"
+        "    if b is None:\n        return h ^ b\n    return (h ^ b) * 16777619\n"
+    )
+    fixed, done = idioms.fixed(python, go, "go")
+    assert done == {"results_masked": ["mix"]}
+    assert "return (h ^ b) & 0xFFFFFFFF" in fixed
+    assert "return (h ^ b) * 16777619 & 0xFFFFFFFF" in fixed
+    assert "        return x\n" in fixed  # a nested function's return is its own
+    ns: dict = {}
+    exec(fixed, ns)
+    assert ns["mix"](2166136261, 97) == 0xE40C292C
+    already = "def mix(h, b):\n    return ((h ^ b) * 16777619) & 0xFFFFFFFF\n"
+    assert idioms.fixed(already, go, "go")[0] == already
+    assert idioms.unsigned_results("uint32_t h(const char* s) { return 0; }", "cpp") == [
+        ("h", "0xFFFFFFFF")
+    ]
