@@ -109,10 +109,9 @@ def run(
         raise BadInput("the engine run needs --engine-url")
     rng = random.Random(seed)
     picked = pick_files(corpus or default_corpus(), file_tokens, rng, files)
-    sessions = []
     with busy_processes(busy):
-        for i, (path, text) in enumerate(picked):
-            one = _one_file(
+        sessions = [
+            _one_file(
                 path,
                 text,
                 keystrokes,
@@ -123,7 +122,8 @@ def run(
                 model,
                 engine_url,
             )
-            sessions.append(one)
+            for i, (path, text) in enumerate(picked)
+        ]
     report: dict[str, Any] = {
         "bench": "session",
         "keystrokes": keystrokes,
@@ -134,22 +134,24 @@ def run(
         "model": str(model) if model else "configured",
         "machine": machine(),
     }
-    if files == 1:
-        only = sessions[0]
-        for r in only["runs"].values():
+    return _with_sessions(report, sessions)
+
+
+def _with_sessions(report: dict[str, Any], sessions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The report with its sessions, their raw records dropped (one file: its runs as they
+    are; several: each file's and the figures over all of them)."""
+    for one in sessions:
+        for r in one["runs"].values():
             r.pop("raw", None)
+    if len(sessions) == 1:
+        only = sessions[0]
         return {
             **report,
             "file": only["file"],
             "keystrokes": only["keystrokes"],
             "runs": only["runs"],
         }
-    report["summary"] = over_files(sessions)
-    for one in sessions:
-        for r in one["runs"].values():
-            r.pop("raw", None)
-    report["files"] = sessions
-    return report
+    return {**report, "summary": over_files(sessions), "files": sessions}
 
 
 def over_files(sessions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -206,6 +208,46 @@ def _through_pied_serve(
     }
 
 
+def _pied_run(
+    name: str,
+    plan: tuple[str, int, str],
+    seed: int,
+    read_s: float,
+    model: Path | None,
+    engine_url: str,
+) -> dict[str, Any]:
+    """One of pied's runs of a planned session, on a fresh daemon of its own."""
+    removed, offset, typed = plan
+    pie = name != "no_pie"  # (on an engine, its prefix cache stands in for PIE)
+    with tempfile.TemporaryDirectory(prefix=f"pied-session-{name}-") as tmp:
+        extra = f"engine_url = {json.dumps(engine_url)}\n" if name == "engine" else ""
+        if model is not None:  # the same model file as llama-server's
+            extra += f"model = {json.dumps(str(model))}\n"
+        if name == "pie_all_threads":
+            extra += f"threads = {machine_threads()}\n"
+        env = daemon_env(Path(tmp), pie, extra)
+        try:
+            rng = random.Random(seed)
+            asks_next = name == "pie_next_edit"
+            out = asyncio.run(lsp_session(env, removed, offset, typed, rng, read_s, asks_next))
+        finally:
+            subprocess.run(
+                [sys.executable, "-m", "pied", "daemon", "stop"], env=env, capture_output=True
+            )
+    status = out["status"]
+    return {
+        **_summary(out, typed),
+        "cancelled_share": round(out["cancelled"] / max(1, out["requests"]), 3),
+        "tokens_encoded_per_keystroke": round(
+            status["cache"]["encoded_tokens"] / max(1, len(typed)), 1
+        ),
+        "daemon_rss_mib": status["memory"]["rss_mib"],
+        "daemon_mean": status["latency_ms"]["mean"],
+        "daemon_recent": status["latency_ms"]["recent"],
+        "raw": out,
+    }
+
+
 def _one_file(
     path: Path,
     text: str,
@@ -221,36 +263,9 @@ def _one_file(
     rng = random.Random(seed)
     removed, offset, typed = plan_session(text, keystrokes, rng)
     results: dict[str, Any] = {}
+    plan = (removed, offset, typed)
     for name in (r for r in runs if r != "pied_serve"):
-        pie = name != "no_pie"  # (on an engine, its prefix cache stands in for PIE)
-        with tempfile.TemporaryDirectory(prefix=f"pied-session-{name}-") as tmp:
-            on_engine = name == "engine"
-            extra = f"engine_url = {json.dumps(engine_url)}\n" if on_engine else ""
-            if model is not None:  # the same model file as llama-server's
-                extra += f"model = {json.dumps(str(model))}\n"
-            if name == "pie_all_threads":
-                extra += f"threads = {machine_threads()}\n"
-            env = daemon_env(Path(tmp), pie, extra)
-            try:
-                rng = random.Random(seed)
-                asks_next = name == "pie_next_edit"
-                out = asyncio.run(lsp_session(env, removed, offset, typed, rng, read_s, asks_next))
-            finally:
-                subprocess.run(
-                    [sys.executable, "-m", "pied", "daemon", "stop"], env=env, capture_output=True
-                )
-        status = out["status"]
-        results[name] = {
-            **_summary(out, typed),
-            "cancelled_share": round(out["cancelled"] / max(1, out["requests"]), 3),
-            "tokens_encoded_per_keystroke": round(
-                status["cache"]["encoded_tokens"] / max(1, len(typed)), 1
-            ),
-            "daemon_rss_mib": status["memory"]["rss_mib"],
-            "daemon_mean": status["latency_ms"]["mean"],
-            "daemon_recent": status["latency_ms"]["recent"],
-            "raw": out,
-        }
+        results[name] = _pied_run(name, plan, seed, read_s, model, engine_url)
     if "pied_serve" in runs:
         results["pied_serve"] = _through_pied_serve(model, removed, offset, typed, seed, read_s)
     if against_llama_server is not None:

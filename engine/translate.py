@@ -87,23 +87,15 @@ def translate(
     definition of ``source``. Either way the file's definitions it uses come along
     (``added`` names them). An answer that is not valid Python is never returned.
     """
-    if not source.strip():
-        raise TranslateError("There is no code to translate (the input is empty).")
-    if "\0" in source:
-        raise TranslateError("The input looks binary, not source code.")
-    found = detect.detect(source, filename)
-    lang, confidence = _source_language(found, language)
-    if lang == "python":
-        raise TranslateError("This is already Python.")
+    found, lang, confidence = _source_language(source, filename, language)
 
     def count(text: str) -> int:
         return token_count(engine.backend, text)
 
     source, added = units.selected(source, lang, context, function)
-    n_tokens = count(source)
-    if n_tokens > MAX_SOURCE_TOKENS:
+    if count(source) > MAX_SOURCE_TOKENS:
         raise TranslateError(
-            f"The input has {n_tokens:,} tokens; pied translates up to {MAX_SOURCE_TOKENS:,}."
+            f"The input has {count(source):,} tokens; pied translates up to {MAX_SOURCE_TOKENS:,}."
         )
     deadline = time.monotonic() + engine.settings.translate_budget_s
     system = experts.instructions(lang, name_hint)
@@ -117,20 +109,8 @@ def translate(
     entry = parts[1] if parts else ""
     main = _main(engine, entry, lang, python, ctx, count) if entry else ""
     if check:
-        checks["execution"] = _execution_check(
-            engine,
-            source,
-            definitions,
-            entry,
-            lang,
-            python,
-            main,
-            system,
-            ctx,
-            count,
-            name_hint,
-            deadline,
-        )
+        args = (source, definitions, entry, lang, python, main, system, ctx, count)
+        checks["execution"] = _execution_check(engine, *args, name_hint, deadline)
         python = checks["execution"].pop("definitions", python)
         main = _main_for(entry, lang, python, main)
     unmapped = idioms.unmapped(definitions, lang, python)
@@ -146,7 +126,23 @@ def translate(
     }
 
 
-def _source_language(found: detect.Detection, language: str | None) -> tuple[str, float]:
+def _source_language(
+    source: str, filename: str | None, language: str | None
+) -> tuple[detect.Detection, str, float]:
+    """What the source looks like, and the language to translate from: ``language`` when
+    named, else the detected one (a ``TranslateError`` for input that is not code)."""
+    if not source.strip():
+        raise TranslateError("There is no code to translate (the input is empty).")
+    if "\0" in source:
+        raise TranslateError("The input looks binary, not source code.")
+    found = detect.detect(source, filename)
+    lang, confidence = _named_or_detected(found, language)
+    if lang == "python":
+        raise TranslateError("This is already Python.")
+    return found, lang, confidence
+
+
+def _named_or_detected(found: detect.Detection, language: str | None) -> tuple[str, float]:
     """The language to translate from: ``language`` when named, else the detected one."""
     if language is not None:
         lang = detect.normalize(language)
