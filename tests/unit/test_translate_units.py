@@ -202,7 +202,8 @@ def test_literal_constants_the_python_dropped_are_put_back_after_its_imports():
 
     consts = units.literal_constants(GO, "go")
     assert consts == {"maxVal": "255"}
-    cpp = '#define N 10\nstatic const unsigned long M = 0xff;\nconst char* S = "a b";\nint v[] = {1};\n'
+    cpp = '#define N 10\nstatic const unsigned long M = 0xff;\nconst char* S = "a b";\n'
+    cpp += "int v[] = {1};\n"
     assert units.literal_constants(cpp, "cpp") == {"N": "10", "M": "0xff", "S": '"a b"'}
     python = "import math\n\ndef clamp(x):\n    return min(x, MAX_VAL)\n"
     assert clean.undefined_names(python) == {"MAX_VAL"}
@@ -210,7 +211,8 @@ def test_literal_constants_the_python_dropped_are_put_back_after_its_imports():
     assert back == ["MAX_VAL"]
     assert fixed == "import math\n\nMAX_VAL = 255\n\n\ndef clamp(x):\n    return min(x, MAX_VAL)\n"
     assert clean.undefined_names(fixed) == set()
-    same = "def f(x, *a, **k):\n    try:\n        return len(a)\n    except E as e:\n        raise\n"
+    same = "def f(x, *a, **k):\n    try:\n        return len(a)\n"
+    same += "    except E as e:\n        raise\n"
     assert units.restore_constants(same, GO, "go") == (same, [])
 
 
