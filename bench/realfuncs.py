@@ -274,9 +274,14 @@ def declarations(text: str, lang: str) -> list[tuple[set[str], str]]:
     return out
 
 
-def source(case: RealFunction) -> str:
-    """The case's declarations, read from its file, in the file's order."""
-    text = (root(case.lang) / case.path).read_text(encoding="utf-8")
+def file_text(case: RealFunction) -> str:
+    """The whole file the case's declarations are in."""
+    return (root(case.lang) / case.path).read_text(encoding="utf-8")
+
+
+def source(case: RealFunction, text: str | None = None) -> str:
+    """The case's declarations, from its file (``text``, or read), in the file's order."""
+    text = file_text(case) if text is None else text
     wanted = set(case.names)
     picked = [(names, body) for names, body in declarations(text, case.lang) if names & wanted]
     missing = wanted - set().union(*(names for names, _ in picked))

@@ -130,12 +130,12 @@ def real_tasks(langs: list[str], limit: int) -> list[Task]:
     out = []
     for lang in langs:
         for case in [c for c in realfuncs.CASES if c.lang == lang][:limit]:
-            text = (realfuncs.root(case.lang) / case.path).read_text(encoding="utf-8")
+            text = realfuncs.file_text(case)
             out.append(
                 Task(
                     case.task,
                     case.lang,
-                    realfuncs.source(case),
+                    realfuncs.source(case, text),
                     case.entry,
                     case.tests,
                     file=text,

@@ -93,9 +93,10 @@ def translate(
         return token_count(engine.backend, text)
 
     source, added = units.selected(source, lang, context, function)
-    if count(source) > MAX_SOURCE_TOKENS:
+    n_tokens = count(source)
+    if n_tokens > MAX_SOURCE_TOKENS:
         raise TranslateError(
-            f"The input has {count(source):,} tokens; pied translates up to {MAX_SOURCE_TOKENS:,}."
+            f"The input has {n_tokens:,} tokens; pied translates up to {MAX_SOURCE_TOKENS:,}."
         )
     deadline = time.monotonic() + engine.settings.translate_budget_s
     system = experts.instructions(lang, name_hint)

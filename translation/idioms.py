@@ -97,7 +97,7 @@ _GO_UNSIGNED_RESULT = re.compile(
     r"^func\s+(?:\([^)]*\)\s*)?(\w+)\([^)]*\)\s*(uint(8|16|32|64)|byte)\s*\{", re.M
 )
 _C_UNSIGNED_RESULT = re.compile(
-    r"^(?:static\s+)?(?:inline\s+)?u?int(8|16|32|64)_t\s+(\w+)\s*\(", re.M
+    r"^(?:static\s+)?(?:inline\s+)?uint(8|16|32|64)_t\s+(\w+)\s*\(", re.M
 )
 
 
@@ -108,12 +108,7 @@ def unsigned_results(source: str, language: str) -> list[tuple[str, str]]:
             (m.group(1), _BITS[m.group(3) or "8"]) for m in _GO_UNSIGNED_RESULT.finditer(source)
         ]
     if language in ("c", "cpp"):
-        return [
-            (m.group(2), _BITS[m.group(1)])
-            for m in _C_UNSIGNED_RESULT.finditer(source)
-            if source[m.start() : m.end()].lstrip().split()[0].startswith("uint")
-            or "uint" in source[m.start() : m.end()]
-        ]
+        return [(m.group(2), _BITS[m.group(1)]) for m in _C_UNSIGNED_RESULT.finditer(source)]
     return []
 
 
