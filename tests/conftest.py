@@ -21,7 +21,7 @@ from pied import paths
 from pied.config import Settings
 from pied.models import autochoice, store
 from pied.models.errors import ModelError
-from tests.support.private import LOADED_MACHINE_BUDGET
+from tests.support.private import private_env
 
 if TYPE_CHECKING:
     from pied.models.llamacpp import LlamaCppBackend
@@ -90,20 +90,8 @@ def pied(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.Co
 def daemon_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Environment of a daemon private to this test session (stopped at the end)."""
     root = tmp_path_factory.mktemp("pied-daemon")
-    runtime = root / "run"
-    runtime.mkdir(mode=0o700)
-    env = {
-        **os.environ,
-        "XDG_RUNTIME_DIR": str(runtime),
-        "XDG_STATE_HOME": str(root / "state"),
-        "XDG_CONFIG_HOME": str(root / "config"),
-    }
-    # The session's documents' KV caches go to a folder of its own, not the user's.
-    (root / "config" / "pied").mkdir(parents=True)
     # Accepted suggestions are looked for again after 2 s (and 8 s), not 30 s.
-    (root / "config" / "pied" / "config.toml").write_text(
-        f'kv_dir = "{root / "kv"}"\nretention_check_s = 2.0\n' + LOADED_MACHINE_BUDGET
-    )
+    env = private_env(root, "retention_check_s = 2.0\n")
     saved = {k: os.environ.get(k) for k in ("XDG_RUNTIME_DIR", "XDG_STATE_HOME", "XDG_CONFIG_HOME")}
     os.environ.update({k: env[k] for k in saved})
     try:

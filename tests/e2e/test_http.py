@@ -3,13 +3,11 @@ llama.vscode, Zed and Continue ask, and everything a broken client can send."""
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import signal
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +17,7 @@ import pytest
 
 from pied.bench.llamaserver import llama_vim_request
 from tests.conftest import PIED, pied
+from tests.support.nvim import headless_nvim
 from tests.support.private import private_env
 from tests.support.wait import wait_until
 
@@ -218,34 +217,20 @@ def _health(port: int) -> bool:
 
 
 LLAMA_VIM = Path(__file__).resolve().parents[3] / "shared" / "clients" / "llama.vim"
-NVIM = Path(sys.executable).with_name("nvim")
 
 
 @pytest.fixture
 def llama_vim(served, tmp_path: Path) -> Iterator[Any]:
     """Headless Neovim with the real llama.vim plugin pointed at `pied serve`."""
-    import pynvim
 
     client, env = served
     assert LLAMA_VIM.is_dir(), f"the llama.vim plugin is at {LLAMA_VIM}"
-    listen = tmp_path / "nvim.sock"
-    proc = subprocess.Popen(
-        [str(NVIM), "--headless", "--clean", "--listen", str(listen)],
-        env={**env, "PATH": f"{NVIM.parent}:{env['PATH']}"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_until(listen.exists, 60, "neovim did not listen")
-    nvim = pynvim.attach("socket", path=str(listen))
-    endpoint = f"http://127.0.0.1:{client.port}/infill"
-    nvim.command(f"let g:llama_config = {{'endpoint_fim': '{endpoint}', 'show_info': 0}}")
-    nvim.command(f"set runtimepath^={LLAMA_VIM}")
-    nvim.command("runtime! plugin/llama.vim")
-    yield nvim
-    with contextlib.suppress(OSError, EOFError, pynvim.NvimError):
-        nvim.command("qa!")
-    proc.wait(timeout=30)
+    with headless_nvim(env, tmp_path) as nvim:
+        endpoint = f"http://127.0.0.1:{client.port}/infill"
+        nvim.command(f"let g:llama_config = {{'endpoint_fim': '{endpoint}', 'show_info': 0}}")
+        nvim.command(f"set runtimepath^={LLAMA_VIM}")
+        nvim.command("runtime! plugin/llama.vim")
+        yield nvim
 
 
 def test_the_real_llama_vim_shows_a_suggestion_and_accepts_it(served, llama_vim, tmp_path):

