@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pied.translation import probes, sandbox, signature
+from pied.translation import jsinfer, probes, sandbox, signature
 from pied.translation.literals import Probe
 from pied.translation.signature import Signature
 
@@ -98,23 +98,30 @@ def _readable(value: str) -> str:
 
 def targets(source: str, language: str, name: str | None, python: str = "") -> list[Signature]:
     """The functions to test: ``name`` if the source defines it, else those no other
-    function of the source calls; only those whose types are covered."""
+    function of the source calls; only those whose types are covered (a JavaScript
+    function the translation does not annotate: the types its original answers on)."""
     if language == "javascript":
         found = signature.javascript_functions(source, python)
     else:
         found = signature.functions(source, language)
-    if name is not None:
-        named = [s for n, s in found if signature.key(n) == signature.key(name)]
-        if named:
-            return [s for s in named[:1] if s is not None]
     names = [n for n, _ in found]
-    roots = []
-    for n, sig in found:
-        calls = len(re.findall(rf"\b{re.escape(n)}\s*\(", source))
-        defined = names.count(n)
-        if sig is not None and calls <= defined:
-            roots.append(sig)
-    return roots
+    chosen = [
+        (n, s) for n, s in found if name is not None and signature.key(n) == signature.key(name)
+    ]
+    if not chosen:
+        chosen = [
+            (n, sig)
+            for n, sig in found
+            if len(re.findall(rf"\b{re.escape(n)}\s*\(", source)) <= names.count(n)
+        ]
+    else:
+        chosen = chosen[:1]
+    if language == "javascript":
+        params = dict(signature.javascript_params(source))
+        chosen = [
+            (n, s or jsinfer.inferred(source, n, params.get(n, []), python)) for n, s in chosen
+        ]
+    return [s for _, s in chosen if s is not None]
 
 
 def prepare(

@@ -168,12 +168,22 @@ const __piedRun = (i, f) => {
 """
 
 
-def _javascript(source: str, sig: Signature, probes: list[Probe]) -> str:
+def js_calls(sig: Signature, probes: list[Probe]) -> list[str]:
+    """One line per probe printing ``sig``'s result."""
     calls = []
     for i, probe in enumerate(probes):
         args = ", ".join(js_literal(v, p.type) for p, v in zip(sig.params, probe.args, strict=True))
         calls.append(f"__piedRun({i}, () => {sig.name}({args}));")
+    return calls
+
+
+def js_program(source: str, calls: list[str]) -> str:
+    """``source`` then the printing helpers and ``calls``."""
     return f"{source}\n{_JS_PRINT}\n" + "\n".join(calls) + "\n"
+
+
+def _javascript(source: str, sig: Signature, probes: list[Probe]) -> str:
+    return js_program(source, js_calls(sig, probes))
 
 
 def source_harness(source: str, language: str, sig: Signature, probes: list[Probe]) -> str | None:

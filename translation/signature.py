@@ -179,8 +179,10 @@ _JAVA_METHOD = re.compile(
 )
 _GO_FUNC = re.compile(r"^func\s+(\w+)\s*\(([^()]*)\)\s*((?:interface\s*\{\s*\}|[^{\n])*)\{", re.M)
 _JS_FUNC = re.compile(
-    r"^(?:export\s+)?(?:(?:const|let|var)\s+(\w+)\s*=\s*(?:function\s*\w*\s*)?\(([^()]*)\)"
-    r"|function\s+(\w+)\s*\(([^()]*)\))",
+    r"^(?:export\s+)?(?:default\s+)?"
+    r"(?:(?:const|let|var)\s+(?P<var>\w+)\s*=\s*(?:async\s+)?"
+    r"(?:(?:function\s*\w*\s*)?\((?P<var_params>[^()]*)\)|(?P<one>\w+)\s*=>)"
+    r"|(?:async\s+)?function\s+(?P<fn>\w+)\s*\((?P<fn_params>[^()]*)\))",
     re.M,
 )
 _NOT_FUNCTIONS = {"if", "for", "while", "switch", "return", "else", "main", "catch", "do"}
@@ -267,15 +269,24 @@ def javascript_functions(source: str, python: str) -> list[tuple[str, Signature 
     Python translation annotates its counterpart with (None where it does not)."""
     annotated = python_annotations(python)
     out: list[tuple[str, Signature | None]] = []
-    for m in _JS_FUNC.finditer(source):
-        name = m.group(1) or m.group(3)
-        names = [p.split("=")[0].strip() for p in _split_params(m.group(2) or m.group(4) or "")]
+    for name, names in javascript_params(source):
         types = annotated.get(key(name))
         if types is None or len(types[0]) != len(names) or any(t is None for t in types[0]):
             out.append((name, None))
             continue
         params = tuple(Param(n, t or "", "") for n, t in zip(names, types[0], strict=True))
         out.append((name, Signature(name, params, types[1] or "any", "")))
+    return out
+
+
+def javascript_params(source: str) -> list[tuple[str, list[str]]]:
+    """Each top-level JavaScript function's name and parameter names."""
+    out = []
+    for m in _JS_FUNC.finditer(source):
+        name = m.group("var") or m.group("fn")
+        params = m.group("one") or m.group("var_params") or m.group("fn_params") or ""
+        names = [p.split("=")[0].strip() for p in _split_params(params)]
+        out.append((name, names))
     return out
 
 

@@ -24,7 +24,15 @@ _SPECS = {"const_spec", "var_spec", "type_spec", "variable_declarator", "init_de
 _NAMED = {"identifier", "type_identifier", "field_identifier", "property_identifier"}
 _MEMBERS = {"field_identifier", "property_identifier"}  # used as ``.name``
 _METHODS = {"method_declaration"}  # (Go: called only as ``x.name()``)
-_NO_UNIT = {"package_clause", "import_declaration", "preproc_include", "comment", ";"}
+# (a Java constructor: ``Math.f()`` names the class, not its ``private Math() {}``)
+_NO_UNIT = {
+    "package_clause",
+    "import_declaration",
+    "preproc_include",
+    "comment",
+    ";",
+    "constructor_declaration",
+}
 MAX_ADDED = 24  # definitions pulled into one selection at most
 
 

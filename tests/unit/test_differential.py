@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from pied.engine import translate as tr
-from pied.translation import differential, probes, sandbox, signature
+from pied.translation import differential, jsinfer, probes, sandbox, signature
 
 pytestmark = pytest.mark.slow
 
@@ -97,6 +97,33 @@ def test_java_methods_without_a_class_javascript_and_go_are_called():
         assert isinstance(check, differential.Differential), (lang, check)
         assert check.verdict(python).ok, lang
         assert not check.verdict(python.replace("isupper", "islower")).ok, lang
+
+
+def test_javascript_parameter_types_come_from_their_names_then_from_what_runs():
+    assert jsinfer.hinted("isValid")[0] == "bool" and jsinfer.hinted("hextets")[0] == "list[str]"
+    assert jsinfer.hinted("numPoints")[0] == "int" and jsinfer.hinted("path")[0] == "str"
+    js = "function repeatWord(word, times) {\n  return word.repeat(Math.max(times, 0));\n}\n"
+    sig = jsinfer.inferred(js, "repeatWord", ["word", "times"])
+    assert sig is not None and [p.type for p in sig.params] == ["str", "int"]
+
+
+TOTAL = "function total(items) {\n  let s = 0;\n  for (const x of items) s += x;\n  return s;\n}\n"
+
+
+def test_an_unannotated_javascript_translation_is_checked_on_types_it_runs_on():
+    right = "def total(items):\n    return sum(items)\n"
+    # "items" suggests strings, which JavaScript adds up and Python does not: not those
+    check = differential.prepare(TOTAL, "javascript", python=right)
+    assert isinstance(check, differential.Differential), check
+    assert [p.type for p in check.targets[0].sig.params] == ["list[int]"]
+    assert check.verdict(right).ok
+    assert not check.verdict("def total(items):\n    return sum(items[1:])\n").ok
+
+
+def test_a_javascript_function_no_input_type_suits_has_no_check():
+    js = "function strict(x) {\n  throw new Error('never');\n}\n"
+    assert jsinfer.inferred(js, "strict", ["x"]) is None
+    assert isinstance(differential.prepare(js, "javascript"), str)
 
 
 def test_a_function_whose_types_are_not_covered_is_said_so():

@@ -165,6 +165,18 @@ def test_a_go_method_is_pulled_by_its_calls_not_by_a_type_of_the_same_name():
     assert added == ("buf", "index") and "func (b *buf) string()" not in source
 
 
+def test_a_java_call_through_its_class_brings_the_method_not_the_constructor():
+    java = (
+        "public final class M {\n    private M() {}\n\n"
+        "    static long hi(long x, long y) { return x * y; }\n\n"
+        "    static long uhi(long x, long y) { return M.hi(x, y) + (y & (x >> 63)); }\n}\n"
+    )
+    source, added = units.selected(java, "java", None, "uhi")
+    assert added == ("hi",)
+    assert source.index("static long hi") < source.index("static long uhi")
+    assert "private M()" not in source
+
+
 def test_idioms_found_add_their_notes_and_a_python_without_their_sign_is_named():
     from pied.translation import idioms
 
