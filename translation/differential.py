@@ -16,6 +16,7 @@ from pied.translation.literals import Probe
 from pied.translation.signature import Signature
 
 MIN_COMPARED = 3  # inputs the original must answer for the check to mean something
+MAX_INFERRED = 4  # unannotated JavaScript functions typed by running them, at most
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,10 @@ def targets(source: str, language: str, name: str | None, python: str = "") -> l
         chosen = chosen[:1]
     if language == "javascript":
         params = dict(signature.javascript_params(source))
+        guessed = [n for n, s in chosen if s is None][:MAX_INFERRED]
         chosen = [
-            (n, s or jsinfer.inferred(source, n, params.get(n, []), python)) for n, s in chosen
+            (n, s or (jsinfer.inferred(source, n, params[n], python) if n in guessed else None))
+            for n, s in chosen
         ]
     return [s for _, s in chosen if s is not None]
 
