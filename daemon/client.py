@@ -116,6 +116,7 @@ class DaemonClient:
                 self._writer.write(p.notification("$/cancelRequest", {"id": rid}))
             raise
         except ConnectionError as e:
+            self.closed.set()  # at once: the reader may see the end of the stream later
             raise DaemonError(f"lost the daemon: {e}") from None
         finally:
             self._listeners.pop(rid, None)
@@ -127,6 +128,7 @@ class DaemonClient:
         try:
             await self._writer.drain()
         except ConnectionError as e:
+            self.closed.set()
             raise DaemonError(f"lost the daemon: {e}") from None
 
     async def ask(self, msg: Message, progress: Callable[[str], None] | None = None) -> Any:

@@ -17,9 +17,9 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,10 +44,14 @@ def daemon_up(env: dict[str, str]) -> bool:
     return pied("daemon", "status", env=env).returncode == 0
 
 
-def daemon_pid(env: dict[str, str]) -> int:
+def daemon_status(env: dict[str, str]) -> dict[str, Any]:
     proc = pied("daemon", "status", "--json", env=env)
     assert proc.returncode == 0, proc.stderr
-    return int(json.loads(proc.stdout)["pid"])
+    return dict(json.loads(proc.stdout))
+
+
+def daemon_pid(env: dict[str, str]) -> int:
+    return int(daemon_status(env)["pid"])
 
 
 def complete(env: dict[str, str]) -> dict[str, object]:
@@ -262,7 +266,8 @@ def test_a_request_in_flight_when_the_daemon_dies_is_answered_by_the_new_one(own
             "context": {"triggerKind": 2},
         }
         peer.request(1, "textDocument/inlineCompletion", ask)
-        time.sleep(0.15)  # past the debounce: the request is with the daemon
+        # the daemon holds the document: the request follows it (or is being answered)
+        wait_until(lambda: daemon_status(own)["documents"] == 1, 120, "the document never came")
         os.kill(pid, signal.SIGKILL)
         answer = peer.wait(1, timeout=120)
         assert answer is not None and "result" in answer, answer

@@ -160,3 +160,25 @@ async def test_next_edit_after_a_rename_with_its_accept_command(lsp) -> None:
     unknown = {"textDocument": {"uri": "file:///w/none.py"}, "position": asked["position"]}
     assert await handler(ls, features.NEXT_EDIT)(unknown) == {"edits": []}
     assert not shown
+
+
+async def test_a_write_to_a_dead_daemon_marks_the_connection_closed_at_once() -> None:
+    """The language server asks the new daemon only when the old connection is closed: a
+    failed write must say so before the reader sees the end of the stream."""
+    import socket
+
+    from pied.daemon.client import DaemonError
+
+    ours, theirs = socket.socketpair()
+    reader, writer = await asyncio.open_unix_connection(sock=ours)
+    client = DaemonClient(reader, writer)
+
+    async def broken() -> None:
+        raise ConnectionResetError("reset by peer")
+
+    writer.drain = broken  # type: ignore[method-assign]
+    with pytest.raises(DaemonError):
+        await client.request("complete", {})
+    assert client.closed.is_set()
+    await client.close()
+    theirs.close()
