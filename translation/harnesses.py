@@ -168,8 +168,17 @@ public class Main {
 """
 
 
+# Annotations outside java.lang (the JDK's own ``@IntrinsicCandidate``, a framework's) name
+# types the harness does not have: they are dropped, they do not change what a method does.
+_FOREIGN_ANNOTATION = re.compile(
+    r"@(?!(?:Override|Deprecated|SuppressWarnings|SafeVarargs|FunctionalInterface|interface)\b)"
+    r"[\w.]+(?:\([^()]*\))?\s*"
+)
+
+
 def java_harness(source: str, sig: Signature, probes: list[Probe], owner: str) -> str:
     body = re.sub(r"^public\s+(?=(?:final\s+)?class\b)", "", source, flags=re.M)
+    body = _FOREIGN_ANNOTATION.sub("", body)
     lines = [
         "  public static void main(String[] args) throws Exception {\n"
         f"    {owner} s = new {owner}();"

@@ -126,6 +126,21 @@ def test_a_javascript_function_no_input_type_suits_has_no_check():
     assert isinstance(differential.prepare(js, "javascript"), str)
 
 
+def test_a_jdk_method_with_its_own_annotations_is_checked_and_overflow_caught():
+    java = (
+        "@IntrinsicCandidate\npublic static int bitCount(int i) {\n"
+        "    i = i - ((i >>> 1) & 0x55555555);\n"
+        "    i = (i & 0x33333333) + ((i >>> 2) & 0x33333333);\n"
+        "    i = (i + (i >>> 4)) & 0x0f0f0f0f;\n    i = i + (i >>> 8);\n"
+        "    i = i + (i >>> 16);\n    return i & 0x3f;\n}\n"
+    )
+    right = "def bit_count(i: int) -> int:\n    return bin(i & 0xFFFFFFFF).count('1')\n"
+    check = differential.prepare(java, "java", "bit_count", right)
+    assert isinstance(check, differential.Differential), check
+    assert check.verdict(right).ok
+    assert not check.verdict(right.replace(" & 0xFFFFFFFF", "")).ok  # negatives
+
+
 def test_a_function_whose_types_are_not_covered_is_said_so():
     why = differential.prepare("map<char,int> h(string s){\n    return {};\n}\n", "cpp")
     assert isinstance(why, str) and "types" in why
