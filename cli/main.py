@@ -268,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--suite",
         choices=("humaneval-x", "real"),
         default="humaneval-x",
-        help="real: functions from Go's standard library and the extension's JavaScript packages",
+        help="real: functions from Go's standard library, the extension's JavaScript packages "
+        "and the JDK's java.base sources",
     )
     btr.add_argument("--langs", default="cpp,java,js,go")
     btr.add_argument("--limit", type=int, default=40)
