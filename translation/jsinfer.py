@@ -1,7 +1,7 @@
 """JavaScript has no types. Where the Python translation does not annotate a function, its
 parameters take the types the original answers cleanly on and the translation runs on: the
 types its parameters' names suggest first, then all of one type, then each parameter alone
-with another (the original's answers to all of them in one run of node)."""
+with another (one run of node per candidate, in that order, until one is taken)."""
 
 from __future__ import annotations
 
@@ -82,9 +82,10 @@ def inferred(source: str, name: str, params: list[str], python: str = "") -> Sig
             if hung
             else [answers.get(i, "error") for i in range(len(inputs))]
         )
-        if _clean(got) and (not python or _runs(python, sig, inputs)):
+        clean = _clean(got)
+        if clean and (not python or _runs(python, sig, inputs)):
             return sig
-        python_runs += bool(python) and _clean(got)
+        python_runs += bool(python) and clean
         if hangs == MAX_HANGS or python_runs == MAX_PYTHON_RUNS:
             return None
     return None
