@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,19 @@ import pynvim
 from tests.support.wait import wait_until
 
 NVIM = Path(sys.executable).with_name("nvim")
+
+
+def _accepts(path: Path) -> bool:
+    """Whether a Unix socket at ``path`` takes a connection: the file appears when Neovim
+    binds it, a moment before it listens (a connect then is refused)."""
+    if not path.exists():
+        return False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 @contextlib.contextmanager
@@ -31,7 +45,7 @@ def headless_nvim(env: dict[str, str], folder: Path) -> Iterator[pynvim.Nvim]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_until(listen.exists, 120, "neovim did not listen")
+        wait_until(lambda: _accepts(listen), 120, "neovim did not listen")
         client = pynvim.attach("socket", path=str(listen))
         yield client
         with contextlib.suppress(OSError, EOFError, pynvim.NvimError):  # it quits mid-answer
