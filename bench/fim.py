@@ -11,6 +11,8 @@ joined program parses. Splits:
   start and end anywhere);
 - ``lines``: 1-3 whole lines of the function's body missing, the cursor on the first one's
   indentation, as an editor leaves a fresh line (tests apply);
+- ``bodies``: a task's whole body missing in a file of other tasks' programs (one before,
+  two after), the cursor at the body's indentation: a new function written above others;
 - ``midtoken``: the split moved inside the first word of the middle, as when a user
   asks for a completion in the middle of typing an identifier (tests still apply);
 - ``stdlib``: cursors inside identifiers of real standard-library code, the middle
@@ -39,6 +41,7 @@ from pied.bench import fimsuite, peer
 from pied.bench.corpus import machine
 from pied.bench.fimcases import (
     Problem,
+    bodies_among_functions,
     load_problems,
     move_split_into_word,
     realcode_problems,
@@ -57,7 +60,7 @@ from pied.models import autochoice, store
 from pied.translation import sandbox
 
 MODES = ("plain", "healing", "bytes", "auto", "naive", "peer", "llama_server")
-SPLITS = ("boundary", "midtoken", "spans", "lines", "stdlib", "realcode")
+SPLITS = ("boundary", "midtoken", "spans", "lines", "bodies", "stdlib", "realcode")
 
 
 def run_tests(program: str) -> bool:
@@ -283,6 +286,9 @@ def select_problems(
     problems = load_problems(data)
     if split == "lines":
         problems = [p for p in (whole_lines(p, rng) for p in problems) if p]
+    elif split == "bodies":
+        problems = bodies_among_functions(problems, rng)
+        rng.shuffle(problems)
     elif split == "spans":
         rng.shuffle(problems)  # a sample from the whole set, not its first tasks
     problems = problems[:limit]

@@ -96,6 +96,65 @@ def whole_lines(problem: Problem, rng: random.Random) -> Problem | None:
     )
 
 
+def bodies_among_functions(problems: list[Problem], rng: random.Random) -> list[Problem]:
+    """Each task's whole body missing, in a file of other tasks' solved programs: one
+    before it, two after, the cursor on the body's first line at its indentation, as
+    when a user writes a new function above others ("bodies"). The tests are the task's."""
+    programs: dict[str, Problem] = {}
+    for p in problems:
+        task = re.search(r"HumanEval/\d+", p.task_id)
+        programs.setdefault(task.group() if task else p.task_id, p)
+    tasks = list(programs.values())
+    out: list[Problem] = []
+    for problem in tasks:
+        text = problem.prefix + problem.middle + problem.suffix
+        lines = text.split("\n")
+        body = _body_lines(lines, problem.entry_point)
+        if not body:
+            continue
+        first = body[0]
+        last = _last_line_of_block(lines, first)
+        others = [t for t in tasks if not _names(t) & _names(problem)]
+        if len(others) < 3:
+            continue
+        before, *after = (_whole(t).strip("\n") for t in rng.sample(others, 3))
+        start = sum(len(line) + 1 for line in lines[:first])
+        indent = len(lines[first]) - len(lines[first].lstrip())
+        end = start + sum(len(line) + 1 for line in lines[first : last + 1]) - 1
+        head = before + "\n\n\n" + text[: start + indent]
+        tail = text[end:].rstrip("\n") + "\n\n\n" + "\n\n\n".join(after) + "\n"
+        out.append(
+            Problem(
+                problem.task_id,
+                head,
+                tail,
+                text[start + indent : end],
+                problem.test,
+                problem.entry_point,
+            )
+        )
+    return out
+
+
+def _whole(problem: Problem) -> str:
+    return problem.prefix + problem.middle + problem.suffix
+
+
+def _names(problem: Problem) -> set[str]:
+    """The names a task's program defines at the top level."""
+    return set(re.findall(r"^(?:def|class) (\w+)", _whole(problem), re.M))
+
+
+def _last_line_of_block(lines: list[str], first: int) -> int:
+    """The last code line of the indented block that ``lines[first]`` opens."""
+    last, i = first, first + 1
+    while i < len(lines) and (not lines[i].strip() or lines[i].startswith((" ", "\t"))):
+        if lines[i].strip():
+            last = i
+        i += 1
+    return last
+
+
 def _body_lines(lines: list[str], entry_point: str) -> list[int]:
     """Indices of the code lines of ``entry_point``'s body after its docstring."""
     starts = [i for i, line in enumerate(lines) if line.lstrip().startswith(f"def {entry_point}(")]

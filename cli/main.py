@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bf.add_argument(
         "--split",
-        choices=("boundary", "midtoken", "spans", "lines", "stdlib", "realcode"),
+        choices=("boundary", "midtoken", "spans", "lines", "bodies", "stdlib", "realcode"),
         default="boundary",
     )
     bf.add_argument(

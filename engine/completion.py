@@ -366,12 +366,13 @@ def complete_naive(
 ) -> Completion:
     """The same model and windows used naively, for benchmarks.
 
-    Greedy on the plain FIM prompt, stopping only at the end/FIM tokens or the token budget;
-    the only clean-up is ``trim(output, suffix)`` (by default: dropping a tail that is an
-    exact copy of the start of the suffix; a benchmark's client rule otherwise).
+    Greedy on the plain FIM prompt (the whole suffix window), stopping only at the end/FIM
+    tokens or the token budget; the only clean-up is ``trim(output, suffix)`` (by default:
+    dropping a tail that is an exact copy of the start of the suffix; a benchmark's client
+    rule otherwise).
     """
     t0 = time.monotonic()
-    plain = settings.replace(sampling="plain", temperature=0.0)
+    plain = settings.replace(sampling="plain", temperature=0.0, scoped_suffix=False)
     prompt = build_prompt(model, plain, request)
     sync = prepare(prompt.tokens)
     gen = generate(

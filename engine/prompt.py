@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pied.config import Settings
-from pied.editing import stops, windows
+from pied.editing import scopesuffix, stops, windows
 from pied.models import bytesampling, fim
 from pied.models import vocab as vocabs
 from pied.models.backend import Backend, token_count
@@ -152,11 +152,14 @@ def build_prompt(model: LoadedModel, settings: Settings, request: CompletionRequ
     scope = stops.scope_at(window.prefix, window.suffix, settings.multiline)
     others = context_files(request.context, settings.context_tokens, count)
     cut = cut_prefix(model, window.prefix, settings.sampling)
+    suffix = window.suffix
+    if settings.scoped_suffix:
+        suffix = scopesuffix.scoped_suffix(window.prefix, suffix)
     prompt = fim.build(
         model.fim,
         backend.tokenize,
         cut.prompt_prefix,
-        window.suffix,
+        suffix,
         path=request.path,
         context=others,
     )

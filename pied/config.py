@@ -43,6 +43,8 @@ class Settings:
     """Tokens of text before the cursor that go into a completion prompt."""
     suffix_tokens: int = 512
     """Tokens of text after the cursor that go into a completion prompt."""
+    scoped_suffix: bool = True
+    """The prompt shows the text after the cursor only to the end of the cursor's definition."""
     context_tokens: int = 1024
     """Tokens of other files shown to the model before the current one."""
     max_tokens: int = 256
@@ -119,6 +121,7 @@ class Settings:
 REQUEST_SETTINGS = (
     "prefix_tokens",
     "suffix_tokens",
+    "scoped_suffix",
     "context_tokens",
     "max_tokens",
     "time_budget_ms",

@@ -56,3 +56,19 @@ def test_intervals():
     assert low < 50 < high
     low, high = bootstrap_ratio([2.0, 4.0, 6.0], [1.0, 2.0, 3.0])
     assert low == high == 2.0
+
+
+def test_bodies_sit_among_other_programs_and_their_solutions_pass():
+    from pied.bench.fim import run_tests
+
+    problems = fimcases.load_problems(DATA / "HumanEval-RandomSpanInfillingLight.jsonl.gz")
+    cases = fimcases.bodies_among_functions(problems, random.Random(0))
+    assert len(cases) == len(problems) == 164  # one per task
+    for case in cases[:20]:
+        assert case.prefix.endswith(" ") and not case.prefix.endswith("\n ")  # at the indent
+        assert case.prefix.count("\ndef ") >= 1 and case.suffix.count("\ndef ") >= 2
+        assert f"def {case.entry_point}(" in case.prefix
+    for case in cases[:3]:
+        tail = f"{case.suffix}\n\n{case.test}\n\ncheck({case.entry_point})\n"
+        assert run_tests(case.prefix + case.middle + tail)  # the task's own body passes
+        assert not run_tests(case.prefix + "pass" + tail)  # and the tests can fail

@@ -27,6 +27,7 @@ export const OPTIONS: readonly Option[] = [
   },
   { key: "prefixTokens", check: integer(0), allowed: "an integer >= 0" },
   { key: "suffixTokens", check: integer(0), allowed: "an integer >= 0" },
+  { key: "scopedSuffix", check: (v) => typeof v === "boolean", allowed: "true or false" },
   { key: "contextTokens", check: integer(0), allowed: "an integer >= 0" },
 ];
 
