@@ -210,6 +210,7 @@ def _one(engine: Engine, mode: str, task: Task) -> dict[str, Any]:
     """One task translated in one mode and judged by its Python tests."""
     with_checks = mode == "checks"
     t0 = time.monotonic()
+    reason = ""
     try:
         if mode == "naive":
             code, check = naive(engine, task.source, task.lang), "off"
@@ -225,7 +226,8 @@ def _one(engine: Engine, mode: str, task: Task) -> dict[str, Any]:
                 function=task.function if whole else None,
             )
             code = out["python"]
-            check = out["checks"].get("execution", {}).get("status", "off")
+            execution = out["checks"].get("execution", {})
+            check, reason = execution.get("status", "off"), str(execution.get("reason", ""))
         # The tests judge the definitions; a translated entry point (the prompt's examples,
         # with --examples; a naive answer's demo) is left out of that run.
         code = named(clean.without(code, set()), task.entry)
@@ -240,6 +242,7 @@ def _one(engine: Engine, mode: str, task: Task) -> dict[str, Any]:
         "lang_id": detect.detect(task.source).language == LANG_FILES[task.lang],
         "seconds": round(seconds, 3),
         "check": check,
+        **({"check_reason": reason} if check == "skipped" else {}),
     }
 
 

@@ -100,3 +100,15 @@ def test_humaneval_tasks_take_the_python_tests_and_entry_point(tmp_path):
     (task,) = bench.humaneval_tasks(tmp_path, ["cpp"], 5, examples=False)
     assert (task.entry, task.source) == ("add", "int add(int x,int y){}")
     assert task.tests.endswith("check(add)\n")
+
+
+def test_a_skipped_check_keeps_its_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    answer = {"python": "def f():\n    return 1\n", "checks": {"execution": {}}}
+    answer["checks"]["execution"] = {"status": "skipped", "reason": "node is not installed"}
+    monkeypatch.setattr(bench, "translate", lambda *args, **kwargs: answer)
+    task = bench.Task("JS/0", "js", "function f() { return 1; }", "f", "assert f() == 1")
+    record = bench._one(SimpleNamespace(), "units", task)
+    assert record["check"] == "skipped" and record["check_reason"] == "node is not installed"
+    assert record["pass"]
+    answer["checks"]["execution"] = {"status": "passed"}
+    assert "check_reason" not in bench._one(SimpleNamespace(), "units", task)
