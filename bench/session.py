@@ -139,11 +139,12 @@ def run(
 
 def _with_sessions(report: dict[str, Any], sessions: list[dict[str, Any]]) -> dict[str, Any]:
     """The report with its sessions, their raw records dropped (one file: its runs as they
-    are; several: each file's and the figures over all of them)."""
+    are; several: each file's and the figures over all of them, from the raw records)."""
+    summary = over_files(sessions) if len(sessions) > 1 else None
     for one in sessions:
         for r in one["runs"].values():
             r.pop("raw", None)
-    if len(sessions) == 1:
+    if summary is None:
         only = sessions[0]
         return {
             **report,
@@ -151,7 +152,7 @@ def _with_sessions(report: dict[str, Any], sessions: list[dict[str, Any]]) -> di
             "keystrokes": only["keystrokes"],
             "runs": only["runs"],
         }
-    return {**report, "summary": over_files(sessions), "files": sessions}
+    return {**report, "summary": summary, "files": sessions}
 
 
 def over_files(sessions: list[dict[str, Any]]) -> dict[str, Any]:

@@ -51,6 +51,20 @@ def test_figures_over_files_pool_latencies_and_compare_kept_characters() -> None
     assert out["pie"]["first_suggestion_ms_max"] == 900.0
 
 
+def test_a_report_over_files_is_made_before_the_raw_records_are_dropped() -> None:
+    from pied.bench.session import _with_sessions
+
+    def one(kept: list[int]) -> dict[str, object]:
+        raw = {"latencies": [100.0], "kept": kept, "first": 900.0}
+        return {"file": "f.py", "keystrokes": 10, "runs": {"pie": {"raw": raw, "p50": 1}}}
+
+    report = _with_sessions({"bench": "session"}, [one([3]), one([4])])
+    assert report["summary"]["pie"]["kept_chars"] == 7
+    assert all("raw" not in f["runs"]["pie"] for f in report["files"])
+    single = _with_sessions({"bench": "session"}, [one([5])])
+    assert single["runs"]["pie"] == {"p50": 1} and "summary" not in single
+
+
 def test_the_typist_opens_a_line_and_retypes_the_block_there() -> None:
     import random
 
