@@ -38,9 +38,9 @@ class _Editor:
                 inline_completion=t.InlineCompletionClientCapabilities()
             )
         )
-        await client.initialize_async(
-            t.InitializeParams(capabilities=caps, initialization_options={"maxTokens": 24})
-        )
+        # pied's own settings, as a user has them (until this stop it was asked for 24
+        # tokens at most, while llama-server got llama.vim's 128).
+        await client.initialize_async(t.InitializeParams(capabilities=caps))
         client.initialized(t.InitializedParams())
         client.text_document_did_open(
             t.DidOpenTextDocumentParams(
