@@ -51,6 +51,9 @@ def _summary(out: dict[str, Any], typed: str) -> dict[str, Any]:
     }
 
 
+CAPPED_TOKENS = 24  # the run ``pie_24``: tokens a suggestion at most
+
+
 def daemon_env(root: Path, pie: bool, extra: str = "") -> dict[str, str]:
     """The environment of a fresh daemon of its own under ``root``; ``extra`` is more of
     its config file (TOML lines)."""
@@ -209,6 +212,18 @@ def _through_pied_serve(
     }
 
 
+def pied_config(name: str, model: Path | None, engine_url: str) -> str:
+    """The config lines of pied's run ``name`` (beside ``daemon_env``'s own)."""
+    extra = f"engine_url = {json.dumps(engine_url)}\n" if name == "engine" else ""
+    if model is not None:  # the same model file as llama-server's
+        extra += f"model = {json.dumps(str(model))}\n"
+    if name == "pie_all_threads":
+        extra += f"threads = {machine_threads()}\n"
+    if name == "pie_24":  # how the session asked pied until the suffix-scope stop
+        extra += f"max_tokens = {CAPPED_TOKENS}\n"
+    return extra
+
+
 def _pied_run(
     name: str,
     plan: tuple[str, int, str],
@@ -221,12 +236,7 @@ def _pied_run(
     removed, offset, typed = plan
     pie = name != "no_pie"  # (on an engine, its prefix cache stands in for PIE)
     with tempfile.TemporaryDirectory(prefix=f"pied-session-{name}-") as tmp:
-        extra = f"engine_url = {json.dumps(engine_url)}\n" if name == "engine" else ""
-        if model is not None:  # the same model file as llama-server's
-            extra += f"model = {json.dumps(str(model))}\n"
-        if name == "pie_all_threads":
-            extra += f"threads = {machine_threads()}\n"
-        env = daemon_env(Path(tmp), pie, extra)
+        env = daemon_env(Path(tmp), pie, pied_config(name, model, engine_url))
         try:
             rng = random.Random(seed)
             asks_next = name == "pie_next_edit"

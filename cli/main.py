@@ -223,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="pie,no_pie",
         help="which runs: pie, no_pie, pie_next_edit (pie, asking for next edits at pauses), "
         "pie_all_threads (pie on every CPU, not only the free ones), "
+        "pie_24 (pie with 24 tokens a suggestion at most), "
         "engine (comma-separated; --engine-url adds engine)",
     )
     bs.add_argument(

@@ -76,3 +76,16 @@ def test_the_typist_opens_a_line_and_retypes_the_block_there() -> None:
     assert typed.startswith("\n") and removed[offset] == "\n"  # at a line's end
     assert text.startswith(removed[:offset] + typed)  # the block as it was, ``keystrokes`` long
     assert len(typed) == 41 and removed[offset:].startswith("\n    line_")
+
+
+def test_the_capped_run_is_known_and_asks_with_24_tokens() -> None:
+    import tomllib
+    from pathlib import Path
+
+    from pied.bench.session import pied_config
+    from pied.cli.bench import _session_runs
+
+    assert _session_runs("pie,pie_24,bogus", None) == ("pie", "pie_24")
+    capped = tomllib.loads(pied_config("pie_24", Path("/m.gguf"), ""))
+    assert capped == {"model": "/m.gguf", "max_tokens": 24}
+    assert "max_tokens" not in tomllib.loads(pied_config("pie", None, ""))  # pied's own
