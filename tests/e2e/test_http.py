@@ -85,7 +85,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Http, dic
 
 def test_llama_vims_request_is_answered_and_an_edit_is_applied_not_encoded_again(served):
     client, env = served
-    text = Path("samples/stats.py").read_text()
+    # The sample with forty small functions above stdev, as a real file has: stdev's own
+    # prompt (its suffix cut at median's def) is ~150 tokens, where a guard of a few dozen
+    # re-encoded tokens after the edit broke the 10x below (seen once in CI).
+    sample = Path("samples/stats.py").read_text()
+    helpers = "".join(f"def helper_{i}(x):\n    return x * {i} + {i * 7}\n\n\n" for i in range(40))
+    text = sample.replace("def mean(", helpers + "def mean(", 1)
     body = '    """Population standard deviation."""\n'
     cursor = text.index(body) + len(body) + 4  # the empty body of stdev(), indented
     status, first = client.ask("POST", "/infill", llama_vim_request(text, cursor))
