@@ -74,7 +74,7 @@ def move_split_into_word(problem: Problem, rng: random.Random) -> Problem | None
 def whole_lines(problem: Problem, rng: random.Random) -> Problem | None:
     """The same program with 1-3 whole lines of the function's body missing, the cursor
     on the first one's indentation (as an editor leaves a fresh line): "whole lines"."""
-    text = problem.prefix + problem.middle + problem.suffix
+    text = _whole(problem)
     lines = text.split("\n")
     body = _body_lines(lines, problem.entry_point)
     if not body:
@@ -105,16 +105,17 @@ def bodies_among_functions(problems: list[Problem], rng: random.Random) -> list[
         task = re.search(r"HumanEval/\d+", p.task_id)
         programs.setdefault(task.group() if task else p.task_id, p)
     tasks = list(programs.values())
+    names = [_names(t) for t in tasks]  # once per task, not once per pair
     out: list[Problem] = []
-    for problem in tasks:
-        text = problem.prefix + problem.middle + problem.suffix
+    for k, problem in enumerate(tasks):
+        text = _whole(problem)
         lines = text.split("\n")
         body = _body_lines(lines, problem.entry_point)
         if not body:
             continue
         first = body[0]
         last = _last_line_of_block(lines, first)
-        others = [t for t in tasks if not _names(t) & _names(problem)]
+        others = [t for t, theirs in zip(tasks, names, strict=True) if not theirs & names[k]]
         if len(others) < 3:
             continue
         before, *after = (_whole(t).strip("\n") for t in rng.sample(others, 3))
