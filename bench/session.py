@@ -40,6 +40,7 @@ def _summary(out: dict[str, Any], typed: str) -> dict[str, Any]:
     lat, kept = out["latencies"], out["kept"]
     return {
         "first_suggestion_ms": round(out["first"], 1) if out["first"] else None,
+        "first_suggestion": out.get("first_text"),  # (an empty one is answered too)
         "latency_ms_p50": round(percentile(lat, 50), 1),
         "latency_ms_p90": round(percentile(lat, 90), 1),
         "latency_ms_p99": round(percentile(lat, 99), 1),
@@ -221,6 +222,8 @@ def pied_config(name: str, model: Path | None, engine_url: str) -> str:
         extra += f"threads = {machine_threads()}\n"
     if name == "pie_24":  # how the session asked pied until the suffix-scope stop
         extra += f"max_tokens = {CAPPED_TOKENS}\n"
+    if name == "pie_whole":  # an editor's answer waits for the whole middle (before 2026-12-07)
+        extra += "answer_within_ms = 0\n"
     return extra
 
 
@@ -253,6 +256,9 @@ def _pied_run(
             status["cache"]["encoded_tokens"] / max(1, len(typed)), 1
         ),
         "daemon_rss_mib": status["memory"]["rss_mib"],
+        "daemon_counts": {
+            k: status.get(k) for k in ("typed_through", "answered_early", "rests_written")
+        },
         "daemon_mean": status["latency_ms"]["mean"],
         "daemon_recent": status["latency_ms"]["recent"],
         "raw": out,

@@ -148,6 +148,7 @@ async def lsp_session(
         "latencies": latencies,
         "kept": kept,
         "first": first[0] if first else None,
+        "first_text": first[1] if first else None,
         "requests": editor.requests,
         "cancelled": editor.cancelled,
         "next_edit_requests": len(editor.next_edits),
@@ -204,6 +205,7 @@ async def llama_server_session(
         "latencies": latencies,
         "kept": kept,
         "first": first[0] if first else None,
+        "first_text": first[1] if first else None,
         "requests": requests,
         "skipped_while_busy": skipped,
     }

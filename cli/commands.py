@@ -121,7 +121,8 @@ def cmd_complete(args: argparse.Namespace) -> int:
     path, line, col = parse_location(args.location)
     text = read_source(path)
     offset = offset_at(text, line, col)
-    settings = settings_from(args)
+    # The whole middle: no editor is there to show the rest as it is written.
+    settings = settings_from(args).replace(answer_within_ms=0)
     if args.model or args.context or args.no_daemon or args.engine_url:
         result = _complete_here(settings, text, offset, path, args.context)
     else:

@@ -224,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="which runs: pie, no_pie, pie_next_edit (pie, asking for next edits at pauses), "
         "pie_all_threads (pie on every CPU, not only the free ones), "
         "pie_24 (pie with 24 tokens a suggestion at most), "
+        "pie_whole (pie waiting for the whole middle: answer_within_ms = 0), "
         "engine (comma-separated; --engine-url adds engine)",
     )
     bs.add_argument(

@@ -36,6 +36,8 @@ class Stats:
     typed_through: int = 0  # answers from a shown suggestion, without the model
     prefetched: int = 0  # next suggestions computed after an accept
     ready_at_cursor: int = 0  # suggestions made unasked where the user stopped
+    answered_early: int = 0  # answers cut by the rules at ``answer_within_ms``
+    rests_written: int = 0  # of them, the whole middle written behind the answer
     started: float = field(default_factory=time.monotonic)
 
 

@@ -48,6 +48,8 @@ def status(state: DaemonState) -> dict[str, Any]:
         "typed_through": stats.typed_through,
         "prefetched": stats.prefetched,
         "ready_at_cursor": stats.ready_at_cursor,
+        "answered_early": stats.answered_early,
+        "rests_written": stats.rests_written,
         "cancelled": state.scheduler.cancelled,
         "acceptance": _acceptance(state),
         "latency_ms": {

@@ -68,7 +68,11 @@ def complete(state: DaemonState, conn: int, msg: m.Complete) -> Future[Any]:
             return _Made(None)  # typed on since: the next request answers
         waited_ms = (time.monotonic() - submitted) * 1000
         result = engine.complete(
-            request, settings, cancelled=ctx.cancelled, alternatives=alternatives
+            request,
+            settings,
+            cancelled=ctx.cancelled,
+            alternatives=alternatives,
+            answer_within_ms=settings.answer_within_ms,
         )
         ctx.check()
         return _Made(result, waited_ms)
@@ -112,7 +116,12 @@ def _answer(
     if items:
         made_with = settings_id(settings)
         remember(doc, typethrough.Shown(snap.text, offset, items[0], made_with, sid or 0))
-    if result.window_reduced:  # answered from a smaller window: grow it meanwhile
+    if result.stop_reason == "answer_time" and alternatives == 1:
+        # Cut by the rules while the model sought where the middle ends: the whole middle is
+        # written behind the answer, for the user typing through (or taking) this one.
+        state.stats.answered_early += 1
+        submit_prefetch(state, doc, snap, offset, tries=2, after_enter=False, rest=True)
+    elif result.window_reduced:  # answered from a smaller window: grow it meanwhile
         submit_warm(state, doc, snap, offset)
     elif state.engine.cache.needs_refresh(doc.key):
         submit_refresh(state, doc.key)
@@ -211,11 +220,13 @@ def submit_prefetch(
     tries: int = 3,
     *,
     after_enter: bool = True,
+    rest: bool = False,
 ) -> None:
     """The next suggestion after an accepted one (or, not ``after_enter``, the one at a
     cursor where the user stopped), computed in the background (any request preempts
     it) and remembered, so that asking there is answered at once. After an accepted
-    one at the end of a line, that is on the next line, as the editor will indent it."""
+    one at the end of a line, that is on the next line, as the editor will indent it.
+    ``rest``: an answer here was cut at ``answer_within_ms``; this is its whole middle."""
     text, at = snap.text, offset
     if after_enter:
         text, at = typethrough.after_enter(snap.text, offset, indent.detect_unit(snap.text))
@@ -239,7 +250,9 @@ def submit_prefetch(
         if result is None or result.stop_reason == "cancelled" or not result.text:
             return
         remember(doc, typethrough.Shown(text, at, result.text, settings_id(settings)))
-        if after_enter:
+        if rest:
+            state.stats.rests_written += 1
+        elif after_enter:
             state.stats.prefetched += 1
         else:
             state.stats.ready_at_cursor += 1
@@ -252,7 +265,7 @@ def submit_prefetch(
             resume_warming(state)
         preempted = cancel_reason(future) == "preempted"
         if preempted and tries > 1 and still_there() and state.docs.get(doc.key) is doc:
-            submit_prefetch(state, doc, snap, offset, tries - 1, after_enter=after_enter)
+            submit_prefetch(state, doc, snap, offset, tries - 1, after_enter=after_enter, rest=rest)
 
     if after_enter:
         drop_warm(state, doc)

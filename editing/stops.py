@@ -219,6 +219,7 @@ class StopRules:
         # Where the text is cut if it ends without meeting the suffix or the model's end
         # token (a span seeking its end on a later line; see the module's doc).
         self.fallback: int | None = None
+        self._line_cut = 0  # the end of the last whole line the rules took (multi-line)
 
     def check(self, text: str, final: bool = False) -> int | None:
         """Characters of ``text`` to keep if generation must stop now, else None.
@@ -245,6 +246,16 @@ class StopRules:
         if self.met_suffix or self.fallback is None or not truncated:
             return None
         return self.fallback
+
+    def answer_cut(self) -> int | None:
+        """Where an answer due now is cut (``answer_within_ms``): the fallback (text after
+        the cursor on its line: its first line), else the last whole line the rules took;
+        None while there is nothing to show yet, or once the text met the suffix."""
+        if self.met_suffix:
+            return None
+        if self.scope.join:
+            return self.fallback or None
+        return max(self.fallback or 0, self._line_cut) or None
 
     def _soft(self, cut: int) -> int | None:
         """A rule of shape's stop: with ``auto``, only the fallback while the model goes on
@@ -344,6 +355,8 @@ class StopRules:
         offsets = [0]
         for line in lines[:-1]:
             offsets.append(offsets[-1] + len(line) + 1)
+        if complete and lines[0].strip():
+            self._line_cut = max(self._line_cut, len(lines[0]))
         for i in range(max(1, self._checked_lines + 1), complete):
             ends_text = i == len(lines) - 1 and not lines[i]  # the text's last newline
             if self.scope.between and not ends_text and self._ends_statements(lines[:i], lines[i]):
@@ -354,6 +367,7 @@ class StopRules:
             if keep is not None:
                 return keep
             self._checked_lines = i
+            self._line_cut = offsets[i] + len(lines[i])
             if i >= MAX_LINES:
                 return offsets[i] + len(lines[i])
         return len(text) if final else None

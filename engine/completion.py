@@ -65,8 +65,13 @@ def complete(
     cancelled: Callable[[], bool] = never,
     estimate: Estimate | None = None,
     alternatives: int = 1,
+    answer_within_ms: int = 0,
 ) -> Completion:
     """Complete ``request`` with ``model`` (within the prompt budget, given ``estimate``).
+
+    With ``answer_within_ms`` (an editor waiting), a middle still being written that long
+    after the first token is cut where the rules allow (``StopRules.answer_cut``: whole
+    lines; stop reason ``answer_time``); 0 waits for the whole middle.
 
     With ``alternatives`` > 1, up to that many different suggestions, ordered by the
     model's probability, in ``Completion.alternatives`` (``text`` is the first): the
@@ -79,6 +84,8 @@ def complete(
     sync = prepare(prompt.tokens)
     t2 = time.monotonic()
     job = _Job(model, settings, request, prompt, sync, cancelled, alternatives)
+    if answer_within_ms:  # (counted from the first token, as llama.cpp's t_max_predict_ms)
+        job.answer_by = t2 + answer_within_ms / 1000
     rules = job.rules()
     start, job.prelude, ended = _branch_point(model, prompt, sync.seq, job.sampler, rules)
     t3 = time.monotonic() if prompt.cut.mode == "bytes" else t2
@@ -126,6 +133,8 @@ class _Job:
         self.unit = indent.detect_unit(prompt.window.prefix + prompt.window.suffix)
         self.sampler = Sampler(settings.temperature, settings.top_p)
         self.prelude: list[int] = []  # tokens a byte-level step sampled before the branch
+        # When an editor's answer is due (``answer_within_ms``).
+        self.answer_by: float | None = None
 
     def rules(self, start: Start | None = None) -> stops.StopRules:
         """Fresh stop rules (that have seen ``start``'s prelude text, as its own did)."""
@@ -144,12 +153,15 @@ class _Job:
         before, after, language, unit = self.before, self.after, self.language, self.unit
         scope, suffix = self.prompt.scope, self.prompt.window.suffix
         guide = ParseGuide(before, after, language, rules.check, scope, indent_unit=unit)
-        gen = ended or self._generate(start, guide)
+        gen = ended or self._generate(start, guide, rules)
         if gen.stop_reason == "cancelled":
             return gen, ""
-        truncated = gen.stop_reason in ("max_tokens", "time", "context")
+        truncated = gen.stop_reason in ("max_tokens", "time", "answer_time", "context")
         raw, met = gen.text, rules.met_suffix or guide.met
-        cut = None if met else rules.end_cut(truncated)
+        if gen.stop_reason == "answer_time":  # an editor's answer fell due: the rules' cut
+            cut = rules.answer_cut()
+        else:
+            cut = None if met else rules.end_cut(truncated)
         if cut is not None:
             # Never met nor ended (or ended past a line the code below has): where the rules
             # of shape stopped (a whole cut).
@@ -163,16 +175,23 @@ class _Job:
         )
         return gen, syntax.fit(before, text, after, language, unit)
 
-    def _generate(self, start: Start, guide: ParseGuide) -> Generation:
+    def _generate(self, start: Start, guide: ParseGuide, rules: stops.StopRules) -> Generation:
         settings, backend, prelude = self.settings, self.model.backend, self.prelude
         deadline = time.monotonic() + settings.time_budget_ms / 1000
+        answer_by = self.answer_by
+
+        def answer_due() -> bool:
+            if answer_by is None or rules.answer_cut() is None:
+                return False
+            return time.monotonic() > answer_by
+
         loop = _Loop(
             backend,
             self.sync.seq,
             len(self.prompt.tokens),
             self.sampler,
             self.sampler.rng(),
-            Limits(settings.max_tokens, deadline, self.cancelled),
+            Limits(settings.max_tokens, deadline, self.cancelled, answer_due),
             Stops(self.model.fim.stops, guide.check),
             lambda: _lookup(backend, settings, self.prompt.tokens, prelude),
         )

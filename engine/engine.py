@@ -140,7 +140,9 @@ class Engine:
         settings: Settings | None = None,
         cancelled: Callable[[], bool] = never,
         alternatives: int = 1,
+        answer_within_ms: int = 0,
     ) -> Completion:
+        """``request`` completed (see ``completion.complete``)."""
         try:
             return complete(
                 self.model,
@@ -150,6 +152,7 @@ class Engine:
                 cancelled=cancelled,
                 estimate=lambda tokens: self.estimate_ms(request.key, tokens),
                 alternatives=alternatives,
+                answer_within_ms=answer_within_ms,
             )
         finally:
             self.backend.release()  # as soon as a stop rule fired, not at the next job

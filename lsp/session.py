@@ -14,7 +14,7 @@ from typing import Any
 from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
 
-from pied import __version__
+from pied import __version__, config
 from pied.config import REQUEST_SETTINGS, ConfigError, Settings, load_dict
 from pied.daemon import lifecycle
 from pied.daemon import messages as m
@@ -30,7 +30,9 @@ class PiedServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__("pied", __version__, protocol_cls=AnsweringProtocol)
-        self.settings = Settings()
+        # The user's config file first (what a request asks with, unless the editor's own
+        # settings say otherwise), as the daemon reads it.
+        self.settings = _file_settings()
         self.daemon: DaemonClient | None = None
         self._connecting = asyncio.Lock()
         self._shown: set[str] = set()
@@ -242,3 +244,12 @@ def path_of(uri: str) -> str | None:
 
 
 RESTART_TRIES = 5  # attempts to start a daemon that died
+
+
+def _file_settings() -> Settings:
+    """The config file's settings; the defaults if it is broken (the daemon says why)."""
+    try:
+        return config.load()
+    except ConfigError as e:
+        log.warning("%s Using the defaults.", e)
+        return Settings()

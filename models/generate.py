@@ -36,7 +36,7 @@ def never() -> bool:
 class Generation:
     text: str
     tokens: list[int] = field(default_factory=list)
-    stop_reason: str = ""  # end | rule | max_tokens | time | cancelled | context
+    stop_reason: str = ""  # end | rule | max_tokens | time | answer_time | cancelled | context
     logprob: float = 0.0  # log P(tokens | prompt) under the model (when asked to score)
     guessed: int = 0  # guessed tokens decoded with the picks (``PromptLookup``)
     guesses_taken: int = 0  # of them, the ones picked: decodes saved
@@ -44,11 +44,13 @@ class Generation:
 
 @dataclass(frozen=True)
 class Limits:
-    """When generation must end whatever the text: tokens, a deadline, cancellation."""
+    """When generation must end whatever the text: tokens, a deadline, cancellation, or
+    the caller's answer falling due (``answer_due``: stop reason ``answer_time``)."""
 
     max_tokens: int = 128
     deadline: float | None = None  # time.monotonic() value
     cancelled: Callable[[], bool] = never
+    answer_due: Callable[[], bool] = never
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,8 @@ def _interrupted(limits: Limits) -> str:
         return "cancelled"
     if limits.deadline is not None and time.monotonic() > limits.deadline:
         return "time"
+    if limits.answer_due():
+        return "answer_time"
     return ""
 
 

@@ -52,6 +52,8 @@ class Settings:
     # (A span that seeks its end over lines takes ~100 tokens: ~8 s for the 1.5B on 2 cores.)
     time_budget_ms: int = 10000
     """Most time one completion may spend generating, in ms (a keystroke cancels it sooner)."""
+    answer_within_ms: int = 1000
+    """Past this, an editor gets the whole lines so far; the rest is written behind; 0 = wait."""
     guess_tokens: int = 0
     """Tokens guessed from the text itself and checked in each decode (0: off)."""
     prompt_budget_ms: int = 250
@@ -125,6 +127,7 @@ REQUEST_SETTINGS = (
     "context_tokens",
     "max_tokens",
     "time_budget_ms",
+    "answer_within_ms",
     "multiline",
     "sampling",
     "temperature",
@@ -147,6 +150,7 @@ _NON_NEGATIVE = {"threads", "prefix_tokens", "suffix_tokens", "context_tokens"}
 _NON_NEGATIVE.add("keep_alive_minutes")
 _NON_NEGATIVE.add("kv_disk_mib")
 _NON_NEGATIVE.add("prompt_budget_ms")
+_NON_NEGATIVE.add("answer_within_ms")
 _NON_NEGATIVE.add("parse_retries")
 _NON_NEGATIVE.add("guess_tokens")
 _NON_NEGATIVE.add("next_edit_guess_tokens")

@@ -182,3 +182,20 @@ async def test_a_write_to_a_dead_daemon_marks_the_connection_closed_at_once() ->
     assert client.closed.is_set()
     await client.close()
     theirs.close()
+
+
+def test_requests_ask_with_the_config_file_unless_the_editor_says_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daemon and the language server read the same file: a setting there is not
+    overridden by the language server's defaults (it was, for every request setting)."""
+    (tmp_path / "pied").mkdir()
+    (tmp_path / "pied" / "config.toml").write_text("max_tokens = 24\nanswer_within_ms = 0\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    ls = PiedServer()
+    assert ls.request_settings()["max_tokens"] == 24
+    ls.apply_options({"maxTokens": 64}, "initializationOptions")
+    asked = ls.request_settings()
+    assert (asked["max_tokens"], asked["answer_within_ms"]) == (64, 0)
+    (tmp_path / "pied" / "config.toml").write_text("max_tokens = 'many'\n")
+    assert PiedServer().request_settings()["max_tokens"] == Settings().max_tokens  # broken

@@ -78,7 +78,7 @@ def test_the_typist_opens_a_line_and_retypes_the_block_there() -> None:
     assert len(typed) == 41 and removed[offset:].startswith("\n    line_")
 
 
-def test_the_capped_run_is_known_and_asks_with_24_tokens() -> None:
+def test_the_runs_with_other_settings_are_known_and_set_them() -> None:
     import tomllib
     from pathlib import Path
 
@@ -89,3 +89,5 @@ def test_the_capped_run_is_known_and_asks_with_24_tokens() -> None:
     capped = tomllib.loads(pied_config("pie_24", Path("/m.gguf"), ""))
     assert capped == {"model": "/m.gguf", "max_tokens": 24}
     assert "max_tokens" not in tomllib.loads(pied_config("pie", None, ""))  # pied's own
+    assert _session_runs("pie_whole", None) == ("pie_whole",)
+    assert tomllib.loads(pied_config("pie_whole", None, "")) == {"answer_within_ms": 0}

@@ -37,7 +37,7 @@ export function locateServer(): ServerCommand | { error: string } {
 }
 
 export function createClient(command: ServerCommand, output: vscode.LogOutputChannel, hooks: ClientHooks): LanguageClient {
-  const { options, warnings } = serverOptions((key) => vscode.workspace.getConfiguration("pied").get(key));
+  const { options, warnings } = serverOptions((key) => userValue(vscode.workspace.getConfiguration("pied"), key));
   warnings.forEach(hooks.onWarning);
   const server: ServerOptions = { command: command.command, args: command.args, options: { env: process.env } };
   const client: LanguageClientOptions = {
@@ -67,4 +67,12 @@ export function createClient(command: ServerCommand, output: vscode.LogOutputCha
   // Inline completion is an LSP 3.18 feature: make sure the client offers it.
   languageClient.registerProposedFeatures();
   return languageClient;
+}
+
+/** A setting the user set in VS Code (folder, workspace or user), else undefined: the
+ * defaults are pied's own, after its config file (sending VS Code's defaults would
+ * override that file). */
+function userValue(config: vscode.WorkspaceConfiguration, key: string): unknown {
+  const set = config.inspect(key);
+  return set?.workspaceFolderValue ?? set?.workspaceValue ?? set?.globalValue;
 }

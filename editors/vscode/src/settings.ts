@@ -13,6 +13,7 @@ const oneOf = (...choices: string[]) => (v: unknown) => typeof v === "string" &&
 export const OPTIONS: readonly Option[] = [
   { key: "maxTokens", check: integer(1), allowed: "an integer >= 1" },
   { key: "timeBudgetMs", check: integer(1), allowed: "an integer >= 1" },
+  { key: "answerWithinMs", check: integer(0), allowed: "an integer >= 0" },
   { key: "multiline", check: oneOf("auto", "single", "multi"), allowed: "auto, single or multi" },
   { key: "sampling", check: oneOf("auto", "plain", "healing", "bytes"), allowed: "auto, plain, healing or bytes" },
   {
