@@ -250,13 +250,7 @@ def submit_prefetch(
         if result is None or result.stop_reason == "cancelled" or not result.text:
             return
         remember(doc, typethrough.Shown(text, at, result.text, settings_id(settings)))
-        if rest:
-            state.stats.rests_written += 1
-        elif after_enter:
-            state.stats.prefetched += 1
-        else:
-            state.stats.ready_at_cursor += 1
-            save_shown(state, doc)  # and kept for a restart, or the file reopened
+        _made_ahead(state, doc, rest=rest, after_enter=after_enter)
 
     def again(future: Future[Any]) -> None:
         # An editor asks again at once where the accepted text ends (Neovim does): that
@@ -274,6 +268,18 @@ def submit_prefetch(
     job = state.scheduler.submit("prefetch", doc.key, run, priority, abortable=True)
     reply = state.owner.settle(job, keep)
     reply.add_done_callback(lambda f: state.owner.later(lambda: again(f)))
+
+
+def _made_ahead(state: DaemonState, doc: DocState, *, rest: bool, after_enter: bool) -> None:
+    """Count a suggestion made ahead; one made where the user stopped is also kept for a
+    restart (or the file reopened)."""
+    if rest:
+        state.stats.rests_written += 1
+    elif after_enter:
+        state.stats.prefetched += 1
+    else:
+        state.stats.ready_at_cursor += 1
+        save_shown(state, doc)
 
 
 def ready_at_cursor(state: DaemonState) -> bool:

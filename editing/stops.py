@@ -355,7 +355,7 @@ class StopRules:
         offsets = [0]
         for line in lines[:-1]:
             offsets.append(offsets[-1] + len(line) + 1)
-        if complete and lines[0].strip():
+        if complete and lines[0].strip() and self._whole_statement([lines[0]]):
             self._line_cut = max(self._line_cut, len(lines[0]))
         for i in range(max(1, self._checked_lines + 1), complete):
             ends_text = i == len(lines) - 1 and not lines[i]  # the text's last newline
@@ -367,7 +367,9 @@ class StopRules:
             if keep is not None:
                 return keep
             self._checked_lines = i
-            self._line_cut = offsets[i] + len(lines[i])
+            if lines[i].strip() and self._whole_statement(lines[1 : i + 1]):
+                # (a blank line, a block's header or an open bracket is no answer yet)
+                self._line_cut = offsets[i] + len(lines[i])
             if i >= MAX_LINES:
                 return offsets[i] + len(lines[i])
         return len(text) if final else None

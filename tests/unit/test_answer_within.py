@@ -88,6 +88,20 @@ def test_at_a_line_end_the_whole_lines_written_so_far_are_the_answer(clock) -> N
     assert _complete(middle + suffix, prefix, suffix, answer_within_ms=0).text == middle
 
 
+def test_an_answer_waits_for_a_whole_statement(clock) -> None:
+    """At a method's end the model writes a blank line, then the next method: the answer
+    waits for the method's first body line (a blank line alone, or a header without its
+    body, leaves nothing that parses)."""
+    prefix = "class A:\n    def f(self):\n        return 1"
+    suffix = "\n\n    def h(self):\n        return 3\n"
+    head = "\n\n    def g(self):"
+    body = "".join(f"\n        step_{i} = [n * {i} for n in self.numbers]" for i in range(5))
+    script = head + body + "\n        return 2" + suffix
+    out = _complete(script, prefix, suffix, answer_within_ms=1)  # due at once
+    first_body_line = "\n        step_0 = [n * 0 for n in self.numbers]"
+    assert (out.text, out.stop_reason) == (head + first_body_line, "answer_time")
+
+
 def test_a_block_body_is_answered_in_whole_lines(clock) -> None:
     prefix = "def f(numbers):\n"
     body = "".join(
