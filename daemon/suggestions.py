@@ -117,8 +117,8 @@ def _answer(
         made_with = settings_id(settings)
         remember(doc, typethrough.Shown(snap.text, offset, items[0], made_with, sid or 0))
     if result.stop_reason == "answer_time" and alternatives == 1:
-        # Cut by the rules while the model sought where the middle ends: the whole middle is
-        # written behind the answer, for the user typing through (or taking) this one.
+        # Answered before the middle was written whole (``answer_within_ms``): the whole
+        # middle is written behind the answer, for the user typing through (or taking) it.
         state.stats.answered_early += 1
         submit_prefetch(state, doc, snap, offset, tries=2, after_enter=False, rest=True)
     elif result.window_reduced:  # answered from a smaller window: grow it meanwhile

@@ -219,7 +219,7 @@ class StopRules:
         # Where the text is cut if it ends without meeting the suffix or the model's end
         # token (a span seeking its end on a later line; see the module's doc).
         self.fallback: int | None = None
-        self._line_cut = 0  # the end of the last whole line the rules took (multi-line)
+        self._line_cut = 0  # the end of the last whole statement the rules took (multi-line)
 
     def check(self, text: str, final: bool = False) -> int | None:
         """Characters of ``text`` to keep if generation must stop now, else None.
@@ -249,7 +249,7 @@ class StopRules:
 
     def answer_cut(self) -> int | None:
         """Where an answer due now is cut (``answer_within_ms``): the fallback (text after
-        the cursor on its line: its first line), else the last whole line the rules took;
+        the cursor on its line: its first line), else the end of the last whole statement;
         None while there is nothing to show yet, or once the text met the suffix."""
         if self.met_suffix:
             return None

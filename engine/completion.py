@@ -70,8 +70,8 @@ def complete(
     """Complete ``request`` with ``model`` (within the prompt budget, given ``estimate``).
 
     With ``answer_within_ms`` (an editor waiting), a middle still being written that long
-    after the first token is cut where the rules allow (``StopRules.answer_cut``: whole
-    lines; stop reason ``answer_time``); 0 waits for the whole middle.
+    after the first token is cut where the rules allow (``StopRules.answer_cut``: at a
+    whole statement; stop reason ``answer_time``); 0 waits for the whole middle.
 
     With ``alternatives`` > 1, up to that many different suggestions, ordered by the
     model's probability, in ``Completion.alternatives`` (``text`` is the first): the
