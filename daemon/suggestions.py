@@ -121,7 +121,7 @@ def _answer(
         # middle is written behind the answer, for the user typing through (or taking) it.
         state.stats.answered_early += 1
         submit_prefetch(state, doc, snap, offset, tries=2, after_enter=False, rest=True)
-    elif result.window_reduced:  # answered from a smaller window: grow it meanwhile
+    if result.window_reduced:  # answered from a smaller window: grow it meanwhile
         submit_warm(state, doc, snap, offset)
     elif state.engine.cache.needs_refresh(doc.key):
         submit_refresh(state, doc.key)

@@ -355,8 +355,9 @@ class StopRules:
         offsets = [0]
         for line in lines[:-1]:
             offsets.append(offsets[-1] + len(line) + 1)
-        if complete and lines[0].strip() and self._whole_statement([lines[0]]):
-            self._line_cut = max(self._line_cut, len(lines[0]))
+        # Line 0 is judged until a cut is taken (a later one is past it), not at every token.
+        if complete and not self._line_cut and self._whole_statement([lines[0]]):
+            self._line_cut = len(lines[0])
         for i in range(max(1, self._checked_lines + 1), complete):
             ends_text = i == len(lines) - 1 and not lines[i]  # the text's last newline
             if self.scope.between and not ends_text and self._ends_statements(lines[:i], lines[i]):
