@@ -49,6 +49,7 @@ def _summary(out: dict[str, Any], typed: str) -> dict[str, Any]:
         "requests": out["requests"],
         "kept_chars": sum(kept),
         "kept_3_or_more_share": round(sum(k >= 3 for k in kept) / len(kept), 3) if kept else None,
+        "pauses": out.get("pauses", []),  # each wait: its keystroke, answer and kept characters
     }
 
 

@@ -14,7 +14,14 @@ from lsprotocol import types as t
 from pygls.lsp.client import LanguageClient
 
 from pied.bench.llamaserver import ServerProcess, llama_vim_request
-from pied.bench.typist import TYPING_GAP, automatic_request, awaits, kept_chars, position
+from pied.bench.typist import (
+    TYPING_GAP,
+    automatic_request,
+    awaits,
+    kept_chars,
+    pause,
+    position,
+)
 
 
 class _Editor:
@@ -128,6 +135,7 @@ async def lsp_session(
     await asyncio.sleep(read_s)
     first = await editor.ask(cursor, wait=True)
     kept: list[int] = []
+    pauses: list[dict[str, Any]] = []
     for i, ch in enumerate(typed):
         editor.change(cursor, ch)
         cursor += 1
@@ -138,6 +146,7 @@ async def lsp_session(
         if answer is not None:
             latencies.append(answer[0])
             kept.append(kept_chars(answer[1], typed, i))
+            pauses.append(pause(i, answer, kept[-1]))
             if next_edit:
                 editor.ask_next_edit(cursor)
     for future in editor.next_edits:  # each answered (an empty answer when superseded)
@@ -147,6 +156,7 @@ async def lsp_session(
     return {
         "latencies": latencies,
         "kept": kept,
+        "pauses": pauses,
         "first": first[0] if first else None,
         "first_text": first[1] if first else None,
         "requests": editor.requests,
@@ -187,6 +197,7 @@ async def llama_server_session(
     first = await ask(wait=True)
     latencies: list[float] = []
     kept: list[int] = []
+    pauses: list[dict[str, Any]] = []
     for i, ch in enumerate(typed):
         text = text[:cursor] + ch + text[cursor:]
         cursor += 1
@@ -197,6 +208,7 @@ async def llama_server_session(
         if answer is not None:
             latencies.append(answer[0])
             kept.append(kept_chars(answer[1], typed, i))
+            pauses.append(pause(i, answer, kept[-1]))
         else:
             await asyncio.sleep(TYPING_GAP)  # the next keystroke comes after the typing gap
     if inflight is not None:
@@ -204,6 +216,7 @@ async def llama_server_session(
     return {
         "latencies": latencies,
         "kept": kept,
+        "pauses": pauses,
         "first": first[0] if first else None,
         "first_text": first[1] if first else None,
         "requests": requests,

@@ -4,6 +4,7 @@ for a suggestion, and how many of a suggestion's characters the typist then type
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from lsprotocol import types as t
 
@@ -53,6 +54,13 @@ def kept_chars(suggestion: str, typed: str, i: int) -> int:
     while n < min(len(line), len(rest)) and line[n] == rest[n]:
         n += 1
     return n
+
+
+def pause(i: int, answer: tuple[float, str], kept: int) -> dict[str, Any]:
+    """One pause of the session as the report shows it: after which keystroke, how long
+    the answer took, its first 80 characters and how many the typist kept."""
+    ms, suggestion = answer
+    return {"after": i, "ms": round(ms, 1), "suggestion": suggestion[:80], "kept": kept}
 
 
 def automatic_request(uri: str, at: t.Position) -> t.InlineCompletionParams:

@@ -30,6 +30,10 @@ Check = Callable[[str, bool], int | None]
 EXTRA_LINES = 3  # how far past the rules' stop the model may go looking for a parse...
 EXTRA_CHARS = 100  # ...and in characters (~25 tokens: a keystroke's completion stays quick)
 MEET_MIN = 3  # characters of the suffix's first line the text must have written to meet it
+# A meeting on fewer characters than this (or than the whole line rest) is a candidate: the
+# model may be writing a word that only starts like the line rest (``exam|ple.txt`` before
+# ``ple.dll``). The search goes on, and a longer meeting later wins; else the candidate does.
+MEET_SURE = 12
 
 
 class ParseGuide:
@@ -63,6 +67,8 @@ class ParseGuide:
         self._lines = 0  # line ends of the text when seeking began
         self._seen = 0  # characters of the text already looked at when seeking
         self.met = False  # the text met the cursor's line rest on a later line
+        self._candidate: int | None = None  # the first short meeting (see ``MEET_SURE``)
+        self._parsed: dict[int, bool] = {}  # the file parses with the text cut here
 
     @functools.cached_property
     def needed(self) -> bool:
@@ -85,19 +91,29 @@ class ParseGuide:
         if not self._inside or not self.needed:
             return self._check(text, final)
         if self.fallback is None:
-            met = self._meet(text, text.find("\n") + 1) if self._inside else None
+            met = self._meet(text, text.find("\n") + 1, final)
             if met is not None:
                 return met
             keep = self._check(text, final)
-            if keep is None or final or not self._inside or self._fixable(text[:keep]):
-                return keep  # (a hole of whole lines is not searched: see the module's doc)
+            if keep is None:
+                return None
+            if final or self._fixable(text[:keep]):
+                return self._taken(keep)  # (a hole of whole lines is not searched: module doc)
             self.fallback, self._lines, self._seen = keep, text.count("\n"), keep
             return None
         return self._seek(text, final)
 
+    def _taken(self, cut: int) -> int:
+        """Where the search ends without a sure meeting: at the candidate, if any, else
+        at ``cut`` (the rules' own)."""
+        if self._candidate is None:
+            return cut
+        self.met = True
+        return self._candidate
+
     def _seek(self, text: str, final: bool) -> int | None:
         assert self.fallback is not None
-        met = self._meet(text, self.fallback + 1)
+        met = self._meet(text, self.fallback + 1, final)
         if met is not None:
             return met
         end = text.find("\n", self._seen)
@@ -106,30 +122,46 @@ class ParseGuide:
                 line_start = text.rfind("\n", 0, end) + 1
                 line = text[line_start:end] if line_start else ""
                 if self._leaves_block(line) or self._written_below(line):
-                    return self.fallback
+                    return self._taken(self.fallback)
             self._seen = end + 1
             end = text.find("\n", end + 1)
         if fence_at(text[self.fallback :], at_line_start=self._at_line_start) is not None:
-            return self.fallback
+            return self._taken(self.fallback)
         if final or text.count("\n") - self._lines > EXTRA_LINES:
-            return self.fallback
+            return self._taken(self.fallback)
         if len(text) - self.fallback > EXTRA_CHARS:
-            return self.fallback
+            return self._taken(self.fallback)
         return None
 
-    def _meet(self, text: str, start: int) -> int | None:
+    def _meet(self, text: str, start: int, final: bool = False) -> int | None:
         """Where the text's last line, from ``start`` on, has reached the start of the
-        cursor's line rest (``pu`` before ``blic static``) and the file parses."""
+        cursor's line rest (``pu`` before ``blic static``) and the file parses: sure with
+        ``MEET_SURE`` characters of it written (or all of it), or once the text is final;
+        a shorter meeting is kept as the candidate."""
         if start <= 0:
             return None
         start = max(start, text.rfind("\n") + 1)
+        sure = min(MEET_SURE, len(self._suffix_line.strip()))
         for p in range(start, len(text) - MEET_MIN + 1):
             tail = text[p:]
-            meets = len(tail.strip()) >= MEET_MIN and self._suffix_line.startswith(tail)
-            if meets and self._parses(text[:p]):
+            written = len(tail.strip())
+            if written < MEET_MIN or not self._suffix_line.startswith(tail):
+                continue
+            if not self._parses_cut(text, p):
+                continue
+            if written >= sure or final:
                 self.met = True
                 return p
+            if self._candidate is None:
+                self._candidate = p
+            return None
         return None
+
+    def _parses_cut(self, text: str, p: int) -> bool:
+        """The file parses with ``text`` cut at ``p`` (remembered: the text only grows)."""
+        if p not in self._parsed:
+            self._parsed[p] = self._parses(text[:p])
+        return self._parsed[p]
 
     def _leaves_block(self, line: str) -> bool:
         """A whole line indented left of the cursor's block (a closing bracket may be)."""

@@ -17,7 +17,9 @@ of a line with nothing after the cursor, the line stays the suggestion: that is 
 typist asks, and going on there cost a typing session ~1.6x at p50 (docs/BENCHMARKS.md).
 But where the model ends a full line at once, the lines it writes next are a span that
 starts at the line's end: they are kept only where they meet the suffix (or the model
-ends them), else nothing is (the fallback).
+ends them), else nothing is (the fallback). And where the line it writes leaves a bracket
+open (the statement goes on), that line is the fallback while the model may go on to meet
+the suffix.
 """
 
 from __future__ import annotations
@@ -325,8 +327,19 @@ class StopRules:
                 self.scope = replace(scope, mode=Mode.MULTI, opener=True, min_indent=width + 1)
                 self._checked_lines = text.count("\n", 0, nl)
                 return self._check_multi(text, final)
+            if start == 0 and self._statement_goes_on(line):
+                return self._soft(nl)
             return nl
         return len(text) if final else None
+
+    def _statement_goes_on(self, line: str) -> bool:
+        """With ``auto``, at the end of a line with code below, the first line written
+        leaves a bracket open (``('owner=', 'u',``): the statement goes on, and the middle
+        may end on a later line, where it meets the suffix. The line is the fallback."""
+        scope = self.scope
+        if self.setting != "auto" or scope.line_suffix.strip() or not scope.next_line:
+            return False
+        return bracket_depth(line) > 0
 
     def _lines_after_a_full_line(self, nl: int) -> bool:
         """With ``auto``, at the end of a full line with code below, the model ending the

@@ -97,3 +97,24 @@ def test_a_language_without_a_parser_is_not_guided():
     guide = ParseGuide(prefix, suffix, None, first_line, scope_at(prefix, suffix))
     assert not guide.needed
     assert feed(guide, "x\ny\n") == 1
+
+
+def test_a_word_being_written_does_not_meet_a_line_rest_that_starts_with_its_end() -> None:
+    # ``exam|ple.txt`` is not ``exam|ple.dll``: the meeting waits until the text has
+    # written enough of the line rest (a real 1.5B case, JavaScript/141 of the suite).
+    prefix, suffix = "def f():\n    a = [1,", "ple.dll') == 'No'\n    return a\n"
+    guide = guide_for(prefix, suffix)
+    text = (
+        " 2]\n    assert check('example.txt') == 'Yes'\n    assert check('1example.dll') == 'No'\n"
+    )
+    keep = feed(guide, text)
+    assert keep is not None and text[:keep].endswith("check('1exam")
+    assert guide.met
+
+
+def test_a_short_meeting_is_taken_once_the_text_is_final() -> None:
+    prefix, suffix = "def f():\n    a = [1,", "urn a\n"
+    guide = guide_for(prefix, suffix)
+    # The model ended after writing only ``urn`` of the line rest: three characters do.
+    assert guide.check(" 2]\n    return") is None
+    assert guide.check(" 2]\n    return", final=True) == len(" 2]\n    ret")

@@ -4,7 +4,7 @@ and the request llama-server gets (llama.vim's shape)."""
 from __future__ import annotations
 
 from pied.bench.llamaserver import N_PREFIX_LINES, N_SUFFIX_LINES, llama_vim_request
-from pied.bench.typist import awaits, kept_chars
+from pied.bench.typist import awaits, kept_chars, pause
 
 
 def test_the_typist_waits_at_word_ends_and_newlines() -> None:
@@ -91,3 +91,8 @@ def test_the_runs_with_other_settings_are_known_and_set_them() -> None:
     assert "max_tokens" not in tomllib.loads(pied_config("pie", None, ""))  # pied's own
     assert _session_runs("pie_whole", None) == ("pie_whole",)
     assert tomllib.loads(pied_config("pie_whole", None, "")) == {"answer_within_ms": 0}
+
+
+def test_each_pause_is_reported_with_its_answer_and_kept_characters() -> None:
+    out = pause(4, (123.456, "x" * 100 + "\nmore"), 7)
+    assert out == {"after": 4, "ms": 123.5, "suggestion": "x" * 80, "kept": 7}

@@ -1,4 +1,4 @@
-from pied.editing.stops import Mode, StopRules, choose_mode, scope_at
+from pied.editing.stops import SEEK_LINES, Mode, StopRules, choose_mode, scope_at
 
 
 def run(rules: StopRules, text: str) -> str:
@@ -275,3 +275,24 @@ def test_brackets_inside_strings_do_not_count():
     assert bracket_depth('x = foo("a(", [1, 2') == 2
     assert bracket_depth("s = 'don\\'t ('\nf(") == 1
     assert bracket_depth("f(x)") == 0 and bracket_depth("f(x") == 1
+
+
+def test_a_line_end_whose_statement_goes_on_may_meet_the_suffix_on_a_later_line() -> None:
+    # The cursor at the end of ``('owner=', 'u'`` (a real 1.5B case, bdist_dumb.py): the
+    # first line written leaves its bracket open, so the middle may end lines below.
+    prefix = "OPTIONS = [\n    ('owner=', 'u'"
+    suffix = '\n     "Group name used when creating a tar file"\n     " [default: group]"),\n]\n'
+    middle = ',\n     "Owner name used when creating a tar file"\n     " [default: user]"),\n'
+    middle += "    ('group=', 'g',"
+    rules = StopRules(scope_at(prefix, suffix), "auto", suffix)
+    assert run(rules, middle + suffix).rstrip() == middle  # (blanks: the meeting's own)
+    assert rules.met_suffix
+    rules = StopRules(
+        scope_at(prefix, suffix), "auto", suffix
+    )  # never meets it: the first line, as before
+    text = ",\n" + "     'more text here'\n" * (SEEK_LINES + 2)
+    assert run(rules, text) == ","
+    rules = StopRules(
+        scope_at(prefix, suffix), "auto", suffix
+    )  # a closed line stays the suggestion
+    assert run(rules, ", 'x'),\n    ('group=', 'g',\n") == ", 'x'),"
