@@ -301,10 +301,13 @@ class StopRules:
     def _check_single(self, text: str, final: bool) -> int | None:
         scope = self.scope
         # A completion may begin on the next line only when nothing follows the cursor on
-        # its line and the line is blank or opens a block. (Taking the next line after a full
-        # line instead cost the typing session 2.6x at p50: the model ends lines often.)
+        # its line and the line is blank, opens a block, or leaves a bracket open (the
+        # statement goes on: ``('owner=', 'u',|``). (Taking the next line after a full line
+        # instead cost the typing session 2.6x at p50: the model ends lines often.)
         allow_leading_newline = not scope.line_suffix.strip() and (
-            not scope.line_prefix.strip() or scope.opener
+            not scope.line_prefix.strip()
+            or scope.opener
+            or (self.setting == "auto" and bracket_depth(scope.line_prefix) > 0)
         )
         start = 0
         nl = text.find("\n")

@@ -228,8 +228,8 @@ def test_lines_after_a_full_line_are_kept_where_they_meet_the_suffix():
     rules = StopRules(scope_at("    x = total", "\n    return x\n"))  # the model ends them
     rules.check("\n    log(x)\n")
     assert rules.fallback == 0 and rules.check("\n    log(x)\n", True) is None
-    rules = StopRules(scope_at("    x = foo(a,", "\n    return x\n"))  # an open line
-    assert run(rules, "\n    b)\n") == ""
+    rules = StopRules(scope_at("    x = foo(a,", "\n    return x\n"))  # an open line goes on
+    assert run(rules, "\n    b)\n") == "\n    b)"
 
 
 def test_a_short_next_line_written_again_is_a_meeting_past_the_fallback():
@@ -296,3 +296,16 @@ def test_a_line_end_whose_statement_goes_on_may_meet_the_suffix_on_a_later_line(
         scope_at(prefix, suffix), "auto", suffix
     )  # a closed line stays the suggestion
     assert run(rules, ", 'x'),\n    ('group=', 'g',\n") == ", 'x'),"
+
+
+def test_a_line_end_inside_open_brackets_gets_the_statements_next_line() -> None:
+    # ``('owner=', 'u',|`` at a line end: the model ends the line at once and writes the
+    # statement's next line, which is the suggestion (a full line would get nothing).
+    prefix = "user_options = [('format=', 'f',\n                 'archive format'),\n"
+    prefix += "                ('owner=', 'u',"
+    suffix = "\n                ('group=', 'g', 'group name'),\n               ]\n"
+    text = "\n                 'owner name'),\n                ('x', 'y', 'z'),\n"
+    rules = StopRules(scope_at(prefix, suffix), "auto", suffix)
+    assert run(rules, text) == "\n                 'owner name'),"
+    pinned = StopRules(scope_at(prefix, suffix), "single", suffix)  # pinned: as before
+    assert run(pinned, text) == ""
