@@ -339,10 +339,13 @@ class StopRules:
         """With ``auto``, at the end of a line with code below, the first line written
         leaves a bracket open (``('owner=', 'u',``): the statement goes on, and the middle
         may end on a later line, where it meets the suffix. The line is the fallback."""
+        return self._line_end_with_code_below() and bracket_depth(line) > 0
+
+    def _line_end_with_code_below(self) -> bool:
+        """With ``auto``: nothing after the cursor on its line, and code below it (where
+        the model may write past the line's end to meet that code)."""
         scope = self.scope
-        if self.setting != "auto" or scope.line_suffix.strip() or not scope.next_line:
-            return False
-        return bracket_depth(line) > 0
+        return self.setting == "auto" and not scope.line_suffix.strip() and bool(scope.next_line)
 
     def _lines_after_a_full_line(self, nl: int) -> bool:
         """With ``auto``, at the end of a full line with code below, the model ending the
@@ -350,7 +353,7 @@ class StopRules:
         that starts at the line's end. They are new lines between existing ones (a few
         statements, or as far as they meet the suffix); nothing is the fallback."""
         scope = self.scope
-        if self.setting != "auto" or scope.line_suffix.strip() or not scope.next_line:
+        if not self._line_end_with_code_below():
             return False
         if scope.opener or not self._whole_statement([scope.line_prefix]):
             return False
