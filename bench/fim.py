@@ -30,6 +30,7 @@ run one after the other on it (sharing its KV cache).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import random
 from collections.abc import Callable
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from pied import paths
-from pied.bench import fimsuite, peer
+from pied.bench import fimprograms, fimsuite, peer
 from pied.bench.corpus import machine
 from pied.bench.fimcases import (
     Problem,
@@ -84,6 +85,9 @@ def _summary(rows: list[dict[str, float]]) -> dict[str, Any]:
         result["pass_at_1"] = round(100 * mean([r["pass"] for r in rows]), 2)
         low, high = bootstrap_interval([100 * r["pass"] for r in rows])
         result["pass_at_1_interval"] = [low, high]
+    if rows and "tested" in rows[0]:
+        # pass@1 of the rest is their exact match (no tests, or the middle overlaps them)
+        result["tested"] = int(sum(r["tested"] for r in rows))
     generated = sum(r.get("generated", 0) for r in rows)
     guessed = sum(r.get("guessed", 0) for r in rows)
     taken = sum(r.get("taken", 0) for r in rows)
@@ -109,7 +113,8 @@ def answer(
         return engine.complete_naive(request, settings)
     if mode == "peer":
         plain = settings.replace(max_tokens=peer.PEER_TOKENS)
-        return engine.complete_naive(request, plain, trim=peer.peer_trim)
+        as_server = dataclasses.replace(request, path=peer.SERVER_FILE_NAME, repo=None)
+        return engine.complete_naive(as_server, plain, trim=peer.peer_trim)
     if mode == "llama_server":
         if server is None:
             raise BadInput("the llama_server mode needs --against-llama-server BIN")
@@ -134,6 +139,10 @@ def _score(pr: Problem, out: Completion) -> dict[str, float]:
     if pr.test:
         test = f"{joined}\n\n{pr.test}\n\ncheck({pr.entry_point})\n"
         row["pass"] = float(run_tests(test))
+    elif pr.judge:
+        tested = pr.judge == "program"
+        row["pass"] = float(fimprograms.passes(joined, pr.language)) if tested else row["exact"]
+        row["tested"] = float(tested)
     return row
 
 

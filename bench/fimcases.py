@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pied.bench import fimsuite
+from pied.bench import fimprograms, fimsuite
 from pied.bench.corpus import default_corpus, read_text, source_files
 
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
@@ -28,6 +28,9 @@ class Problem:
     entry_point: str = ""
     language: str = "python"
     group: str = ""  # the cursor shape, for the real-code suite
+    # How pass@1 is judged where ``test`` is empty: "program" runs the joined program's own
+    # tests (``fimprograms``), "exact" takes exact match, "" gives no pass@1.
+    judge: str = ""
 
 
 def load_problems(path: Path) -> list[Problem]:
@@ -216,6 +219,14 @@ def realcode_problems(data: Path | None, per_split: int, seed: int) -> list[Prob
     }
     cases = fimsuite.build(shared, per_language, fimsuite.SPLITS, seed)
     return [
-        Problem(c.task_id, c.prefix, c.suffix, c.middle, language=c.language, group=c.split)
+        Problem(
+            c.task_id,
+            c.prefix,
+            c.suffix,
+            c.middle,
+            language=c.language,
+            group=c.split,
+            judge="program" if c.tests_untouched and fimprograms.can_run(c.language) else "exact",
+        )
         for c in cases
     ]

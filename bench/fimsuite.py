@@ -46,14 +46,20 @@ class Case:
     prefix: str
     middle: str
     suffix: str
+    tests_at: int = -1  # where the program's own tests start in the file; -1: it has none
 
     @property
     def path(self) -> str:
         return FILE_NAMES[self.language]
 
+    @property
+    def tests_untouched(self) -> bool:
+        """The file has tests and the middle ends before them: running it judges the middle."""
+        return 0 <= len(self.prefix) + len(self.middle) <= self.tests_at
 
-def python_sources() -> Iterator[tuple[str, str]]:
-    """(name, text) of parseable Python files: the stdlib, then the installed packages."""
+
+def python_sources() -> Iterator[tuple[str, str, int]]:
+    """(name, text, -1) of parseable Python files: the stdlib, then the installed packages."""
     roots = [Path(sysconfig.get_paths()["stdlib"])]
     purelib = Path(sysconfig.get_paths()["purelib"])
     roots += [purelib / p for p in PY_PACKAGES if (purelib / p).is_dir()]
@@ -61,11 +67,12 @@ def python_sources() -> Iterator[tuple[str, str]]:
         for path in source_files(root):
             text = read_text(path)
             if text and PY_CHARS[0] <= len(text) <= PY_CHARS[1] and syntax.parses(text, "python"):
-                yield f"{root.name}/{path.relative_to(root)}", text
+                yield f"{root.name}/{path.relative_to(root)}", text, -1
 
 
-def humaneval_x_sources(data: Path, language: str) -> Iterator[tuple[str, str]]:
-    """(task, whole program) of HumanEval-X solutions in ``language`` that parse."""
+def humaneval_x_sources(data: Path, language: str) -> Iterator[tuple[str, str, int]]:
+    """(task, whole program, where its tests start) of HumanEval-X solutions in ``language``
+    that parse."""
     with gzip.open(data / f"humaneval_{language}.jsonl.gz", "rt", encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
@@ -73,7 +80,7 @@ def humaneval_x_sources(data: Path, language: str) -> Iterator[tuple[str, str]]:
             if language == "go":
                 text = "package main\n\n" + row.get("import", "") + "\n" + text
             if syntax.parses(text, language):
-                yield row["task_id"], text
+                yield row["task_id"], text, len(text) - len(row["test"])
 
 
 def _line_starts(text: str) -> list[int]:
@@ -200,13 +207,14 @@ def build(
         pool = iter(files * 3)
         for split in splits:
             made = 0
-            for name, text in pool:
+            for name, text, tests_at in pool:
                 if made >= count:
                     break
                 span = cut(text, split, rng)
                 if span is None or not text[span[0] : span[1]].strip():
                     continue
                 a, b = span
-                cases.append(Case(f"{name}@{a}", language, split, text[:a], text[a:b], text[b:]))
+                prefix, middle, suffix = text[:a], text[a:b], text[b:]
+                cases.append(Case(f"{name}@{a}", language, split, prefix, middle, suffix, tests_at))
                 made += 1
     return cases

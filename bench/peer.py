@@ -4,7 +4,8 @@ A plain client of llama.cpp's server: ``/infill`` asked greedily for up to ``PEE
 tokens, and one client rule (``peer_trim``): cut where the output first runs into the text
 after the cursor, its next ``PEER_HEAD`` characters or its first non-blank line as a whole
 line. ``pied bench fim`` runs it in-process on the same model and window (mode ``peer``),
-and against a real ``llama-server`` (``--against-llama-server``).
+with the header llama-server puts before the prefix (the repo ``myproject``, the file
+``filename``), and against a real ``llama-server`` (``--against-llama-server``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pied.bench.llamaserver import LlamaServer
 
 PEER_TOKENS = 128
 PEER_HEAD = 12
+SERVER_FILE_NAME = "filename"  # llama-server's /infill names the current file so
 
 
 def peer_trim(output: str, suffix: str) -> str:

@@ -149,13 +149,16 @@ def _complete_here(
 ) -> dict[str, Any]:
     """Complete in this process, without the daemon."""
     from pied.editing.source import read_source
+    from pied.editing.uris import repo_name
     from pied.engine.engine import Engine
     from pied.engine.prompt import CompletionRequest
     from pied.models.fim import ContextFile
 
     files = [ContextFile(Path(p).name, read_source(Path(p))) for p in context]
     engine = Engine.load(settings)
-    r = engine.complete(CompletionRequest(text, offset, path=path.name, context=files))
+    repo = repo_name(str(path.resolve()))
+    request = CompletionRequest(text, offset, path=path.name, context=files, repo=repo)
+    r = engine.complete(request)
     return {
         "text": r.text,
         "prompt_tokens": r.prompt_tokens,

@@ -9,7 +9,7 @@ from collections.abc import Hashable
 from pied.daemon.docstate import DocKey, DocState
 from pied.daemon.state import DaemonState
 from pied.editing.document import Snapshot
-from pied.editing.uris import file_name
+from pied.editing.uris import file_name, repo_name
 from pied.engine.prompt import CompletionRequest
 from pied.engine.scheduler import IDLE, WARM, JobContext
 
@@ -20,7 +20,8 @@ def request_for(
     """A completion request at ``offset`` of ``text``, with the other files as context."""
     path = file_name(uri)
     others = state.context.neighbours(uri, limit=4)
-    return CompletionRequest(text, offset, path=path, context=others, key=key)
+    repo = repo_name(uri)
+    return CompletionRequest(text, offset, path=path, context=others, key=key, repo=repo)
 
 
 def drop_warm(state: DaemonState, doc: DocState) -> None:

@@ -23,7 +23,8 @@ from collections.abc import Callable
 
 from pied.editing import syntax
 from pied.editing.indent import indent_width
-from pied.editing.stops import CLOSERS, Scope, fence_at
+from pied.editing.linescan import fence_at
+from pied.editing.stops import CLOSERS, Scope
 
 Check = Callable[[str, bool], int | None]
 

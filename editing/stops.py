@@ -29,6 +29,7 @@ from enum import Enum
 
 from pied.editing import meeting
 from pied.editing.indent import indent_width
+from pied.editing.linescan import FENCE, bracket_depth, fence_at, join_point
 
 OPENERS = (":", "{", "(", "[", "=>", "->")
 BLOCK_OPENERS = (":", "{")  # a line ending so has a body on the lines after it
@@ -39,8 +40,9 @@ MAX_REPEATS = 3
 BETWEEN_STATEMENTS = 3  # at most this many statements at a fresh line between lines
 AHEAD_LINES = 8  # lines after the cursor a new line must not copy...
 AHEAD_MIN_CHARS = 12  # ...when it is this long (short lines like ``break`` repeat by nature)
-FENCE = "```"
-SEEK_LINES = 8  # lines past the first one a span that ends inside a later line may take
+# Lines past a fallback the model may take to meet the suffix or end the middle (a span that
+# ends inside a later line; a doc comment's examples before the code: JavaScript/36 took 15).
+SEEK_LINES = 16
 BLOCK_LINES = 3  # lines below a fresh line that, with the line above, bound new lines' indent
 
 
@@ -139,63 +141,6 @@ def scope_at(prefix: str, suffix: str, setting: str = "auto") -> Scope:
     )
 
 
-def bracket_depth(text: str) -> int:
-    """Opening minus closing brackets in ``text``, outside string literals (quoted with
-    ', " or `, each ending at its line's end at the latest): ``if c == '(':`` opens none."""
-    depth, quote, escaped = 0, "", False
-    for ch in text:
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote or ch == "\n":
-                quote = ""
-        elif ch in "\"'`":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-    return depth
-
-
-def join_point(text: str, line_prefix: str, line_suffix: str) -> int | None:
-    """Where ``text`` meets the rest of the cursor's line, if its current line has written it.
-
-    The rest of the line (``line_suffix``, stripped) must stand at the end of the text's
-    current line (only blanks after it), and the line joined there must balance its
-    brackets: in ``foo(|)``, ``bar(x)`` is not a join with ``)``, ``bar(x))`` is, at ``bar(x)``.
-    """
-    target = line_suffix.strip()
-    if not target:
-        return None
-    line_start = text.rfind("\n") + 1
-    pos = text.rfind(target, line_start)
-    if pos == -1 or text[pos + len(target) :].strip():
-        return None
-    if bracket_depth(line_prefix + text[:pos] + line_suffix) != 0:
-        return None
-    return pos
-
-
-def fence_at(text: str, *, at_line_start: bool) -> int | None:
-    """Where a line of ``text`` that opens a Markdown fence starts (its newline), if any.
-
-    ``at_line_start``: the text's first line starts a line of its own (can be a fence too).
-    """
-    start = 0 if at_line_start else text.find("\n") + 1
-    if start == 0 and not at_line_start:
-        return None
-    while True:
-        if text[start:].lstrip(" \t").startswith(FENCE):
-            return max(0, start - 1)
-        nl = text.find("\n", start)
-        if nl == -1:
-            return None
-        start = nl + 1
-
-
 def _same_content(line: str, scope: Scope) -> bool:
     return line.strip() == scope.line_suffix.strip()
 
@@ -222,6 +167,7 @@ class StopRules:
         # token (a span seeking its end on a later line; see the module's doc).
         self.fallback: int | None = None
         self._line_cut = 0  # the end of the last whole statement the rules took (multi-line)
+        self.left_block = False  # a line left the cursor's block while seeking the suffix
 
     def check(self, text: str, final: bool = False) -> int | None:
         """Characters of ``text`` to keep if generation must stop now, else None.
@@ -242,12 +188,16 @@ class StopRules:
             return min(keep, self.fallback)
         return None  # (at the end: the caller keeps it all if the model ended it, else cuts)
 
-    def end_cut(self, truncated: bool) -> int | None:
+    def end_cut(self, truncated: bool, whole_parses: bool = False) -> int | None:
         """Where to cut a text that ended without meeting the suffix: the fallback, if it
-        ran out of budget; None keeps it all (the model ended the middle itself)."""
-        if self.met_suffix or self.fallback is None or not truncated:
+        ran out of budget, or if it left the cursor's block and the file does not parse
+        with all of it (``whole_parses``); None keeps it all (the model ended the middle
+        itself: ``*`` before a suffix ``/``, after a doc comment's lines)."""
+        if self.met_suffix or self.fallback is None:
             return None
-        return self.fallback
+        if truncated or (self.left_block and not whole_parses):
+            return self.fallback
+        return None
 
     def answer_cut(self) -> int | None:
         """Where an answer due now is cut (``answer_within_ms``): the fallback (text after
@@ -449,7 +399,12 @@ class StopRules:
             closes = self.scope.opener and stripped.startswith(CLOSERS)
             if closes and width == self.scope.min_indent - 1:
                 return start + len(line)  # the block's own closing line ends it
-            return before  # the line leaves the cursor's block
+            if self.fallback is None:
+                return before  # the line leaves the cursor's block
+            # Seeking the suffix past a fallback: a middle may cross a block's end (or a
+            # comment's, whose indentation is no block) and meet the suffix after it. Without
+            # a meeting, the fallback stands (``end_cut``).
+            self.left_block = True
         if stripped == self._last_line:
             self._repeats += 1
             if self._repeats >= MAX_REPEATS - 1:

@@ -161,7 +161,8 @@ class _Job:
         if gen.stop_reason == "answer_time":  # an editor's answer fell due: the rules' cut
             cut = rules.answer_cut()
         else:
-            cut = None if met else rules.end_cut(truncated)
+            parses = rules.left_block and syntax.parses(before + raw + after, language) is True
+            cut = None if met else rules.end_cut(truncated, whole_parses=parses)
         if cut is not None:
             # Never met nor ended (or ended past a line the code below has): where the rules
             # of shape stopped (a whole cut).

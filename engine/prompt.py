@@ -22,6 +22,9 @@ Estimate = Callable[[list[int]], float]
 SMALLER_WINDOWS = (2, 4, 8, 16)
 MIN_PREFIX_TOKENS = 64
 MIN_SUFFIX_TOKENS = 32
+# The project's name where a request has none. Models trained on repo-level prompts (Qwen2.5
+# Coder) see a repo name before the files; llama.cpp's server names every project so.
+DEFAULT_REPO = "myproject"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class CompletionRequest:
     path: str | None = None
     context: Sequence[fim.ContextFile] = ()
     key: Hashable = "default"  # which document's KV sequence to use
+    repo: str | None = None  # the project's name for the prompt's header (else DEFAULT_REPO)
 
 
 def context_files(
@@ -162,6 +166,7 @@ def build_prompt(model: LoadedModel, settings: Settings, request: CompletionRequ
         suffix,
         path=request.path,
         context=others,
+        repo=request.repo or DEFAULT_REPO,
     )
     return Prompt(window, scope, cut, prompt.tokens)
 

@@ -9,6 +9,7 @@ import numpy as np
 from pied.models.backend import DecodeAborted, Logits, ModelInfo
 
 SPECIALS = ["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|file_sep|>", "<|endoftext|>"]
+SPECIALS += ["<|repo_name|>"]
 
 
 class FakeBackend:

@@ -183,9 +183,18 @@ def run_source(source: str, language: str, *, checked: bool = False) -> Run:
         build = ["javac", *(f"-J{flag}" for flag in JVM_FLAGS), file]
         run = ["java", *JVM_FLAGS, name]
         memory = JVM_MEMORY
+    return run_files({file: source}, build, run, memory=memory)
+
+
+def run_files(
+    files: dict[str, str], build: list[str] | None, run: list[str], *, memory: int = MEMORY
+) -> Run:
+    """Write ``files`` (relative paths) into a fresh temp dir, then build and run there."""
     with tempfile.TemporaryDirectory(prefix="pied-run-") as tmp:
         d = Path(tmp)
-        (d / file).write_text(source)
+        for name, text in files.items():
+            (d / name).parent.mkdir(parents=True, exist_ok=True)
+            (d / name).write_text(text)
         try:
             if build:
                 b = _run(build, d, memory=memory)

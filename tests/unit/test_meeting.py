@@ -2,7 +2,7 @@
 the stop rules that let the model end the middle itself (``editing.stops``)."""
 
 from pied.editing.meeting import Head, approximate, prefix_distance, run_in
-from pied.editing.stops import StopRules, scope_at
+from pied.editing.stops import SEEK_LINES, StopRules, scope_at
 from tests.unit.test_stops import run
 
 
@@ -90,7 +90,7 @@ def test_a_span_that_never_meets_the_suffix_falls_back_to_its_first_line():
     prefix = "def f(x):\n    y = fo"
     suffix = "o(x)\n    return y\n"
     rules = StopRules(scope_at(prefix, suffix), suffix=suffix)
-    lines = "".join(f"    z{i} = {i}\n" for i in range(12))
+    lines = "".join(f"    z{i} = {i}\n" for i in range(SEEK_LINES + 4))
     kept = run(rules, "bar(x) + 1\n" + lines)
     assert kept == "bar(x) + 1"
     assert rules.fallback == len("bar(x) + 1")

@@ -70,3 +70,17 @@ def test_a_warm_up_encodes_the_window_a_request_gets_now_then_grows_it_in_steps(
     assert synced == sizes
     assert engine.cache.staleness("doc") == (None, 0)  # grown exactly: nothing to refresh
     assert not engine.complete(request()).window_reduced  # the full window is ready
+
+
+def test_the_prompt_names_the_project_before_the_file() -> None:
+    """Repo-level FIM models see ``<|repo_name|>name`` and the file's path first; a request
+    without a project gets llama.cpp's server's name for one."""
+    engine = Engine(FakeBackend("1\n"), Settings(sampling="plain"))
+    fake = engine.backend
+
+    def head(r: CompletionRequest) -> bytes:
+        return fake.detokenize(build_prompt(engine.model, engine.settings, r).tokens)[:60]
+
+    named = CompletionRequest("x = 1\n", 6, path="a.py", repo="shop")
+    assert head(named).startswith(b"<|repo_name|>shop\n<|file_sep|>a.py\n<|fim_prefix|>")
+    assert head(request()).startswith(b"<|repo_name|>myproject\n<|file_sep|>a.py\n")

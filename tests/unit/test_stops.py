@@ -2,12 +2,15 @@ from pied.editing.stops import SEEK_LINES, Mode, StopRules, choose_mode, scope_a
 
 
 def run(rules: StopRules, text: str) -> str:
-    """Feed ``text`` one character at a time, like tokens arriving; return what is kept."""
+    """Feed ``text`` one character at a time, like tokens arriving; return what is kept
+    (where the model ends it there, as ``engine.completion`` cuts it)."""
     for i in range(1, len(text) + 1):
         keep = rules.check(text[:i])
         if keep is not None:
             return text[:i][:keep]
     keep = rules.check(text, True)
+    if keep is None and not rules.met_suffix:
+        keep = rules.end_cut(truncated=False)
     return text if keep is None else text[:keep]
 
 
@@ -269,7 +272,7 @@ def test_new_lines_may_go_left_of_deeper_lines_below_down_to_the_line_above():
 
 
 def test_brackets_inside_strings_do_not_count():
-    from pied.editing.stops import bracket_depth
+    from pied.editing.linescan import bracket_depth
 
     assert bracket_depth("if c == '(':") == 0
     assert bracket_depth('x = foo("a(", [1, 2') == 2
@@ -309,3 +312,22 @@ def test_a_line_end_inside_open_brackets_gets_the_statements_next_line() -> None
     assert run(rules, text) == "\n                 'owner name'),"
     pinned = StopRules(scope_at(prefix, suffix), "single", suffix)  # pinned: as before
     assert run(pinned, text) == ""
+
+
+def test_a_span_seeking_the_suffix_may_cross_the_end_of_a_comment() -> None:
+    """A span from a doc comment's line into the code below: the comment's closer at
+    column 0 leaves the cursor's block, yet the model may go on to meet the suffix there
+    (JavaScript/48 of the real-code spans); without a meeting the first line stands, even
+    where the model ends the text itself."""
+    prefix = "/* Checks\n  >>> isPal('aba')\n  true"
+    suffix = "length; i++) {\n    if (t[i] != t.at(-i-1)) { return false }\n  }\n}\n"
+    text = "\n  >>> isPal('zbcd')\n  false\n*/\nconst isPal = (t) => {\n"
+    text += "  for (let i = 0; i < t.length; i++) {\n    if (t[i] != "
+    rules = StopRules(scope_at(prefix, suffix), "auto", suffix)
+    assert run(rules, text) == text[: text.index("length")]
+    assert rules.met_suffix
+    rules = StopRules(scope_at(prefix, suffix), "auto", suffix)
+    wanders = "\n  >>> isPal('zbcd')\n  false\n*/\nfunction other() {}\n"
+    assert run(rules, wanders) == ""  # it left the block and ended: the fallback...
+    assert rules.end_cut(truncated=False, whole_parses=True) is None  # ...unless it parses
+    assert rules.end_cut(truncated=True, whole_parses=True) == 0  # (out of budget: fallback)

@@ -1,0 +1,63 @@
+"""Scanning generated text: bracket depth outside strings, where a line meets the rest of
+the cursor's line, where a Markdown fence opens."""
+
+from __future__ import annotations
+
+FENCE = "```"
+
+
+def bracket_depth(text: str) -> int:
+    """Opening minus closing brackets in ``text``, outside string literals (quoted with
+    ', " or `, each ending at its line's end at the latest): ``if c == '(':`` opens none."""
+    depth, quote, escaped = 0, "", False
+    for ch in text:
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote or ch == "\n":
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+    return depth
+
+
+def join_point(text: str, line_prefix: str, line_suffix: str) -> int | None:
+    """Where ``text`` meets the rest of the cursor's line, if its current line has written it.
+
+    The rest of the line (``line_suffix``, stripped) must stand at the end of the text's
+    current line (only blanks after it), and the line joined there must balance its
+    brackets: in ``foo(|)``, ``bar(x)`` is not a join with ``)``, ``bar(x))`` is, at ``bar(x)``.
+    """
+    target = line_suffix.strip()
+    if not target:
+        return None
+    line_start = text.rfind("\n") + 1
+    pos = text.rfind(target, line_start)
+    if pos == -1 or text[pos + len(target) :].strip():
+        return None
+    if bracket_depth(line_prefix + text[:pos] + line_suffix) != 0:
+        return None
+    return pos
+
+
+def fence_at(text: str, *, at_line_start: bool) -> int | None:
+    """Where a line of ``text`` that opens a Markdown fence starts (its newline), if any.
+
+    ``at_line_start``: the text's first line starts a line of its own (can be a fence too).
+    """
+    start = 0 if at_line_start else text.find("\n") + 1
+    if start == 0 and not at_line_start:
+        return None
+    while True:
+        if text[start:].lstrip(" \t").startswith(FENCE):
+            return max(0, start - 1)
+        nl = text.find("\n", start)
+        if nl == -1:
+            return None
+        start = nl + 1
