@@ -8,6 +8,7 @@ import signal
 import socket
 import stat
 import struct
+from difflib import SequenceMatcher
 from typing import Any
 
 import msgpack
@@ -209,9 +210,12 @@ def test_after_an_accept_and_enter_the_prefetched_suggestion_is_the_models_own(d
         other = {"settings": {"multiline": "single", "max_tokens": 255}}  # the model runs again
         fresh = await client.request("complete", at | other)
         assert "type_through" not in fresh
-        # The same first line (later lines may part: the two ran on different KV states, and
-        # llama.cpp's logits move with the cells a sequence uses).
-        assert fresh["text"].split("\n")[0] == ready["text"].split("\n")[0]
+        # The same first line, up to a near tie (the two ran on different KV states, and
+        # llama.cpp's logits move with the cells a sequence uses: ``"extra-large": 4,``
+        # against ``"extra_large": 4,``); a suggestion made at another place would differ more
+        # (``"large": 3,`` against ``"extra-large": 4,`` is 0.71).
+        first_fresh, first_ready = fresh["text"].split("\n")[0], ready["text"].split("\n")[0]
+        assert SequenceMatcher(None, first_fresh, first_ready).ratio() >= 0.9, (fresh, ready)
         await client.close()
 
     asyncio.run(go())

@@ -138,7 +138,9 @@ def test_unwritable_state_and_cache_dirs_cost_the_files_not_the_completions(tmp_
     async def edit() -> None:
         client = await connect(env)
         await open_doc(client, uri)
-        out = await client.request("complete", {"uri": uri, "line": 7, "character": 4})
+        # In the body of ``count`` (line 7, character 4 was inside ``def |count(root):``, a
+        # whole line where the model may rightly add nothing).
+        out = await client.request("complete", {"uri": uri, "line": 8, "character": 4})
         assert out["text"]
         await client.notify("close", {"uri": uri})  # its cache would go to disk now
         await client.request("status")
