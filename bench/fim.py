@@ -113,7 +113,9 @@ def answer(
         return engine.complete_naive(request, settings)
     if mode == "peer":
         plain = settings.replace(max_tokens=peer.PEER_TOKENS)
-        as_server = dataclasses.replace(request, path=peer.SERVER_FILE_NAME, repo=None)
+        as_server = dataclasses.replace(
+            request, path=peer.SERVER_FILE_NAME, repo=peer.SERVER_REPO_NAME
+        )
         return engine.complete_naive(as_server, plain, trim=peer.peer_trim)
     if mode == "llama_server":
         if server is None:

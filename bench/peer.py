@@ -17,7 +17,9 @@ from pied.bench.llamaserver import LlamaServer
 
 PEER_TOKENS = 128
 PEER_HEAD = 12
-SERVER_FILE_NAME = "filename"  # llama-server's /infill names the current file so
+# llama-server's /infill names every project and the current file so
+SERVER_REPO_NAME = "myproject"
+SERVER_FILE_NAME = "filename"
 
 
 def peer_trim(output: str, suffix: str) -> str:

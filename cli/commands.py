@@ -156,7 +156,7 @@ def _complete_here(
 
     files = [ContextFile(Path(p).name, read_source(Path(p))) for p in context]
     engine = Engine.load(settings)
-    repo = repo_name(str(path.resolve()))
+    repo = repo_name(path.resolve().as_uri())
     request = CompletionRequest(text, offset, path=path.name, context=files, repo=repo)
     r = engine.complete(request)
     return {

@@ -160,9 +160,13 @@ class _Job:
         raw, met = gen.text, rules.met_suffix or guide.met
         if gen.stop_reason == "answer_time":  # an editor's answer fell due: the rules' cut
             cut = rules.answer_cut()
+        elif met:
+            cut = None
         else:
-            parses = rules.left_block and syntax.parses(before + raw + after, language) is True
-            cut = None if met else rules.end_cut(truncated, whole_parses=parses)
+            # The file is parsed only where it decides: the model ended past the block's end.
+            judged = rules.left_block and not truncated
+            parses = judged and syntax.parses(before + raw + after, language) is True
+            cut = rules.end_cut(truncated, whole_parses=parses)
         if cut is not None:
             # Never met nor ended (or ended past a line the code below has): where the rules
             # of shape stopped (a whole cut).
