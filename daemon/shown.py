@@ -35,7 +35,7 @@ def save_shown(state: DaemonState, doc: DocState) -> None:
     for s in shown:
         rest = typethrough.remainder(s, text, cursor) if cursor is not None else None
         if s.text != text and rest:
-            s = typethrough.Shown(text, cursor or 0, rest, s.made_with)
+            s = typethrough.Shown(text, cursor or 0, rest, s.made_with, early=s.early)
         current.append(s)
     state.shown_files.save(doc.uri, text, tuple(current))
     doc.shown_saved = (shown, snap.version)

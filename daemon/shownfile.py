@@ -44,7 +44,12 @@ class ShownFiles:
     def save(self, name: str, text: str, shown: tuple[Shown, ...]) -> bool:
         """Keep the suggestions of ``shown`` made for ``text`` (others are of older texts)."""
         entries = [
-            {"offset": s.offset, "suggestion": s.suggestion, "settings": s.made_with}
+            {
+                "offset": s.offset,
+                "suggestion": s.suggestion,
+                "settings": s.made_with,
+                "early": s.early,
+            }
             for s in shown
             if s.text == text and isinstance(s.made_with, str)
         ]
@@ -77,7 +82,13 @@ class ShownFiles:
             if body["text"] != text_digest(text):
                 return ()
             shown = tuple(
-                Shown(text, int(e["offset"]), str(e["suggestion"]), str(e["settings"]))
+                Shown(
+                    text,
+                    int(e["offset"]),
+                    str(e["suggestion"]),
+                    str(e["settings"]),
+                    early=e.get("early") is True,
+                )
                 for e in body["shown"]
                 if 0 <= int(e["offset"]) <= len(text) and e["suggestion"]
             )

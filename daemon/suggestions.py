@@ -115,12 +115,14 @@ def _answer(
         sid = state.acceptance.shown(doc.key, language, result.sampling, result.latency_ms, items)
     if items:
         made_with = settings_id(settings)
-        remember(doc, typethrough.Shown(snap.text, offset, items[0], made_with, sid or 0))
+        early = result.stop_reason == "answer_time"
+        remember(doc, typethrough.Shown(snap.text, offset, items[0], made_with, sid or 0, early))
     if result.stop_reason == "answer_time" and alternatives == 1:
         # Answered before the middle was written whole (``answer_within_ms``): the whole
         # middle is written behind the answer, for the user typing through (or taking) it.
         state.stats.answered_early += 1
-        submit_prefetch(state, doc, snap, offset, tries=2, after_enter=False, rest=True)
+        answer = items[0] if items else ""
+        submit_prefetch(state, doc, snap, offset, tries=2, after_enter=False, rest=answer)
     if result.window_reduced:  # answered from a smaller window: grow it meanwhile
         submit_warm(state, doc, snap, offset)
     elif state.engine.cache.needs_refresh(doc.key):
@@ -220,13 +222,14 @@ def submit_prefetch(
     tries: int = 3,
     *,
     after_enter: bool = True,
-    rest: bool = False,
+    rest: str | None = None,
 ) -> None:
     """The next suggestion after an accepted one (or, not ``after_enter``, the one at a
     cursor where the user stopped), computed in the background (any request preempts
     it) and remembered, so that asking there is answered at once. After an accepted
     one at the end of a line, that is on the next line, as the editor will indent it.
-    ``rest``: an answer here was cut at ``answer_within_ms``; this is its whole middle."""
+    ``rest``: the answer here, cut at ``answer_within_ms``; this is its whole middle, still
+    wanted while the user types through that answer."""
     text, at = snap.text, offset
     if after_enter:
         text, at = typethrough.after_enter(snap.text, offset, indent.detect_unit(snap.text))
@@ -234,8 +237,12 @@ def submit_prefetch(
     settings = doc.asked_with or state.settings
     engine = state.engine
 
+    answered = typethrough.Shown(snap.text, offset, rest or "")
+
     def still_there() -> bool:
-        return doc.current(snap) or doc.doc.text == text
+        if doc.current(snap) or doc.doc.text == text:
+            return True
+        return rest is not None and typethrough.typing_through(answered, doc.doc.text)
 
     def run(ctx: JobContext) -> Completion | None:
         if not still_there():
@@ -250,7 +257,7 @@ def submit_prefetch(
         if result is None or result.stop_reason == "cancelled" or not result.text:
             return
         remember(doc, typethrough.Shown(text, at, result.text, settings_id(settings)))
-        _made_ahead(state, doc, rest=rest, after_enter=after_enter)
+        _made_ahead(state, doc, rest=rest is not None, after_enter=after_enter)
 
     def again(future: Future[Any]) -> None:
         # An editor asks again at once where the accepted text ends (Neovim does): that

@@ -6,7 +6,9 @@ tokens). Each place the tokens differ becomes a rule:
 - a *rename*: one identifier became another, found elsewhere as a whole
   word (``getlist`` → ``get_list``);
 - a *rewrite*: tokens added, removed or replaced next to the tokens around them
-  (``a)`` → ``a, timeout)``: an argument added), found elsewhere with that context.
+  (``a)`` → ``a, timeout)``: an argument added), found elsewhere with that context, on a
+  line of the same kind (``def``, ``import``, ``return``, … or an expression): an import
+  list's ``, Factory`` → ``, Converter, Factory`` is not a call's.
 
 An edit that changes more than a few places, spans lines, or only changes numbers or
 blanks yields no rule: it is not one a person would repeat elsewhere. A rule applied to
@@ -31,6 +33,17 @@ MAX_LINES = 6  # lines one proposal may change
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d+|\S")
 _NAME = re.compile(r"[A-Za-z_]\w*")
 _WORDS = frozenset(keyword.kwlist) | {"self", "cls", "true", "false", "null", "nil"}
+_HEAD = re.compile(r"\s*(@|[A-Za-z_]\w*)")
+
+
+def line_kind(line: str) -> str:
+    """What a line is by its first word: a keyword (``def``, ``from``, ``return``…), ``@``,
+    ``expr`` for any other word, else its first character."""
+    m = _HEAD.match(line)
+    if m is None:
+        return line.strip()[:1]
+    word = m.group(1)
+    return word if word == "@" or keyword.iskeyword(word) else "expr"
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,7 @@ class Rule:
     kind: str  # rename | rewrite
     find: str
     replace: str
+    on: str | None = None  # only on lines of this ``line_kind`` (None: any line)
 
     def describe(self) -> str:
         if self.kind == "rename":
@@ -51,7 +65,12 @@ class Rule:
         tail = r"(?!\w)" if re.search(r"\w$", self.find) else ""
         return re.compile(head + re.escape(self.find) + tail)
 
+    def applies(self, line: str) -> bool:
+        return (self.on is None or line_kind(line) == self.on) and bool(self.pattern().search(line))
+
     def apply(self, line: str) -> str:
+        if self.on is not None and line_kind(line) != self.on:
+            return line
         return self.pattern().sub(lambda _m: self.replace, line)
 
 
@@ -122,7 +141,14 @@ def _rule(
     replace = after[new[c][1] : new[d - 1][2]]
     if "\n" in find or "\n" in replace or len(find.replace(" ", "")) < MIN_FIND:
         return None
-    return Rule("rewrite", find, replace)
+    kind = line_kind(_line_at(before, old[a][1]))
+    if kind != line_kind(_line_at(after, new[c][1])):
+        return None  # a statement made another (``try:`` → ``if …:``), not a repeatable edit
+    return Rule("rewrite", find, replace, kind)
+
+
+def _line_at(text: str, at: int) -> str:
+    return text[text.rfind("\n", 0, at) + 1 :].split("\n", 1)[0]
 
 
 def proposals(rules: Sequence[Rule], text: str, skip: tuple[int, int] = (0, 0)) -> list[Proposal]:
@@ -144,7 +170,7 @@ def proposals(rules: Sequence[Rule], text: str, skip: tuple[int, int] = (0, 0)) 
     if run:
         out.append(_proposal(rules, lines, run))
     # An edit of two places is repeated where both are: one of them alone is half of it.
-    whole = [p for p in out if all(any(r.pattern().search(x) for x in p.old) for r in rules)]
+    whole = [p for p in out if all(any(r.applies(x) for x in p.old) for r in rules)]
     return [p for p in whole if len(p.old) <= MAX_LINES]
 
 

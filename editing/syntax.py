@@ -196,11 +196,14 @@ def fit(
     end, or at a word end of its first line) with which the file parses wins; in Python a
     completion that starts a line may also move as a block to another indentation level
     around the cursor (a model often writes the right lines one level off), and the
-    longest parsing result wins. Where none parses: a file that parsed without the
-    completion loses the suggestion ("", a suggestion that breaks the file is worse than
-    none); one that did not (the user is mid-edit, with an error elsewhere) keeps it as it
-    is. A language without a parser is not judged. Python is judged on the top-level
-    statement around the cursor (``python_region``), a fraction of a large file.
+    longest parsing result wins; where the file did not parse without the completion,
+    only to a level where a statement fits (an empty block's body: ``pass`` there parses),
+    as a broken remnant after the cursor (the user is mid-edit) says nothing about levels.
+    Where none parses: a file that parsed without the completion loses the suggestion
+    ("", a suggestion that breaks the file is worse than none); one that did not (the user
+    is mid-edit, with an error elsewhere) keeps it as it is. A language without a parser
+    is not judged. Python is judged on the top-level statement around the cursor
+    (``python_region``), a fraction of a large file.
     """
     prefix, suffix = _judged(prefix, suffix, language)
     if not completion.strip() or parses(prefix + completion + suffix, language) is not False:
@@ -209,8 +212,11 @@ def fit(
     line_prefix = prefix[prefix.rfind("\n") + 1 :]
     inside_line = bool(line_prefix.strip() or suffix.split("\n", 1)[0].strip())
     best = _longest_parsing_cut(prefix, completion, suffix, language, inside_line)
-    if language == "python" and not line_prefix.strip() and "\t" not in indent_unit:
+    context_parses = parses(prefix + suffix, language)
+    if _may_shift(line_prefix, indent_unit, language):
         for target in _levels_around(prefix, suffix, len(indent_unit)):
+            if not context_parses and not _statement_fits(prefix, suffix, line_prefix, target):
+                continue
             moved = shifted(line_prefix, completion, target)
             if moved is None or len(moved.strip()) <= len(best.strip()):
                 continue
@@ -219,4 +225,18 @@ def fit(
                 best = cut
     if best:
         return best
-    return "" if parses(prefix + suffix, language) else completion
+    return "" if context_parses else completion
+
+
+def _statement_fits(prefix: str, suffix: str, line_prefix: str, width: int) -> bool:
+    """Whether a statement (``pass``) at indentation ``width`` on the cursor's line makes
+    the Python around the cursor parse."""
+    head = prefix[: len(prefix) - len(line_prefix)]
+    line = " " * width + "pass" + ("" if suffix.startswith("\n") else "\n")
+    return parses(head + line + suffix, "python") is True
+
+
+def _may_shift(line_prefix: str, indent_unit: str, language: str) -> bool:
+    """Whether ``fit`` may move a completion to another indentation level: Python lines
+    started at a blank line prefix, indented with spaces."""
+    return language == "python" and not line_prefix.strip() and "\t" not in indent_unit

@@ -23,6 +23,9 @@ class Shown:
     suggestion: str
     made_with: object = None  # what else shaped it (the settings): a request must match
     id: int = 0  # the suggestion's id in the acceptance statistics (0: none)
+    # Answered early (``answer_within_ms``): the model had more to say, and the whole
+    # middle is being written behind it.
+    early: bool = False
 
 
 def _with_typed(shown: Shown, text: str, typed: int) -> bool:
@@ -98,9 +101,19 @@ def answer(
 def answer_from(
     recent: tuple[Shown, ...], text: str, offset: int, made_with: object = None
 ) -> tuple[str, Shown] | None:
-    """``answer``, with the suggestion it comes from."""
+    """``answer``, with the suggestion it comes from. The last line of an early answer of
+    several lines is no answer: it ends where a statement did when the deadline came (a
+    comment may follow), the user reached it before the whole middle was written, and
+    the model is asked for the line. (One line answered early is a whole line.)"""
     for shown in recent:
         rest = remainder(shown, text, offset) if shown.made_with == made_with else None
-        if rest:
+        if rest and not (shown.early and "\n" in shown.suggestion and "\n" not in rest):
             return rest, shown
     return None
+
+
+def typing_through(shown: Shown, text: str) -> bool:
+    """Whether ``text`` is ``shown``'s document with a start of its suggestion (or all of
+    it) typed at its cursor."""
+    typed = len(text) - len(shown.text)
+    return 0 <= typed <= len(shown.suggestion) and _with_typed(shown, text, typed)

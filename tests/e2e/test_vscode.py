@@ -270,10 +270,13 @@ def test_a_rename_proposes_the_call_site_tab_goes_there_and_tab_applies(vscode):
     applying = page.locator(".statusbar-item[aria-label*='Tab: apply']")
     expect_visible(applying, page, tmp_path, "next edit at the cursor", 30_000)
     page.keyboard.press("Tab")  # apply
+    # The edit is applied asynchronously: save once the editor shows it, not before.
+    applied = page.locator(".editor-instance .view-lines", has_text="return get_list(key)[0]")
+    expect_visible(applied, page, tmp_path, "applied next edit", 30_000)
     page.keyboard.press("Control+S")
     path = tmp_path / "project" / "rename.py"
     want = RENAME.replace("getlist", "get_list")
-    text = wait_until(lambda: path.read_text() == want and want, 30, "not applied and saved")
+    text = wait_until(lambda: path.read_text() == want and want, 30, "not saved")
     assert text == want
 
 

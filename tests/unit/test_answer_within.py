@@ -7,6 +7,7 @@ waiting on real time)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from pied.daemon.service import Service
 from pied.engine import completion
 from pied.engine.engine import Engine
 from pied.engine.prompt import CompletionRequest
+from pied.engine.scheduler import INTERACTIVE
 from tests.fakes import FakeBackend
 from tests.support.wait import wait_until
 
@@ -112,25 +114,53 @@ def test_a_block_body_is_answered_in_whole_lines(clock) -> None:
     assert body.startswith(out.text + "\n") and out.text.count("\n") < 5
 
 
-def test_the_daemon_writes_the_whole_middle_behind_the_answer(clock) -> None:
+@pytest.fixture
+def service(clock) -> Iterator[Service]:  # type: ignore[no-untyped-def]
+    """The daemon on the scripted model, the rescale document open."""
     engine = Engine(FakeBackend(WHOLE + SUFFIX), Settings(sampling="plain"))
-    service = Service(engine, engine.settings)
-    service.start()
+    started = Service(engine, engine.settings)
+    started.start()
     try:
-        service.open(1, {"uri": URI, "text": PREFIX + SUFFIX, "version": 1})
-        line, col = 1, len("    min_num")
-        first = service.complete(1, {"uri": URI, "line": line, "character": col}).result(10)
-        assert (first["text"], first["stop_reason"]) == (FIRST, "answer_time")
-        wait_until(lambda: service.stats.rests_written, 10, "the rest was not written")
-        typed = {"text": "ber", "start": [line, col], "end": [line, col]}
-        service.change(1, {"uri": URI, "changes": [typed], "version": 2})
-        answered = service.complete(1, {"uri": URI, "line": line, "character": col + 3})
-        assert answered.done()  # from what was written behind: no model
-        assert answered.result()["text"] == WHOLE[3:]
-        status = service.status()
-        assert (status["answered_early"], status["rests_written"]) == (1, 1)
+        started.open(1, {"uri": URI, "text": PREFIX + SUFFIX, "version": 1})
+        yield started
     finally:
-        service.stop()
+        started.stop()
+
+
+LINE, COL = 1, len("    min_num")
+
+
+def _type(service: Service, text: str) -> None:
+    typed = {"text": text, "start": [LINE, COL], "end": [LINE, COL]}
+    service.change(1, {"uri": URI, "changes": [typed], "version": 2})
+
+
+def test_the_daemon_writes_the_whole_middle_behind_the_answer(service: Service) -> None:
+    first = service.complete(1, {"uri": URI, "line": LINE, "character": COL}).result(10)
+    assert (first["text"], first["stop_reason"]) == (FIRST, "answer_time")
+    wait_until(lambda: service.stats.rests_written, 10, "the rest was not written")
+    _type(service, "ber")
+    answered = service.complete(1, {"uri": URI, "line": LINE, "character": COL + 3})
+    assert answered.done()  # from what was written behind: no model
+    assert answered.result()["text"] == WHOLE[3:]
+    status = service.status()
+    assert (status["answered_early"], status["rests_written"]) == (1, 1)
+
+
+def test_the_whole_middle_is_written_while_the_user_types_through_the_answer(
+    service: Service,
+) -> None:
+    asked = service.complete(1, {"uri": URI, "line": LINE, "character": COL})
+    # The model is held after the answer, so the user types before the rest is written.
+    gate = threading.Event()
+    service.scheduler.submit("hold", "test", lambda ctx: gate.wait(10), INTERACTIVE)
+    assert asked.result(10)["text"] == FIRST
+    _type(service, "ber = min")
+    gate.set()
+    wait_until(lambda: service.stats.rests_written, 10, "the rest was not written")
+    answered = service.complete(1, {"uri": URI, "line": LINE, "character": COL + 9})
+    assert answered.done()  # typed through what was written behind the answer
+    assert answered.result()["text"] == WHOLE[len("ber = min") :]
 
 
 def test_the_benchmark_scores_the_whole_middle(clock) -> None:

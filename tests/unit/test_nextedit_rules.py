@@ -47,7 +47,7 @@ def test_an_added_argument_is_a_rewrite_with_its_context() -> None:
     before = "x = fetch(url)\ny = fetch(other)\nz = fetch(url)\n"
     edit, now = edited(before, before.replace("x = fetch(url)", "x = fetch(url, timeout)"))
     rules = ne.rules_of(edit, now)
-    assert rules == [ne.Rule("rewrite", "url)", "url, timeout)")]
+    assert rules == [ne.Rule("rewrite", "url)", "url, timeout)", "expr")]
     found = ne.proposals(rules, now, ne.edit_lines(now, edit))
     assert [(p.first, p.new) for p in found] == [(2, ("z = fetch(url, timeout)",))]
 
@@ -55,11 +55,29 @@ def test_an_added_argument_is_a_rewrite_with_its_context() -> None:
 def test_a_removed_argument_and_a_changed_attribute_are_rewrites() -> None:
     before = "a = f(x, y)\nb = f(x, y)\n"
     edit, now = edited(before, "a = f(x)\nb = f(x, y)\n")
-    assert ne.rules_of(edit, now) == [ne.Rule("rewrite", "x, y)", "x)")]
+    assert ne.rules_of(edit, now) == [ne.Rule("rewrite", "x, y)", "x)", "expr")]
     before = "r = resp.status_code\ns = resp.status_code\n"
     edit, now = edited(before, "r = resp.status\ns = resp.status_code\n")
     (rule,) = ne.rules_of(edit, now)
     assert rule.kind == "rename" and rule.apply("s = resp.status_code") == "s = resp.status"
+
+
+def test_a_rewrite_repeats_on_lines_of_its_own_kind_only() -> None:
+    # From the corpus (attrs e21793e9): a name added to an import list is not an argument
+    # added to the calls that use the same names.
+    before = "from m import a, Factory\nisinstance(d, Factory)\nfrom n import b, Factory\n"
+    edit, now = edited(before, before.replace("a, Factory", "a, Converter, Factory", 1))
+    (rule,) = ne.rules_of(edit, now)
+    assert (rule.kind, rule.on) == ("rewrite", "from")
+    found = ne.proposals([rule], now, ne.edit_lines(now, edit))
+    assert [(p.first, p.new) for p in found] == [(2, ("from n import b, Converter, Factory",))]
+    assert [ne.line_kind(x) for x in ("  return x", "@d", "x = 1", "(a, b)", "")] == [
+        "return",
+        "@",
+        "expr",
+        "(",
+        "",
+    ]
 
 
 def test_a_changed_literal_is_a_rewrite() -> None:
@@ -80,7 +98,8 @@ def test_edits_that_are_not_repeated_elsewhere_yield_no_rule() -> None:
     constant = edited("f(a=None)\ng(b=None)\n", "f(a=True)\ng(b=None)\n")  # other Nones
     imports = "from u import quote\nquote(x)\n"
     imported = edited(imports, imports.replace("quote\n", "quote, urlencode\n", 1))
-    for edit, now in (numbers, blanks, many, lines, constant, imported):
+    kind = edited("try:\n    a()\ntry:\n    b()\n", "if ok:\n    a()\ntry:\n    b()\n")
+    for edit, now in (numbers, blanks, many, lines, constant, imported, kind):
         assert ne.rules_of(edit, now) == [], edit
 
 

@@ -20,6 +20,9 @@ def test_kept_for_the_same_text_and_model_only(tmp_path: Path) -> None:
     assert files.load(URI, TEXT + "x = 1\n") == ()  # the file changed since
     assert files.load("file:///other.py", TEXT) == ()
     assert ShownFiles(tmp_path, "model-b").load(URI, TEXT) == ()  # another model
+    early = Shown(TEXT, 21, "a +", "s1", early=True)  # answered early: kept as such
+    assert files.save(URI, TEXT, (early,))
+    assert files.load(URI, TEXT) == (early,)
 
 
 def test_a_damaged_file_is_ignored(tmp_path: Path) -> None:

@@ -55,6 +55,22 @@ def test_a_block_moves_whole_keeping_its_own_nesting():
     assert fit(prefix, body, suffix, "python") == moved
 
 
+def test_lines_do_not_move_to_fit_a_broken_remnant_after_the_cursor():
+    # The user deleted a method's head and is retyping it: the remnant below is over-indented,
+    # so no level parses it but one that nests the new method inside the one above.
+    prefix = "class C:\n    def a(self):\n        return 1\n\n"
+    suffix = "            obj = None\n\n        if obj is None:\n            return 1\n"
+    written = "    def __repr__(self):\n        return 'x'\n"
+    assert fit(prefix, written, suffix, "python") == written
+    # An empty block's body, written a level off, does move: a statement fits there.
+    prefix = "def f(i, j):\n    if i == j:\n        return '0'\n    else:\n"
+    assert fit(prefix, "    return '1'\n", "\n\nx = 1\n", "python") == "        return '1'\n"
+    # The same lines before a sound body below do move (the file parsed without them).
+    assert fit(
+        "class C:\n    def a(self):\n", "            x = 1\n", "        return 1\n", "python"
+    ) == ("        x = 1\n")
+
+
 def test_tab_indented_lines_are_not_moved():
     prefix = "def f(xs):\n\tif xs:\n"
     assert fit(prefix, "\t\t\t\tx = 1\n", "\t\treturn 0\n", "python", "\t") == ""

@@ -6,6 +6,7 @@ from pied.editing.typethrough import (
     answer,
     remainder,
     remember,
+    typing_through,
 )
 
 DOC = "def f(x):\n    return \n"
@@ -70,3 +71,24 @@ def test_after_an_accept_at_the_end_of_a_line_the_next_one_is_where_enter_goes()
     assert after_enter(ret, at, "    ") == (ret[:at] + "\n" + ret[at:], at + 1)
     inside = text.index("total")
     assert after_enter(text, inside, "    ") == (text, inside)  # inside a line: stay
+
+
+def test_the_last_piece_of_an_early_answer_is_asked_for_again():
+    doc = "TABLE = (\n    'j'\n)\n"
+    at = doc.index("'j'") + 3
+    early = Shown(doc, at, "\n    'k'  # K\n    'l'", early=True)  # cut at answer_within_ms
+    through = doc[:at] + "\n    'k'  # K\n" + doc[at:]
+    # Its lines before the last are typed through...
+    assert answer((early,), doc[:at] + "\n    'k'" + doc[at:], at + 8) == "  # K\n    'l'"
+    # ...but its last piece ("'l'" without its comment) is no answer: the model is asked.
+    last = at + len("\n    'k'  # K\n")
+    assert answer((early,), through, last) is None
+    assert answer((Shown(doc, at, early.suggestion),), through, last) == "    'l'"  # not early
+    one_line = Shown(DOC, AT, "x + 1", early=True)  # the first line, whole: typed through
+    assert answer((one_line,), typed(1), AT + 1) == " + 1"
+
+
+def test_typing_through_allows_all_of_the_suggestion_typed():
+    assert typing_through(SHOWN, DOC) and typing_through(SHOWN, typed(2))
+    assert typing_through(SHOWN, typed(5))  # all of it
+    assert not typing_through(SHOWN, DOC[:AT] + "y" + DOC[AT:])
