@@ -113,11 +113,11 @@ def _answer(
     sid = None
     if items and state.settings.stats:
         sid = state.acceptance.shown(doc.key, language, result.sampling, result.latency_ms, items)
+    early = result.stop_reason == "answer_time"
     if items:
         made_with = settings_id(settings)
-        early = result.stop_reason == "answer_time"
         remember(doc, typethrough.Shown(snap.text, offset, items[0], made_with, sid or 0, early))
-    if result.stop_reason == "answer_time" and alternatives == 1:
+    if early and alternatives == 1:
         # Answered before the middle was written whole (``answer_within_ms``): the whole
         # middle is written behind the answer, for the user typing through (or taking) it.
         state.stats.answered_early += 1

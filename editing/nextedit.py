@@ -65,13 +65,14 @@ class Rule:
         tail = r"(?!\w)" if re.search(r"\w$", self.find) else ""
         return re.compile(head + re.escape(self.find) + tail)
 
+    def _on(self, line: str) -> bool:
+        return self.on is None or line_kind(line) == self.on
+
     def applies(self, line: str) -> bool:
-        return (self.on is None or line_kind(line) == self.on) and bool(self.pattern().search(line))
+        return self._on(line) and bool(self.pattern().search(line))
 
     def apply(self, line: str) -> str:
-        if self.on is not None and line_kind(line) != self.on:
-            return line
-        return self.pattern().sub(lambda _m: self.replace, line)
+        return self.pattern().sub(lambda _m: self.replace, line) if self._on(line) else line
 
 
 @dataclass(frozen=True)

@@ -212,13 +212,15 @@ def fit(
     line_prefix = prefix[prefix.rfind("\n") + 1 :]
     inside_line = bool(line_prefix.strip() or suffix.split("\n", 1)[0].strip())
     best = _longest_parsing_cut(prefix, completion, suffix, language, inside_line)
-    context_parses = parses(prefix + suffix, language)
-    if _may_shift(line_prefix, indent_unit, language):
+    shift = _may_shift(line_prefix, indent_unit, language)
+    # Parsed only where it decides: a move, or what becomes of a completion with no cut.
+    context_parses = parses(prefix + suffix, language) if shift or not best else None
+    if shift:
         for target in _levels_around(prefix, suffix, len(indent_unit)):
-            if not context_parses and not _statement_fits(prefix, suffix, line_prefix, target):
-                continue
             moved = shifted(line_prefix, completion, target)
             if moved is None or len(moved.strip()) <= len(best.strip()):
+                continue
+            if not context_parses and not _statement_fits(prefix, suffix, line_prefix, target):
                 continue
             cut = _longest_parsing_cut(prefix, moved, suffix, language, inside_line)
             if len(cut.strip()) > len(best.strip()):
