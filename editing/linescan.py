@@ -1,9 +1,37 @@
-"""Scanning generated text: bracket depth outside strings, where a line meets the rest of
-the cursor's line, where a Markdown fence opens."""
+"""Scanning generated text: bracket depth outside strings, an open triple-quoted string,
+where a line meets the rest of the cursor's line, where a Markdown fence opens."""
 
 from __future__ import annotations
 
+import re
+
 FENCE = "```"
+TRIPLE_QUOTES = ('"""', "'''")
+# What can hide a triple quote: a comment, a one-line string (closed or not), or the
+# triple quote itself (tried first, so ``"""`` is never read as ``""`` then ``"``).
+_QUOTE_OR_HIDER = re.compile(r'"""|\'\'\'|#[^\n]*|"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?')
+_TRIPLE_CLOSE = {q: re.compile(r"\\.|" + q, re.DOTALL) for q in TRIPLE_QUOTES}
+
+
+def open_triple_quote(text: str, inside: str = "") -> str:
+    """The triple quote (``\"\"\"`` or ``'''``) of a string still open at the end of ``text``,
+    else ""; ``inside`` is the one open at its start (the text continues a docstring)."""
+    pos, quote = 0, inside
+    while True:
+        if quote:
+            closer = _TRIPLE_CLOSE[quote]
+            found = closer.search(text, pos)
+            while found is not None and found.group() != quote:
+                found = closer.search(text, found.end())  # an escape (\\"), not the end
+            if found is None:
+                return quote
+            pos, quote = found.end(), ""
+        token = _QUOTE_OR_HIDER.search(text, pos)
+        if token is None:
+            return ""
+        if token.group() in TRIPLE_QUOTES:
+            quote = token.group()
+        pos = token.end()
 
 
 def bracket_depth(text: str) -> int:

@@ -29,7 +29,7 @@ from enum import Enum
 
 from pied.editing import meeting
 from pied.editing.indent import indent_width
-from pied.editing.linescan import FENCE, bracket_depth, fence_at, join_point
+from pied.editing.linescan import FENCE, bracket_depth, fence_at, join_point, open_triple_quote
 
 OPENERS = (":", "{", "(", "[", "=>", "->")
 BLOCK_OPENERS = (":", "{")  # a line ending so has a body on the lines after it
@@ -72,6 +72,8 @@ class Scope:
     ahead: frozenset[str] = frozenset()
     # The text around the cursor has no Markdown fence: a generated one ends the code.
     fence_stops: bool = True
+    # The triple quote of a string the cursor is in (a docstring), else "".
+    string_open: str = ""
 
 
 def choose_mode(setting: str, line_prefix: str, line_suffix: str) -> Mode:
@@ -91,8 +93,12 @@ def choose_mode(setting: str, line_prefix: str, line_suffix: str) -> Mode:
     return Mode.SINGLE
 
 
-def scope_at(prefix: str, suffix: str, setting: str = "auto") -> Scope:
-    """The scope of a completion inserted between ``prefix`` and ``suffix``."""
+def scope_at(
+    prefix: str, suffix: str, setting: str = "auto", whole_prefix: str | None = None
+) -> Scope:
+    """The scope of a completion inserted between ``prefix`` and ``suffix``;
+    ``whole_prefix`` is all the text before the cursor where ``prefix`` is a window of it
+    (which may start inside a docstring)."""
     line_prefix = prefix[prefix.rfind("\n") + 1 :]
     nl = suffix.find("\n")
     line_suffix = suffix if nl == -1 else suffix[:nl]
@@ -138,6 +144,7 @@ def scope_at(prefix: str, suffix: str, setting: str = "auto") -> Scope:
         between,
         ahead,
         FENCE not in prefix and FENCE not in suffix,
+        open_triple_quote(prefix if whole_prefix is None else whole_prefix),
     )
 
 
@@ -305,7 +312,7 @@ class StopRules:
         scope = self.scope
         if not self._line_end_with_code_below():
             return False
-        if scope.opener or not self._whole_statement([scope.line_prefix]):
+        if scope.opener or not self._ends_line([scope.line_prefix]):
             return False
         base = indent_width(scope.line_prefix)
         if indent_width(scope.next_line) < base:
@@ -325,7 +332,7 @@ class StopRules:
         for line in lines[:-1]:
             offsets.append(offsets[-1] + len(line) + 1)
         # Line 0 is judged until a cut is taken (a later one is past it), not at every token.
-        if complete and not self._line_cut and self._whole_statement([lines[0]]):
+        if complete and not self._line_cut and self._whole_statement(lines[:1]):
             self._line_cut = len(lines[0])
         for i in range(max(1, self._checked_lines + 1), complete):
             ends_text = i == len(lines) - 1 and not lines[i]  # the text's last newline
@@ -337,7 +344,7 @@ class StopRules:
             if keep is not None:
                 return keep
             self._checked_lines = i
-            if lines[i].strip() and self._whole_statement(lines[1 : i + 1]):
+            if lines[i].strip() and self._whole_statement(lines[: i + 1], first=1):
                 # (a blank line, a block's header or an open bracket is no answer yet)
                 self._line_cut = offsets[i] + len(lines[i])
             if i >= MAX_LINES:
@@ -355,13 +362,21 @@ class StopRules:
         return self._statements >= BETWEEN_STATEMENTS
 
     @staticmethod
-    def _whole_statement(before: list[str]) -> bool:
-        """The lines ``before`` have code and end a statement (brackets closed, no line
-        left open)."""
+    def _ends_line(before: list[str]) -> bool:
+        """The lines ``before`` have text and end a line of code or of a docstring
+        (brackets closed, no line left open)."""
         return (
             bool("".join(before).strip())
             and bracket_depth("\n".join(before)) <= 0
             and not before[-1].rstrip().endswith((*OPENERS, ",", "\\"))
+        )
+
+    def _whole_statement(self, written: list[str], first: int = 0) -> bool:
+        """The lines ``written[first:]`` end a statement: they end a line, and no
+        triple-quoted string is open after ``written`` (the lines written from the cursor
+        on): a docstring's first line ends no statement."""
+        return self._ends_line(written[first:]) and not open_triple_quote(
+            "\n".join(written), self.scope.string_open
         )
 
     def _statement_done(self, before: list[str], line: str) -> bool:

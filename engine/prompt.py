@@ -153,7 +153,8 @@ def build_prompt(model: LoadedModel, settings: Settings, request: CompletionRequ
     window = windows.fim_window(
         request.text, request.offset, settings.prefix_tokens, settings.suffix_tokens, count
     )
-    scope = stops.scope_at(window.prefix, window.suffix, settings.multiline)
+    whole_prefix = request.text[: request.offset]
+    scope = stops.scope_at(window.prefix, window.suffix, settings.multiline, whole_prefix)
     others = context_files(request.context, settings.context_tokens, count)
     cut = cut_prefix(model, window.prefix, settings.sampling)
     suffix = window.suffix

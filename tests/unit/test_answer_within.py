@@ -114,6 +114,19 @@ def test_a_block_body_is_answered_in_whole_lines(clock) -> None:
     assert body.startswith(out.text + "\n") and out.text.count("\n") < 5
 
 
+def test_an_answer_waits_for_a_docstring_to_close(clock) -> None:
+    """A docstring's first line ends no statement: an answer cut there leaves a string
+    open, which nothing can keep (a 1.5B session's empty answer, asyncio/transports.py)."""
+    prefix = "class BaseTransport:\n    pass\n\n"
+    suffix = "\n\nclass Other:\n    pass\n"
+    head = 'class DatagramTransport(BaseTransport):\n    """A datagram transport.'
+    doc = "".join(f"\n    Line {i} of its documentation." for i in range(3))
+    body = '\n    """\n\n    def sendto(self, data):\n        raise NotImplementedError'
+    out = _complete(head + doc + body + suffix, prefix, suffix, answer_within_ms=1)
+    assert out.stop_reason == "answer_time", out
+    assert out.text.startswith(head + doc + '\n    """'), out.text
+
+
 @pytest.fixture
 def service(clock) -> Iterator[Service]:  # type: ignore[no-untyped-def]
     """The daemon on the scripted model, the rescale document open."""

@@ -280,6 +280,37 @@ def test_brackets_inside_strings_do_not_count():
     assert bracket_depth("f(x)") == 0 and bracket_depth("f(x") == 1
 
 
+def test_an_open_triple_quoted_string_is_found_past_comments_and_one_line_strings() -> None:
+    from pied.editing.linescan import open_triple_quote
+
+    assert open_triple_quote('class T:\n    """A datagram transport.\n') == '"""'
+    assert open_triple_quote('x = """a\nb"""\ny = 1') == ""
+    assert open_triple_quote('# it\'s a """ in a comment\nx = \'"""\'') == ""
+    assert open_triple_quote("s = '''a \\''' b") == "'''"  # an escaped quote: still open
+    assert open_triple_quote('closes it."""\nx = 1', inside='"""') == ""
+    assert open_triple_quote("more text\n", inside='"""') == '"""'
+
+
+def test_the_string_state_comes_from_the_whole_text_before_the_cursor_not_the_window() -> None:
+    # A window starting inside a docstring sees its closing quote as an opening one.
+    whole = 'class A:\n    """Doc.\n\n    More.\n    """\n\n\nclass B:\n'
+    window = whole[whole.index("More.") :]
+    assert scope_at(window, "\n").string_open == '"""'
+    assert scope_at(window, "\n", whole_prefix=whole).string_open == ""
+    rules = StopRules(scope_at(window, "\n    pass\n", whole_prefix=whole), "auto", "")
+    run(rules, '    """A transport.\n\n    It sends.\n')
+    assert rules.answer_cut() is None  # the docstring is still open: no statement ended
+
+
+def test_at_a_docstring_lines_end_the_next_lines_are_kept_where_they_meet_the_suffix() -> None:
+    # The end of a docstring's line is a full line: the lines the model writes next stay a
+    # span, kept where they meet the docstring's end below.
+    prefix = 'def add(a, b):\n    """Return the sum.'
+    suffix = '\n    """\n    return a + b\n'
+    middle = "\n\n    Both numbers are ints."
+    assert run(StopRules(scope_at(prefix, suffix), "auto", suffix), middle + suffix) == middle
+
+
 def test_a_line_end_whose_statement_goes_on_may_meet_the_suffix_on_a_later_line() -> None:
     # The cursor at the end of ``('owner=', 'u'`` (a real 1.5B case, bdist_dumb.py): the
     # first line written leaves its bracket open, so the middle may end lines below.
