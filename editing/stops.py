@@ -94,11 +94,11 @@ def choose_mode(setting: str, line_prefix: str, line_suffix: str) -> Mode:
 
 
 def scope_at(
-    prefix: str, suffix: str, setting: str = "auto", whole_prefix: str | None = None
+    prefix: str, suffix: str, setting: str = "auto", string_open: str | None = None
 ) -> Scope:
     """The scope of a completion inserted between ``prefix`` and ``suffix``;
-    ``whole_prefix`` is all the text before the cursor where ``prefix`` is a window of it
-    (which may start inside a docstring)."""
+    ``string_open`` is the triple quote of a string the cursor is in, where ``prefix`` is
+    a window of the text (which may start inside a docstring); else read from ``prefix``."""
     line_prefix = prefix[prefix.rfind("\n") + 1 :]
     nl = suffix.find("\n")
     line_suffix = suffix if nl == -1 else suffix[:nl]
@@ -144,7 +144,7 @@ def scope_at(
         between,
         ahead,
         FENCE not in prefix and FENCE not in suffix,
-        open_triple_quote(prefix if whole_prefix is None else whole_prefix),
+        open_triple_quote(prefix) if string_open is None else string_open,
     )
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from pied.config import Settings
 from pied.editing import scopesuffix, stops, windows
+from pied.editing.linescan import open_triple_quote
 from pied.models import bytesampling, fim
 from pied.models import vocab as vocabs
 from pied.models.backend import Backend, token_count
@@ -35,6 +37,12 @@ class CompletionRequest:
     context: Sequence[fim.ContextFile] = ()
     key: Hashable = "default"  # which document's KV sequence to use
     repo: str | None = None  # the project's name for the prompt's header (else DEFAULT_REPO)
+
+    @cached_property
+    def string_open(self) -> str:
+        """The triple quote of a string the cursor is in, else "": read once from all the
+        text before it (each window built for the request may start inside a docstring)."""
+        return open_triple_quote(self.text[: self.offset])
 
 
 def context_files(
@@ -153,8 +161,7 @@ def build_prompt(model: LoadedModel, settings: Settings, request: CompletionRequ
     window = windows.fim_window(
         request.text, request.offset, settings.prefix_tokens, settings.suffix_tokens, count
     )
-    whole_prefix = request.text[: request.offset]
-    scope = stops.scope_at(window.prefix, window.suffix, settings.multiline, whole_prefix)
+    scope = stops.scope_at(window.prefix, window.suffix, settings.multiline, request.string_open)
     others = context_files(request.context, settings.context_tokens, count)
     cut = cut_prefix(model, window.prefix, settings.sampling)
     suffix = window.suffix

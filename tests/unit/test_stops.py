@@ -292,12 +292,16 @@ def test_an_open_triple_quoted_string_is_found_past_comments_and_one_line_string
 
 
 def test_the_string_state_comes_from_the_whole_text_before_the_cursor_not_the_window() -> None:
-    # A window starting inside a docstring sees its closing quote as an opening one.
+    # A window starting inside a docstring sees its closing quote as an opening one; the
+    # request reads the string state once from all the text before the cursor.
+    from pied.engine.prompt import CompletionRequest
+
     whole = 'class A:\n    """Doc.\n\n    More.\n    """\n\n\nclass B:\n'
     window = whole[whole.index("More.") :]
+    in_string = CompletionRequest(whole + "\n    pass\n", len(whole)).string_open
     assert scope_at(window, "\n").string_open == '"""'
-    assert scope_at(window, "\n", whole_prefix=whole).string_open == ""
-    rules = StopRules(scope_at(window, "\n    pass\n", whole_prefix=whole), "auto", "")
+    assert scope_at(window, "\n", string_open=in_string).string_open == ""
+    rules = StopRules(scope_at(window, "\n    pass\n", string_open=in_string), "auto", "")
     run(rules, '    """A transport.\n\n    It sends.\n')
     assert rules.answer_cut() is None  # the docstring is still open: no statement ended
 
