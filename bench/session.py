@@ -54,6 +54,7 @@ def _summary(out: dict[str, Any], typed: str) -> dict[str, Any]:
 
 
 CAPPED_TOKENS = 24  # the run ``pie_24``: tokens a suggestion at most
+WIDE_PREFIX_TOKENS = 3072  # the run ``pie_wide``: tokens before the cursor in the prompt
 
 
 def daemon_env(root: Path, pie: bool, extra: str = "") -> dict[str, str]:
@@ -223,6 +224,8 @@ def pied_config(name: str, model: Path | None, engine_url: str) -> str:
         extra += f"threads = {machine_threads()}\n"
     if name == "pie_24":  # how the session asked pied until the suffix-scope stop
         extra += f"max_tokens = {CAPPED_TOKENS}\n"
+    if name == "pie_wide":  # about llama.vim's window: 256 lines before, the suffix unscoped
+        extra += f"prefix_tokens = {WIDE_PREFIX_TOKENS}\nscoped_suffix = false\n"
     if name == "pie_whole":  # an editor's answer waits for the whole middle (before 2026-12-07)
         extra += "answer_within_ms = 0\n"
     return extra

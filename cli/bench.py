@@ -144,7 +144,8 @@ def cmd_bench_session(args: argparse.Namespace) -> int:
 
 def _session_runs(spec: str, engine_url: str | None) -> tuple[str, ...]:
     """The runs asked for; with an engine, its run too (beside the local ones)."""
-    known = ("pie", "no_pie", "pie_next_edit", "pie_all_threads", "pie_24", "pie_whole", "engine")
+    known: tuple[str, ...] = ("pie", "no_pie", "pie_next_edit", "pie_all_threads", "pie_24")
+    known += ("pie_whole", "pie_wide", "engine")
     runs = [r for r in spec.split(",") if r in known] or ["pie"]
     if engine_url and "engine" not in runs:
         runs.append("engine")

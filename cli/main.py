@@ -225,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
         "pie_all_threads (pie on every CPU, not only the free ones), "
         "pie_24 (pie with 24 tokens a suggestion at most), "
         "pie_whole (pie waiting for the whole middle: answer_within_ms = 0), "
+        "pie_wide (pie with 3072 tokens before the cursor and the suffix unscoped), "
         "engine (comma-separated; --engine-url adds engine)",
     )
     bs.add_argument(

@@ -90,6 +90,9 @@ def complete(
     start, job.prelude, ended = _branch_point(model, prompt, sync.seq, job.sampler, rules)
     t3 = time.monotonic() if prompt.cut.mode == "bytes" else t2
     runs = [job.attempt(start, rules, ended)]
+    written = job.written_in_vain(runs[0]) if ended is None and alternatives == 1 else b""
+    if written:  # nothing kept at a fresh line: the model's next choice there
+        runs[0] = job.rerun_without(start, written, runs[0])
     if ended is None and alternatives == 1 and settings.parse_retries and job.breaks(runs[0]):
         runs[0] = job.retry_for_parse(start, runs[0], t0)
     if ended is None and alternatives > 1:  # (a prelude that met the end has no branch)
@@ -210,13 +213,37 @@ class _Job:
             return bool(gen.text.strip()) and gen.stop_reason != "cancelled"
         return syntax.joins(self.before, text, self.after, self.language) is False
 
-    def _rerun(self, start: Start, rank: int) -> tuple[Generation, str]:
-        """A run from the first token's ``rank``-th choice (the cells after the branch
-        point dropped first)."""
+    def _rerun(
+        self, start: Start, rank: int, banned: frozenset[int] = frozenset()
+    ) -> tuple[Generation, str]:
+        """A run from the first token's ``rank``-th choice, ``banned`` never picked while
+        the output is blank (the cells after the branch point dropped first)."""
         drop_from = len(self.prompt.tokens) + len(self.prelude)
         self.model.backend.kv_remove(self.sync.seq, drop_from, -1)
-        branch = dataclasses.replace(start, rank=rank)
+        branch = dataclasses.replace(start, rank=rank, banned=banned)
         return self.attempt(branch, self.rules(branch))
+
+    def written_in_vain(self, run: tuple[Generation, str]) -> bytes:
+        """What the model wrote at a fresh line, from its first non-blank byte, where the
+        rules kept none of it: it ran into the code below at once (an empty middle, though
+        the user opened the line to write one), or into a fence. Else empty."""
+        gen, text = run
+        scope = self.prompt.scope
+        fresh_line = not scope.line_prefix.strip() and not scope.line_suffix.strip()
+        if text.strip() or gen.stop_reason != "rule" or not fresh_line:
+            return b""
+        stub = self.prompt.cut.stub  # (in the document already: the output starts with it)
+        return self.model.vocab.decode(gen.tokens)[len(stub) :].lstrip()
+
+    def rerun_without(
+        self, start: Start, written: bytes, first: tuple[Generation, str]
+    ) -> tuple[Generation, str]:
+        """Once more, where no token that starts ``written`` may begin the text: the
+        model's next choice there; ``first`` if that keeps nothing either."""
+        if self.cancelled():
+            return first
+        retry = self._rerun(start, 0, self.model.vocab.spelling_the_start_of(written))
+        return retry if retry[1].strip() else first
 
     def retry_for_parse(
         self, start: Start, first: tuple[Generation, str], t0: float

@@ -15,8 +15,10 @@ SPECIALS += ["<|repo_name|>"]
 class FakeBackend:
     """Token i < 256 is byte i; specials follow. After a prompt it 'generates' ``script``.
 
-    ``others`` are less likely scripts, each starting with a byte of its own: a run that
-    starts with another first token (``Start.rank``) goes on with the script it begins."""
+    ``others`` are less likely scripts: a run that starts with another first token
+    (``Start.rank``) goes on with the script it begins; where one starts like the script
+    and then parts from it, it is the next choice there (a run kept off the script's byte
+    goes on with it)."""
 
     def __init__(
         self, script: str = "", n_ctx: int = 4096, n_seq: int = 4, others: Sequence[str] = ()
@@ -85,8 +87,13 @@ class FakeBackend:
             for i, other in enumerate(self.others):
                 out[other[0]] = 9.0 - i
         else:
+            done = self.detokenize(tokens[len(tokens) - emitted :])
+            alive = [s for s in (self.script, *self.others) if s.startswith(done)]
             first = tokens[len(tokens) - emitted]
-            script = next((o for o in self.others if o[0] == first), script)
+            script = alive[0] if alive else next((o for o in self.others if o[0] == first), script)
+            for i, other in enumerate(self.others):
+                if other in alive and other is not script and len(other) > emitted:
+                    out[other[emitted]] = 9.0 - i
         out[script[emitted] if emitted < len(script) else self.eos] = 10.0
         return out
 

@@ -163,6 +163,12 @@ def test_vocab_prefix_search():
     assert v.first_byte[3] == STOP and v.special[3]
 
 
+def test_the_tokens_that_start_writing_a_text_past_blanks():
+    v = Vocab([b"dom", b" domain", b"domains", None, b"\n    d", b"x", b"   ", b"domain"])
+    # every way to begin "domain = 1" (past blanks); not a longer word, a blank, a special
+    assert v.spelling_the_start_of(b"domain = 1") == {0, 1, 4, 7}
+
+
 def test_stable_anchor_on_the_toy_tokenizer():
     # Every position can merge with what follows in this toy: the anchor goes to the start.
     assert stable_anchor(bpe, VOCAB, b"abab", probes=(b"a", b"b")) == 0

@@ -125,3 +125,23 @@ def test_alternatives_drop_empty_whitespace_and_quote_variants():
     ]
     assert [a.text for a in _distinct(runs, "python")] == ["return 'a'", "return b"]
     assert [a.text for a in _distinct(runs, "cpp")] == ["return 'a'", 'return  "a"', "return b"]
+
+
+def test_at_a_fresh_line_a_model_that_writes_the_code_below_at_once_gets_its_next_choice():
+    # The user opened a line between two; the model, seeing a whole function, writes the
+    # suffix's own next line (an empty middle). Its next choice there is what is shown.
+    text = "def f(x):\n    x = 1\n\n    y = compute(x)\n    return y\n"
+    cursor = text.index("\n\n") + 1
+    engine, backend = engine_for("    y = compute(x)\n    return y\n", multiline="auto")
+    backend.others = [b"    z = x + 1\n"]
+    out = engine.complete(CompletionRequest(text, cursor))
+    assert out.text == "    z = x + 1"
+
+
+def test_an_empty_middle_inside_a_line_is_no_reason_to_ask_again():
+    # foo(|) before ")": the model closing the call at once is the whole middle.
+    text = "y = foo()\n"
+    engine, backend = engine_for(")\n", multiline="auto")
+    backend.others = [b"1)\n"]
+    out = engine.complete(CompletionRequest(text, text.index(")")))
+    assert out.text == ""
