@@ -239,8 +239,9 @@ class _Job:
         self, start: Start, written: bytes, first: tuple[Generation, str]
     ) -> tuple[Generation, str]:
         """Once more, where no token that starts ``written`` may begin the text: the
-        model's next choice there; ``first`` if that keeps nothing either."""
-        if self.cancelled():
+        model's next choice there; ``first`` if that keeps nothing either (or if a
+        byte-level prelude, fixed before the branch point, already wrote some of it)."""
+        if self.cancelled() or start.prelude.strip():
             return first
         retry = self._rerun(start, 0, self.model.vocab.spelling_the_start_of(written))
         return retry if retry[1].strip() else first
