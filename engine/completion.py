@@ -90,10 +90,11 @@ def complete(
     start, job.prelude, ended = _branch_point(model, prompt, sync.seq, job.sampler, rules)
     t3 = time.monotonic() if prompt.cut.mode == "bytes" else t2
     runs = [job.attempt(start, rules, ended)]
-    written = job.written_in_vain(runs[0]) if ended is None and alternatives == 1 else b""
+    one_branch = ended is None and alternatives == 1  # (a prelude that met the end has none)
+    written = job.written_in_vain(runs[0]) if one_branch else b""
     if written:  # nothing kept at a fresh line: the model's next choice there
         runs[0] = job.rerun_without(start, written, runs[0])
-    if ended is None and alternatives == 1 and settings.parse_retries and job.breaks(runs[0]):
+    if one_branch and settings.parse_retries and job.breaks(runs[0]):
         runs[0] = job.retry_for_parse(start, runs[0], t0)
     if ended is None and alternatives > 1:  # (a prelude that met the end has no branch)
         job.branch(start, runs)
