@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pied.daemon import messages as m
 from pied.daemon.docstate import DocState
 from pied.daemon.state import DaemonState
-from pied.editing import nextedit, syntax
+from pied.editing import nextedit, samelines, syntax
 from pied.editing.document import Snapshot
 from pied.editing.edithistory import UserEdit
 from pied.editing.uris import file_name
@@ -87,19 +89,42 @@ def _ready(result: dict[str, Any]) -> Future[Any]:
 
 
 def _by_rules(state: DaemonState, doc: DocState, snap: Snapshot, edit: UserEdit) -> list[Candidate]:
-    rules = nextedit.rules_of(edit, snap.text)
-    if not rules:
-        return []
+    """The edit's token rules where they apply; where they apply nowhere, the edit's lines
+    where they stand again (``editing.samelines``)."""
     first, end = nextedit.edit_lines(snap.text, edit)
-    here = nextedit.proposals(rules, snap.text, (first, end))
-    ranked = nextedit.nearest_first(here, end - 1)
-    found = [Candidate(snap.uri, snap.text, p, "rules") for p in ranked]
+    rules = nextedit.rules_of(edit, snap.text)
+    found: list[Candidate] = []
+    if rules:
+        by_rules = partial(nextedit.proposals, rules)
+        found = _everywhere(state, doc, snap, (first, end), end - 1, by_rules)
+    if not found:
+        at, old, new = samelines.line_change(snap.text, edit)
+        by_lines = partial(samelines.same_lines, old, new)
+        found = _everywhere(state, doc, snap, (at, at + len(new)), end - 1, by_lines)
+    return found[:MOST]
+
+
+Finder = Callable[[str, tuple[int, int]], list[nextedit.Proposal]]
+
+
+def _everywhere(
+    state: DaemonState,
+    doc: DocState,
+    snap: Snapshot,
+    skip: tuple[int, int],
+    near: int,
+    find: Finder,
+) -> list[Candidate]:
+    """What ``find`` proposes in this document outside lines ``skip``, nearest line
+    ``near`` first, then in the connection's other open documents of its language."""
+    here = nextedit.nearest_first(find(snap.text, skip), near)
+    found = [Candidate(snap.uri, snap.text, p, "rules") for p in here]
     for other in state.docs:
         if other.key[0] != doc.key[0] or other is doc or other.doc.language != snap.language:
             continue
         text = other.doc.text
-        found += [Candidate(other.uri, text, p, "rules") for p in nextedit.proposals(rules, text)]
-    return found[:MOST]
+        found += [Candidate(other.uri, text, p, "rules") for p in find(text, (0, 0))]
+    return found
 
 
 def _window(snap: Snapshot, edit: UserEdit) -> Window:

@@ -1,5 +1,6 @@
-"""Scanning generated text: bracket depth outside strings, an open triple-quoted string,
-where a line meets the rest of the cursor's line, where a Markdown fence opens."""
+"""Scanning text: bracket depth outside strings, an open triple-quoted string, where
+comments and strings are, where a line meets the rest of the cursor's line, where a
+Markdown fence opens."""
 
 from __future__ import annotations
 
@@ -32,6 +33,45 @@ def open_triple_quote(text: str, inside: str = "") -> str:
         if token.group() in TRIPLE_QUOTES:
             quote = token.group()
         pos = token.end()
+
+
+def prose_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds comments and string literals (``#`` comments; strings in ', ",
+    or triple quotes, which may span lines): (start, end) offsets, in order."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while (token := _QUOTE_OR_HIDER.search(text, pos)) is not None:
+        start, end = token.start(), token.end()
+        quote = token.group()
+        if quote in TRIPLE_QUOTES:
+            closer = _TRIPLE_CLOSE[quote]
+            found = closer.search(text, end)
+            while found is not None and found.group() != quote:
+                found = closer.search(text, found.end())
+            end = len(text) if found is None else found.end()
+        spans.append((start, end))
+        pos = end
+    return spans
+
+
+def prose_by_line(text: str) -> list[list[tuple[int, int]]]:
+    """Each line's comments and strings (``prose_spans``), as (start, end) columns of
+    that line; a string over several lines is in each of them."""
+    lines = text.split("\n")
+    starts, at = [], 0
+    for line in lines:
+        starts.append(at)
+        at += len(line) + 1
+    out: list[list[tuple[int, int]]] = [[] for _ in lines]
+    row = 0
+    for a, b in prose_spans(text):
+        while row + 1 < len(starts) and starts[row + 1] <= a:
+            row += 1
+        i = row
+        while i < len(lines) and starts[i] < b:
+            out[i].append((max(a, starts[i]) - starts[i], min(b - starts[i], len(lines[i]))))
+            i += 1
+    return out
 
 
 def bracket_depth(text: str) -> int:

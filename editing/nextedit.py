@@ -3,16 +3,23 @@
 An edit is compared token by token (identifiers, numbers, single symbols; blanks are not
 tokens). Each place the tokens differ becomes a rule:
 
-- a *rename*: one identifier became another, found elsewhere as a whole
-  word (``getlist`` → ``get_list``);
+- a *rename*: one identifier became another, found elsewhere as a whole word
+  (``getlist`` → ``get_list``), where the user renamed it: a name renamed in code is
+  renamed in code (and in a string that is the name alone, as ``__all__`` lists it), not
+  in docstrings and comments; one renamed in prose is renamed in prose. Where the same
+  line still uses the old name (``data=data`` → ``content=data``) it is a rewrite;
 - a *rewrite*: tokens added, removed or replaced next to the tokens around them
   (``a)`` → ``a, timeout)``: an argument added), found elsewhere with that context, on a
   line of the same kind (``def``, ``import``, ``return``, … or an expression): an import
-  list's ``, Factory`` → ``, Converter, Factory`` is not a call's.
+  list's ``, Factory`` → ``, Converter, Factory`` is not a call's. Where one token each
+  side finds fewer than three characters a second is taken; what it finds must hold a
+  word (``():`` is every function's). A comment dropped from a line's end is dropped
+  from other lines whatever their code (``  # noqa: E721``).
 
 An edit that changes more than a few places, spans lines, or only changes numbers or
 blanks yields no rule: it is not one a person would repeat elsewhere. A rule applied to
-the lines it matches gives a ``Proposal``: those lines as they would read.
+the lines it matches gives a ``Proposal``: those lines as they would read; never where
+a line already reads so.
 """
 
 from __future__ import annotations
@@ -20,15 +27,19 @@ from __future__ import annotations
 import difflib
 import keyword
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from pied.editing.edithistory import UserEdit
+from pied.editing.linescan import prose_by_line, prose_spans
 
 MAX_PLACES = 2  # an edit that changes more places than this is not one rule
 CONTEXT = 1  # tokens of context on each side of a rewrite
+MAX_CONTEXT = 2  # tokens of context where one each side finds too little
 MIN_FIND = 3  # characters a rewrite must find (shorter ones match everywhere)
 MAX_LINES = 6  # lines one proposal may change
+
+Spans = Sequence[tuple[int, int]]  # (start, end) columns of a line's comments and strings
 
 _TOKEN = re.compile(r"[A-Za-z_]\w*|\d+|\S")
 _NAME = re.compile(r"[A-Za-z_]\w*")
@@ -54,6 +65,7 @@ class Rule:
     find: str
     replace: str
     on: str | None = None  # only on lines of this ``line_kind`` (None: any line)
+    prose: bool | None = None  # only in comments and strings (True), only outside (False)
 
     def describe(self) -> str:
         if self.kind == "rename":
@@ -68,11 +80,38 @@ class Rule:
     def _on(self, line: str) -> bool:
         return self.on is None or line_kind(line) == self.on
 
-    def applies(self, line: str) -> bool:
-        return self._on(line) and bool(self.pattern().search(line))
+    def _made(self, line: str, m: re.Match[str]) -> bool:
+        """Whether the match is inside the rule's own result (``x`` → ``x, y`` at ``x, y``)."""
+        at = self.replace.find(self.find)
+        start = m.start() - at
+        return at >= 0 and start >= 0 and line[start : start + len(self.replace)] == self.replace
 
-    def apply(self, line: str) -> str:
-        return self.pattern().sub(lambda _m: self.replace, line) if self._on(line) else line
+    def _fits(self, line: str, m: re.Match[str], prose: Spans) -> bool:
+        if self.prose is not None and _within(prose, m.start()) != self.prose:
+            quoted = (
+                line[m.start() - 1 : m.start()] in ("'", '"')
+                and line[m.end() : m.end() + 1] == line[m.start() - 1]
+            )
+            if self.prose or not quoted:  # ``"pipe"`` in ``__all__`` is the name
+                return False  # a name renamed in code is not a word in a docstring
+        return not self._made(line, m)
+
+    def applies(self, line: str, prose: Spans = ()) -> bool:
+        """Whether the rule changes ``line`` (whose comments and strings are ``prose``)."""
+        matches = self.pattern().finditer(line)
+        return self._on(line) and any(self._fits(line, m, prose) for m in matches)
+
+    def apply(self, line: str, prose: Spans = ()) -> str:
+        """``line`` with the rule applied where it fits."""
+        if not self._on(line):
+            return line
+        return self.pattern().sub(
+            lambda m: self.replace if self._fits(line, m, prose) else m.group(), line
+        )
+
+
+def _within(spans: Spans, at: int) -> bool:
+    return any(a <= at < b for a, b in spans)
 
 
 @dataclass(frozen=True)
@@ -105,17 +144,36 @@ def rules_of(edit: UserEdit, text: str) -> list[Rule]:
     before, after = whole_lines(text, edit)
     old, new = _tokens(before), _tokens(after)
     matcher = difflib.SequenceMatcher(None, [t[0] for t in old], [t[0] for t in new], False)
-    places = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    places = [op[1:] for op in matcher.get_opcodes() if op[0] != "equal"]
     if not places or len(places) > MAX_PLACES:
         return []
     rules: list[Rule] = []
-    for _tag, i1, i2, j1, j2 in places:
-        rule = _rule(before, after, old, new, (i1, i2, j1, j2))
+    head = text.rfind("\n", 0, edit.start) + 1
+    for span in places:
+        rule = _widened(before, after, old, new, span)
         if rule is None:
             return []
+        if rule.kind == "rename":  # where the user renamed it: in code, or in prose
+            rule = replace(rule, prose=_within(prose_spans(text), head + new[span[2]][1]))
         if rule not in rules:
             rules.append(rule)
     return rules
+
+
+def _widened(
+    before: str,
+    after: str,
+    old: list[tuple[str, int, int]],
+    new: list[tuple[str, int, int]],
+    span: tuple[int, int, int, int],
+) -> Rule | None:
+    """The rule for one place, with more context where one token each side finds too
+    little (``= '`` → ``= u'`` becomes ``== '`` → ``== u'``)."""
+    for context in range(CONTEXT, MAX_CONTEXT + 1):
+        rule = _rule(before, after, old, new, span, context)
+        if rule is not None or context == MAX_CONTEXT:
+            return rule
+    return None
 
 
 def _rule(
@@ -124,6 +182,7 @@ def _rule(
     old: list[tuple[str, int, int]],
     new: list[tuple[str, int, int]],
     span: tuple[int, int, int, int],
+    context: int = CONTEXT,
 ) -> Rule | None:
     i1, i2, j1, j2 = span
     found = [t[0] for t in old[i1:i2]]
@@ -131,10 +190,15 @@ def _rule(
     if len(found) == 1 and len(made) == 1 and all(_NAME.fullmatch(t) for t in (*found, *made)):
         if found[0] in _WORDS or made[0] in _WORDS:
             return None  # None became True: other Nones are other values
-        return Rule("rename", found[0], made[0])
+        if found[0] not in (t[0] for t in new):
+            return Rule("rename", found[0], made[0])
+        # ``data=data`` → ``content=data``: one use renamed and one left, a rewrite here
     if all(t.isdigit() for t in (*found, *made)):
         return None  # a number changed: numbers elsewhere are other numbers
-    a, b = max(0, i1 - CONTEXT), min(len(old), i2 + CONTEXT)
+    if found[:1] == ["#"] and not made and before[old[i2 - 1][2] :].split("\n", 1)[0] == "":
+        start = len(before[: old[i1][1]].rstrip())
+        return Rule("rewrite", before[start : old[i2 - 1][2]], "")  # a line's comment dropped
+    a, b = max(0, i1 - context), min(len(old), i2 + context)
     c, d = j1 - (i1 - a), j2 + (b - i2)
     if b - a < 2 or c < 0 or d > len(new) or c == d:
         return None  # one token found (``x`` → ``x, y``) matches every use of it
@@ -142,6 +206,8 @@ def _rule(
     replace = after[new[c][1] : new[d - 1][2]]
     if "\n" in find or "\n" in replace or len(find.replace(" ", "")) < MIN_FIND:
         return None
+    if not _NAME.search(find):
+        return None  # ``():`` → ``() -> T:`` is one function's, not every call's
     kind = line_kind(_line_at(before, old[a][1]))
     if kind != line_kind(_line_at(after, new[c][1])):
         return None  # a statement made another (``try:`` → ``if …:``), not a repeatable edit
@@ -156,34 +222,42 @@ def proposals(rules: Sequence[Rule], text: str, skip: tuple[int, int] = (0, 0)) 
     """Where ``rules`` change ``text`` outside lines ``skip`` (first, end): runs of
     neighbouring lines changed together, in the text's order, where every rule applies."""
     lines = text.split("\n")
+    prose = prose_by_line(text) if any(r.prose is not None for r in rules) else None
+    at = (lambda i: prose[i]) if prose is not None else (lambda i: ())
     changed = [
         i
         for i, line in enumerate(lines)
-        if not skip[0] <= i < skip[1] and _applied(rules, line) != line
+        if not skip[0] <= i < skip[1] and _applied(rules, line, at(i)) != line
     ]
     out: list[Proposal] = []
     run: list[int] = []
     for i in changed:
         if run and i != run[-1] + 1:
-            out.append(_proposal(rules, lines, run))
+            out.append(_proposal(rules, lines, run, at))
             run = []
         run.append(i)
     if run:
-        out.append(_proposal(rules, lines, run))
+        out.append(_proposal(rules, lines, run, at))
     # An edit of two places is repeated where both are: one of them alone is half of it.
-    whole = [p for p in out if all(any(r.applies(x) for x in p.old) for r in rules)]
+    whole = [
+        p
+        for p in out
+        if all(any(r.applies(x, at(p.first + k)) for k, x in enumerate(p.old)) for r in rules)
+    ]
     return [p for p in whole if len(p.old) <= MAX_LINES]
 
 
-def _applied(rules: Sequence[Rule], line: str) -> str:
+def _applied(rules: Sequence[Rule], line: str, prose: Spans = ()) -> str:
     for rule in rules:
-        line = rule.apply(line)
+        line = rule.apply(line, prose)
     return line
 
 
-def _proposal(rules: Sequence[Rule], lines: list[str], run: list[int]) -> Proposal:
+def _proposal(
+    rules: Sequence[Rule], lines: list[str], run: list[int], prose: Callable[[int], Spans]
+) -> Proposal:
     old = tuple(lines[run[0] : run[-1] + 1])
-    new = tuple(_applied(rules, line) for line in old)
+    new = tuple(_applied(rules, line, prose(run[0] + k)) for k, line in enumerate(old))
     return Proposal(run[0], old, new, "; ".join(r.describe() for r in rules))
 
 

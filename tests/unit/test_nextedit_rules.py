@@ -29,7 +29,7 @@ def edited(before: str, after: str) -> tuple[UserEdit, str]:
 def test_a_renamed_function_is_a_rename_rule_applied_at_each_call_site() -> None:
     edit, now = edited(SOURCE, SOURCE.replace("def getlist", "def get_list"))
     rules = ne.rules_of(edit, now)
-    assert rules == [ne.Rule("rename", "getlist", "get_list")]
+    assert rules == [ne.Rule("rename", "getlist", "get_list", prose=False)]
     assert rules[0].describe() == "renamed `getlist` to `get_list`"
     found = ne.proposals(rules, now, ne.edit_lines(now, edit))
     assert [(p.first, p.new) for p in found] == [
@@ -96,11 +96,15 @@ def test_edits_that_are_not_repeated_elsewhere_yield_no_rule() -> None:
     many = edited("f(a, b, c, d)\n", "g(w, b, x, d, y)\n")  # more places than one rule
     lines = edited("x = 1\n", "x = 1\nif x:\n    y = 2\n")  # a new block
     constant = edited("f(a=None)\ng(b=None)\n", "f(a=True)\ng(b=None)\n")  # other Nones
-    imports = "from u import quote\nquote(x)\n"
-    imported = edited(imports, imports.replace("quote\n", "quote, urlencode\n", 1))
     kind = edited("try:\n    a()\ntry:\n    b()\n", "if ok:\n    a()\ntry:\n    b()\n")
-    for edit, now in (numbers, blanks, many, lines, constant, imported, kind):
+    for edit, now in (numbers, blanks, many, lines, constant, kind):
         assert ne.rules_of(edit, now) == [], edit
+    # A name added to an import list is found with the import, not at each use of ``quote``.
+    imports = "from u import quote\nquote(x)\n"
+    edit, now = edited(imports, imports.replace("quote\n", "quote, urlencode\n", 1))
+    (rule,) = ne.rules_of(edit, now)
+    assert (rule.find, rule.on) == ("import quote", "from")
+    assert ne.proposals([rule], now, ne.edit_lines(now, edit)) == []
 
 
 def test_proposals_group_neighbouring_lines_and_skip_the_edit() -> None:
@@ -196,9 +200,86 @@ def test_a_huge_document_keeps_no_edit_log_and_costs_no_diff() -> None:
 
 
 def test_an_edit_of_two_places_is_proposed_only_where_both_are() -> None:
-    before = "c.converter(x, None)\n\nc.converter(x, None)\n\nc.converter(x)\n"
-    edit, now = edited(before, before.replace("c.converter(x, None)", "c(x)", 1))
+    call = "c.converter(x, y, None)"
+    before = f"{call}\n\n{call}\n\nc.converter(x, y)\n"
+    edit, now = edited(before, before.replace(call, "c(x, y)", 1))
     rules = ne.rules_of(edit, now)
     assert len(rules) == 2
     found = ne.proposals(rules, now, ne.edit_lines(now, edit))
-    assert [(p.first, p.new) for p in found] == [(2, ("c(x)",))]  # not line 4: half the edit
+    assert [(p.first, p.new) for p in found] == [(2, ("c(x, y)",))]  # not line 4: half the edit
+
+
+def test_a_call_written_as_a_literal_is_a_rewrite_with_its_context() -> None:
+    # From the corpus (requests cb091440): ``dict()`` written ``{}`` in test parameters.
+    before = "    ('text/html', dict()),\n    ('text/plain', dict()),\n"
+    edit, now = edited(before, before.replace("dict()", "{}", 1))
+    (rule,) = ne.rules_of(edit, now)
+    assert (rule.find, rule.replace) == (", dict())", ", {})")
+    found = ne.proposals([rule], now, ne.edit_lines(now, edit))
+    assert found[0].new == ("    ('text/plain', {}),",)
+
+
+def test_a_rewrite_too_short_to_find_takes_a_second_token_of_context() -> None:
+    # From the corpus (requests tests): a str literal made unicode.
+    before = "assert r.text == 'a'\nassert q == 'b'\nassert s.text == 'a'\n"
+    edit, now = edited(before, before.replace("r.text == 'a'", "r.text == u'a'"))
+    (rule,) = ne.rules_of(edit, now)
+    assert (rule.find, rule.replace) == ("== 'a", "== u'a")  # ``= '`` alone is too short
+    found = ne.proposals([rule], now, ne.edit_lines(now, edit))
+    assert [(p.first, p.new) for p in found] == [(2, ("assert s.text == u'a'",))]
+    # Without a word in what it finds, a rewrite is one place's: ``():`` → ``() -> T:``.
+    sig = "def a():\n    pass\ndef b():\n    pass\n"
+    edit, now = edited(sig, sig.replace("a():", "a() -> int:"))
+    assert ne.rules_of(edit, now) == []
+
+
+def test_a_dropped_comment_is_dropped_from_other_lines_whatever_the_code() -> None:
+    before = "assert type(a) is t  # noqa: E721\nassert type(b) is type(c)  # noqa: E721\n"
+    edit, now = edited(before, before.replace("t  # noqa: E721", "t", 1))
+    (rule,) = ne.rules_of(edit, now)
+    assert (rule.find, rule.replace) == ("  # noqa: E721", "")
+    found = ne.proposals([rule], now, ne.edit_lines(now, edit))
+    assert found[0].new == ("assert type(b) is type(c)",)
+
+
+def test_a_name_renamed_in_code_is_renamed_in_code_not_in_prose() -> None:
+    # From the corpus (requests bf4a8133): ``information`` renamed at its definition.
+    before = (
+        "def information():\n"
+        '    """Generate information for a bug report."""\n'
+        "    return {}\n"
+        '__all__ = ["information"]  # information for users\n'
+        "\n"
+        "print(information())\n"
+    )
+    edit, now = edited(before, before.replace("def information", "def info"))
+    (rule,) = ne.rules_of(edit, now)
+    assert (rule.kind, rule.prose) == ("rename", False)
+    found = ne.proposals([rule], now, ne.edit_lines(now, edit))
+    assert [(p.first, p.new) for p in found] == [
+        (3, ('__all__ = ["info"]  # information for users',)),  # the quoted name is code
+        (5, ("print(info())",)),
+    ]
+    # Renamed in a comment, it is renamed in comments and strings only.
+    text = "# see getlist\nx = getlist()\ny = '''getlist'''\n"
+    edit, now = edited(text, text.replace("# see getlist", "# see get_list"))
+    (rule,) = ne.rules_of(edit, now)
+    assert rule.prose is True
+    assert [p.first for p in ne.proposals([rule], now, ne.edit_lines(now, edit))] == [2]
+
+
+def test_one_use_of_a_name_renamed_beside_another_left_is_a_rewrite_here() -> None:
+    # From the corpus (httpx 397aad98): the keyword renamed, the variable kept.
+    before = "r = Request(data=data)\ns = Request(data=data, headers=h)\n"
+    edit, now = edited(before, before.replace("(data=data)", "(content=data)"))
+    (rule,) = ne.rules_of(edit, now)
+    assert rule.kind == "rewrite" and (rule.find, rule.replace) == ("(data=", "(content=")
+    found = ne.proposals([rule], now, ne.edit_lines(now, edit))
+    assert found[0].new == ("s = Request(content=data, headers=h)",)
+
+
+def test_a_rule_is_not_applied_where_its_result_already_is() -> None:
+    rule = ne.Rule("rewrite", "content]", "content] if content else []", "return")
+    done = "    return [content] if content else []"
+    assert not rule.applies(done) and rule.apply(done) == done
+    assert rule.apply("    return [content]") == done

@@ -177,3 +177,22 @@ def test_an_edit_on_the_last_line_without_a_newline_keeps_it_so(service: Service
     (edit,) = ask(service, "rules")["edits"]
     assert edit["range"] == {"start": [2, 0], "end": [2, 14]}
     assert edit["newText"] == "x = get_list(1)"
+
+
+def test_a_line_dropped_is_proposed_dropped_where_it_stands_again(service: Service) -> None:
+    # No token rule (a whole line went): the same line elsewhere, here and in other files.
+    line = "    kwargs.setdefault('allow_redirects', True)\n"
+    text = f"def get(url, **kwargs):\n{line}    return go(url)\n\n\ndef head(url, **kw):\n{line}"
+    service.open(1, {"uri": URI, "text": text, "version": 1, "language": "python"})
+    other = f"class S:\n    def get(self, **kwargs):\n    {line}"
+    service.open(1, {"uri": OTHER, "text": other, "version": 1, "language": "python"})
+    change = {"text": "", "start": [1, 0], "end": [2, 0]}
+    service.change(1, {"uri": URI, "changes": [change], "version": 2})
+    edits = ask(service)["edits"]
+    assert [(e["uri"], e["range"], e["newText"]) for e in edits] == [
+        (URI, {"start": [5, 0], "end": [6, 0]}, ""),
+        (OTHER, {"start": [2, 0], "end": [3, 0]}, ""),
+    ]
+    assert edits[0]["why"] == "the same lines changed" and edits[0]["source"] == "rules"
+    now = text.replace(line, "", 1)
+    assert bench.applied(now, edits[0]) == now.replace(line, "")

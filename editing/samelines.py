@@ -1,0 +1,57 @@
+"""The user's edit as whole lines, made again where those lines are found as they were.
+
+Where an edit yields no token rule (``editing.nextedit``) — a line dropped, a call
+rewrapped over lines, a docstring reworded — the lines it changed may stand elsewhere,
+word for word: the same ``kwargs.setdefault('allow_redirects', True)`` in the next
+function, the same deprecated call in the next test. There the same change is proposed,
+moved to that place's indentation. Lines that say too little to be the same code
+(``else:``, ``)``) are not looked for; lines dropped, or a change small enough to check
+at a glance (``nextedit.small``), are proposed.
+"""
+
+from __future__ import annotations
+
+from pied.editing.edithistory import UserEdit
+from pied.editing.nextedit import Proposal, small
+
+MIN_CHARS = 10  # characters (blanks aside) the changed lines must have to be looked for
+WHY = "the same lines changed"
+
+
+def line_change(text: str, edit: UserEdit) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+    """The edit as whole lines: (its first line, those lines before it, the lines now),
+    without the lines it left as they were on either side."""
+    before = (text[: edit.start] + edit.old + text[edit.end :]).split("\n")
+    now = text.split("\n")
+    n = min(len(before), len(now))
+    head = 0
+    while head < n and before[head] == now[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and before[-1 - tail] == now[-1 - tail]:
+        tail += 1
+    return head, tuple(before[head : len(before) - tail]), tuple(now[head : len(now) - tail])
+
+
+def same_lines(
+    old: tuple[str, ...], new: tuple[str, ...], text: str, skip: tuple[int, int] = (0, 0)
+) -> list[Proposal]:
+    """Where ``text`` holds lines ``old`` (blanks around each aside) outside lines
+    ``skip`` (first, end): each place as a proposal to make them ``new``, in the text's
+    order."""
+    wanted = [x.strip() for x in old]
+    if not old or sum(len(x.replace(" ", "")) for x in wanted) < MIN_CHARS:
+        return []
+    lines = text.split("\n")
+    out = []
+    for i in range(len(lines) - len(old) + 1):
+        if skip[0] <= i < skip[1] or [x.strip() for x in lines[i : i + len(old)]] != wanted:
+            continue
+        was, here = _indent(old[0]), _indent(lines[i])
+        moved = tuple(here + x[len(was) :] if x.startswith(was) else x for x in new)
+        out.append(Proposal(i, tuple(lines[i : i + len(old)]), moved, WHY))
+    return [p for p in out if not p.new or small(p)]  # lines dropped, or a small change
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
