@@ -14,9 +14,12 @@ tokens). Each place the tokens differ becomes a rule:
   list's ``, Factory`` → ``, Converter, Factory`` is not a call's. Where one token each
   side finds fewer than three characters a second is taken; what it finds must hold a
   word (``():`` is every function's). A comment dropped from a line's end is dropped
-  from other lines whatever their code (``  # noqa: E721``).
+  from other lines whatever their code (``  # noqa: E721``);
+- a *number*: a number of two digits or more became another, found elsewhere as a whole
+  number, in code or prose (a version in a comment and in a check: ``<= 1.24``,
+  ``minor <= 24``).
 
-An edit that changes more than a few places, spans lines, or only changes numbers or
+An edit that changes more than a few places, spans lines, or only changes a digit or
 blanks yields no rule: it is not one a person would repeat elsewhere. A rule applied to
 the lines it matches gives a ``Proposal``: those lines as they would read; never where
 a line already reads so.
@@ -36,6 +39,7 @@ from pied.editing.linescan import prose_by_line, prose_spans
 MAX_PLACES = 2  # an edit that changes more places than this is not one rule
 CONTEXT = 1  # tokens of context on each side of a rewrite
 MAX_CONTEXT = 2  # tokens of context where one each side finds too little
+MIN_NUMBER = 2  # digits a changed number needs to be looked for elsewhere
 MIN_FIND = 3  # characters a rewrite must find (shorter ones match everywhere)
 MAX_LINES = 6  # lines one proposal may change
 
@@ -61,7 +65,7 @@ def line_kind(line: str) -> str:
 class Rule:
     """Replace ``find`` by ``replace``, never inside a longer word."""
 
-    kind: str  # rename | rewrite
+    kind: str  # rename | number | rewrite
     find: str
     replace: str
     on: str | None = None  # only on lines of this ``line_kind`` (None: any line)
@@ -194,7 +198,9 @@ def _rule(
             return Rule("rename", found[0], made[0])
         # ``data=data`` → ``content=data``: one use renamed and one left, a rewrite here
     if all(t.isdigit() for t in (*found, *made)):
-        return None  # a number changed: numbers elsewhere are other numbers
+        if len(found) == 1 and len(made) == 1 and len(found[0]) >= MIN_NUMBER:
+            return Rule("number", found[0], made[0])  # a version: ``<= 1.24``, ``minor <= 24``
+        return None  # a digit changed: other digits are other numbers
     if found[:1] == ["#"] and not made and before[old[i2 - 1][2] :].split("\n", 1)[0] == "":
         start = len(before[: old[i1][1]].rstrip())
         return Rule("rewrite", before[start : old[i2 - 1][2]], "")  # a line's comment dropped

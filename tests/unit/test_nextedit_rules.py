@@ -283,3 +283,13 @@ def test_a_rule_is_not_applied_where_its_result_already_is() -> None:
     done = "    return [content] if content else []"
     assert not rule.applies(done) and rule.apply(done) == done
     assert rule.apply("    return [content]") == done
+
+
+def test_a_version_changed_in_a_comment_is_changed_in_the_check_too() -> None:
+    # From the corpus (requests 03957eb1 and three commits like it).
+    before = "    # urllib3 >= 1.21.1, <= 1.25\n    assert major == 1\n    assert minor <= 25\n"
+    edit, now = edited(before, before.replace("<= 1.25", "<= 1.26"))
+    (rule,) = ne.rules_of(edit, now)
+    assert (rule.kind, rule.find, rule.replace, rule.prose) == ("number", "25", "26", None)
+    found = ne.proposals([rule], now, ne.edit_lines(now, edit))
+    assert [(p.first, p.new) for p in found] == [(2, ("    assert minor <= 26",))]
