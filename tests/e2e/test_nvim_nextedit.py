@@ -79,3 +79,34 @@ def test_an_edit_dismisses_and_an_unrelated_edit_proposes_nothing_wrong(
         ast.parse("\n".join(after))
         assert "# the end" in after
         assert start not in (0, 10), edit  # not the lines the user just edited
+
+
+def test_a_line_deleted_proposes_deleting_the_same_line_elsewhere(
+    nvim: pynvim.Nvim,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    drop = "    kwargs.setdefault('allow_redirects', True)"
+    source = (
+        f"def get(url, **kwargs):\n{drop}\n    return go(url, **kwargs)\n\n\n"
+        f"def options(url, **kwargs):\n{drop}\n    return go(url, **kwargs)\n"
+    )
+    path = open_python(nvim, tmp_path, source)
+    nvim.call("cursor", 2, 1)
+    nvim.input("dd")
+    edit = wait(nvim, SHOWN)
+    assert (edit["range"]["start"]["line"], edit["newText"]) == (5, ""), edit
+    assert edit["why"] == "the same lines changed"
+    drawn = nvim.exec_lua(
+        "local ns = vim.api.nvim_create_namespace('pied.nextedit')\n"
+        "local marks = vim.api.nvim_buf_get_extmarks(0, ns, 0, -1, {details = true})\n"
+        "local n = 0\n"
+        "for _, m in ipairs(marks) do n = n + #(m[4].virt_lines or {}) end\n"
+        "return n"
+    )
+    assert drawn == 1  # the hint alone: nothing is added, the marked line goes
+    nvim.input("<Tab>")
+    wait(nvim, "vim.api.nvim_win_get_cursor(0)[1] == 6")
+    nvim.input("<Tab>")
+    wait(nvim, "vim.api.nvim_buf_line_count(0) == 6")
+    nvim.command("write")
+    assert path.read_text() == source.replace(drop + "\n", "")

@@ -22,6 +22,10 @@ export interface NextEdit {
 
 /** A one-line preview of an edit's new text, for the decoration and the status item. */
 export function preview(edit: NextEdit): string {
+  if (edit.newText === "") {
+    const gone = (edit.oldText ?? "").split("\n").length;
+    return gone > 1 ? `delete these ${gone} lines` : "delete this line";
+  }
   const lines = edit.newText.replace(/\n$/, "").split("\n");
   const first = lines[0].trim();
   return lines.length > 1 ? `${first} … (+${lines.length - 1} lines)` : first;

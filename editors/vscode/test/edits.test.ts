@@ -14,3 +14,10 @@ test("a longer edit previews its first line and how many follow", () => {
   const edit: NextEdit = { uri: "file:///a.py", range, newText: "a = 1\nb = 2\nc = 3\n" };
   assert.equal(preview(edit), "a = 1 … (+2 lines)");
 });
+
+test("lines dropped preview as a deletion, not as an empty line", () => {
+  const one: NextEdit = { uri: "file:///a.py", range, newText: "", oldText: "    kwargs.pop('x')" };
+  assert.equal(preview(one), "delete this line");
+  const two: NextEdit = { ...one, oldText: "a = 1\nb = 2" };
+  assert.equal(preview(two), "delete these 2 lines");
+});

@@ -63,8 +63,10 @@ local function draw()
     api.nvim_buf_set_extmark(bufnr, ns, row, 0, { line_hl_group = 'DiffDelete' })
   end
   local virt = {}
-  for _, line in ipairs(vim.split(edit.newText:gsub('\n$', ''), '\n', { plain = true })) do
-    virt[#virt + 1] = { { line, 'DiffAdd' } }
+  if edit.newText ~= '' then -- lines dropped: only the marked lines, nothing drawn under them
+    for _, line in ipairs(vim.split(edit.newText:gsub('\n$', ''), '\n', { plain = true })) do
+      virt[#virt + 1] = { { line, 'DiffAdd' } }
+    end
   end
   local hint = here() and '  Tab: apply' or '  Tab: go to the next edit'
   virt[#virt + 1] = { { hint .. (edit.why and ('  (' .. edit.why .. ')') or ''), 'NonText' } }
