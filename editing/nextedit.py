@@ -91,6 +91,8 @@ class Rule:
         return at >= 0 and start >= 0 and line[start : start + len(self.replace)] == self.replace
 
     def _fits(self, line: str, m: re.Match[str], prose: Spans) -> bool:
+        """Whether the rule changes match ``m`` of ``line``: where the user made it (code
+        or prose), and not where its result already stands."""
         if self.prose is not None and _within(prose, m.start()) != self.prose:
             quoted = (
                 line[m.start() - 1 : m.start()] in ("'", '"')
@@ -153,12 +155,14 @@ def rules_of(edit: UserEdit, text: str) -> list[Rule]:
         return []
     rules: list[Rule] = []
     head = text.rfind("\n", 0, edit.start) + 1
+    prose: list[tuple[int, int]] | None = None
     for span in places:
         rule = _widened(before, after, old, new, span)
         if rule is None:
             return []
         if rule.kind == "rename":  # where the user renamed it: in code, or in prose
-            rule = replace(rule, prose=_within(prose_spans(text), head + new[span[2]][1]))
+            prose = prose_spans(text) if prose is None else prose
+            rule = replace(rule, prose=_within(prose, head + new[span[2]][1]))
         if rule not in rules:
             rules.append(rule)
     return rules
@@ -171,8 +175,8 @@ def _widened(
     new: list[tuple[str, int, int]],
     span: tuple[int, int, int, int],
 ) -> Rule | None:
-    """The rule for one place, with more context where one token each side finds too
-    little (``= '`` → ``= u'`` becomes ``== '`` → ``== u'``)."""
+    """The rule for one place, with a second token of context each side where one finds
+    too little (``= '`` → ``= u'`` is too short: ``== 'a`` → ``== u'a``)."""
     for context in range(CONTEXT, MAX_CONTEXT + 1):
         rule = _rule(before, after, old, new, span, context)
         if rule is not None or context == MAX_CONTEXT:
