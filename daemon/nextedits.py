@@ -98,7 +98,7 @@ def _by_rules(state: DaemonState, doc: DocState, snap: Snapshot, edit: UserEdit)
         by_rules = partial(nextedit.proposals, rules)
         found = _everywhere(state, doc, snap, (first, end), end - 1, by_rules)
     if not found:
-        at, old, new = samelines.line_change(snap.text, edit)
+        at, old, new = samelines.anchored(snap.text, *samelines.line_change(snap.text, edit))
         by_lines = partial(samelines.same_lines, old, new)
         found = _everywhere(state, doc, snap, (at, at + len(new)), end - 1, by_lines)
     return found[:MOST]

@@ -4,9 +4,11 @@ Where an edit yields no token rule (``editing.nextedit``) — a line dropped, a 
 rewrapped over lines, a docstring reworded — the lines it changed may stand elsewhere,
 word for word: the same ``kwargs.setdefault('allow_redirects', True)`` in the next
 function, the same deprecated call in the next test. There the same change is proposed,
-moved to that place's indentation. Lines that say too little to be the same code
-(``else:``, ``)``) are not looked for; lines dropped, or a change small enough to check
-at a glance (``nextedit.small``), are proposed.
+moved to that place's indentation. Lines inserted are looked for as the two lines around
+them (``anchored``): an argument added between the same two arguments of another call.
+Lines that say too little to be the same code (``else:``, ``)``) are not looked for;
+lines dropped, or a change small enough to check at a glance (``nextedit.small``), are
+proposed.
 """
 
 from __future__ import annotations
@@ -31,6 +33,24 @@ def line_change(text: str, edit: UserEdit) -> tuple[int, tuple[str, ...], tuple[
     while tail < n - head and before[-1 - tail] == now[-1 - tail]:
         tail += 1
     return head, tuple(before[head : len(before) - tail]), tuple(now[head : len(now) - tail])
+
+
+def anchored(
+    text: str, first: int, old: tuple[str, ...], new: tuple[str, ...]
+) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+    """Lines inserted (``old`` empty) as the two lines around them made three or more:
+    (first line, the lines above and below, those lines with the insertion between), so
+    the insertion is looked for where the same two lines stand together. Unchanged for
+    any other edit, and where the line above is short or the one below blank: those
+    stand together everywhere."""
+    lines = text.split("\n")
+    end = first + len(new)
+    if old or first == 0 or end >= len(lines):
+        return first, old, new
+    above, below = lines[first - 1], lines[end]
+    if len(above.strip()) < MIN_CHARS or not below.strip():
+        return first, old, new
+    return first - 1, (above, below), (above, *new, below)
 
 
 def same_lines(

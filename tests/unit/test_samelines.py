@@ -89,3 +89,21 @@ def test_comments_and_strings_are_found_across_lines() -> None:
         [],
     ]
     assert prose_spans('s = """never closed\nstill') == [(4, len('s = """never closed\nstill'))]
+
+
+def test_lines_inserted_are_inserted_again_between_the_same_two_lines() -> None:
+    # From the corpus (httpx 9b17671f): a parameter added between the same two of another.
+    text = (
+        "class A:\n    def __init__(\n        self,\n        cert: CertTypes = None,\n"
+        "        http2: bool = False,\n    ) -> None:\n        pass\n\n"
+        "class B:\n    def __init__(\n        self,\n        cert: CertTypes = None,\n"
+        "        http2: bool = False,\n    ) -> None:\n        pass\n"
+    )
+    edit, now = edited(text, text.replace("None,\n", "None,\n        http1: bool = True,\n", 1))
+    first, old, new = samelines.line_change(now, edit)
+    assert (first, old, new) == (4, (), ("        http1: bool = True,",))
+    at, around, made = samelines.anchored(now, first, old, new)
+    assert (at, len(around), len(made)) == (3, 2, 3)
+    (p,) = samelines.same_lines(around, made, now, (at, at + len(made)))
+    assert (p.first, p.new[1]) == (12, "        http1: bool = True,")
+    assert samelines.anchored(now, 1, (), ("x",))[1] == ()  # ``class A:`` is too short
