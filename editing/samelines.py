@@ -68,8 +68,12 @@ def same_lines(
         if skip[0] <= i < skip[1] or [x.strip() for x in lines[i : i + len(old)]] != wanted:
             continue
         was, here = _indent(old[0]), _indent(lines[i])
-        moved = tuple(here + x[len(was) :] if x.startswith(was) else x for x in new)
-        out.append(Proposal(i, tuple(lines[i : i + len(old)]), moved, WHY))
+        moved = [here + x[len(was) :] if x.startswith(was) else x for x in new]
+        found = list(lines[i : i + len(old)])
+        while len(found) > 1 and moved and found[-1] == moved[-1]:
+            found.pop()  # the line below an insertion stays as it is, unmarked
+            moved.pop()
+        out.append(Proposal(i, tuple(found), tuple(moved), WHY))
     return [p for p in out if not p.new or small(p)]  # lines dropped, or a small change
 
 

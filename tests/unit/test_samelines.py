@@ -105,5 +105,6 @@ def test_lines_inserted_are_inserted_again_between_the_same_two_lines() -> None:
     at, around, made = samelines.anchored(now, first, old, new)
     assert (at, len(around), len(made)) == (3, 2, 3)
     (p,) = samelines.same_lines(around, made, now, (at, at + len(made)))
-    assert (p.first, p.new[1]) == (12, "        http1: bool = True,")
+    assert (p.first, p.old) == (12, ("        cert: CertTypes = None,",))  # the line above
+    assert p.new == ("        cert: CertTypes = None,", "        http1: bool = True,")
     assert samelines.anchored(now, 1, (), ("x",))[1] == ()  # ``class A:`` is too short
