@@ -65,7 +65,9 @@ def same_lines(
     lines = text.split("\n")
     out = []
     for i in range(len(lines) - len(old) + 1):
-        if skip[0] <= i < skip[1] or [x.strip() for x in lines[i : i + len(old)]] != wanted:
+        if lines[i].strip() != wanted[0] or skip[0] <= i < skip[1]:
+            continue
+        if [x.strip() for x in lines[i : i + len(old)]] != wanted:
             continue
         was, here = _indent(old[0]), _indent(lines[i])
         moved = [here + x[len(was) :] if x.startswith(was) else x for x in new]
