@@ -14,7 +14,7 @@ proposed.
 from __future__ import annotations
 
 from pied.editing.edithistory import UserEdit
-from pied.editing.nextedit import Proposal, small
+from pied.editing.nextedit import Proposal, small, whole_lines
 
 MIN_CHARS = 10  # characters (blanks aside) the changed lines must have to be looked for
 WHY = "the same lines changed"
@@ -23,16 +23,17 @@ WHY = "the same lines changed"
 def line_change(text: str, edit: UserEdit) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
     """The edit as whole lines: (its first line, those lines before it, the lines now),
     without the lines it left as they were on either side."""
-    before = (text[: edit.start] + edit.old + text[edit.end :]).split("\n")
-    now = text.split("\n")
-    n = min(len(before), len(now))
+    before, after = whole_lines(text, edit)  # the lines the edit touched, not the text
+    old, new = before.split("\n"), after.split("\n")
+    n = min(len(old), len(new))
     head = 0
-    while head < n and before[head] == now[head]:
+    while head < n and old[head] == new[head]:
         head += 1
     tail = 0
-    while tail < n - head and before[-1 - tail] == now[-1 - tail]:
+    while tail < n - head and old[-1 - tail] == new[-1 - tail]:
         tail += 1
-    return head, tuple(before[head : len(before) - tail]), tuple(now[head : len(now) - tail])
+    first = text.count("\n", 0, edit.start) + head
+    return first, tuple(old[head : len(old) - tail]), tuple(new[head : len(new) - tail])
 
 
 def anchored(
