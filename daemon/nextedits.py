@@ -1,8 +1,9 @@
 """Next-edit suggestions (owner thread): after the user's edit, the change they make next.
 
-Two sources, one ranking. *Rules*: the last edit as rewrite rules (``editing.nextedit``)
-applied where they fit elsewhere in the document and in the connection's other open
-documents of the same language; cheap and immediate. *The model*: when the rules find
+Two sources, one ranking. *Rules*: the last edit as rewrite rules (``editing.nextedit``),
+or made again on lines of the same shape or on the same lines, where they fit elsewhere
+in the document and in the connection's other open documents of the same language, and
+``__all__`` kept with the imports; cheap and immediate. *The model*: when the rules find
 nothing, the window around the edit rewritten by the model (``engine.nextedit``), a job
 below completions that any keystroke ends; what it changes is shown only where it is a
 small change outside the user's edit that keeps the file parsing and that the model is
@@ -22,7 +23,7 @@ from typing import Any
 from pied.daemon import messages as m
 from pied.daemon.docstate import DocState
 from pied.daemon.state import DaemonState
-from pied.editing import nextedit, samelines, syntax
+from pied.editing import exports, nextedit, samelines, sameshape, syntax
 from pied.editing.document import Snapshot
 from pied.editing.edithistory import UserEdit
 from pied.editing.uris import file_name
@@ -89,18 +90,26 @@ def _ready(result: dict[str, Any]) -> Future[Any]:
 
 
 def _by_rules(state: DaemonState, doc: DocState, snap: Snapshot, edit: UserEdit) -> list[Candidate]:
-    """The edit's token rules where they apply; where they apply nowhere, the edit's lines
-    where they stand again (``editing.samelines``)."""
+    """The first of these that proposes anything: the edit's token rules where they apply;
+    the edit on lines of the same shape, names mapped (``editing.sameshape``); the edit's
+    lines where they stand again (``editing.samelines``); ``__all__`` kept with the
+    imports (``editing.exports``, this document alone)."""
     first, end = nextedit.edit_lines(snap.text, edit)
+    everywhere = partial(_everywhere, state, doc, snap)
     rules = nextedit.rules_of(edit, snap.text)
-    found: list[Candidate] = []
-    if rules:
-        by_rules = partial(nextedit.proposals, rules)
-        found = _everywhere(state, doc, snap, (first, end), end - 1, by_rules)
+    found = everywhere((first, end), end - 1, partial(nextedit.proposals, rules)) if rules else []
+    at, old, new = samelines.line_change(snap.text, edit)
+    if not found and old:
+        found = everywhere((at, at + len(new)), end - 1, partial(sameshape.same_shape, old, new))
     if not found:
-        at, old, new = samelines.anchored(snap.text, *samelines.line_change(snap.text, edit))
-        by_lines = partial(samelines.same_lines, old, new)
-        found = _everywhere(state, doc, snap, (at, at + len(new)), end - 1, by_lines)
+        at, old, new = samelines.anchored(snap.text, at, old, new)
+        found = everywhere((at, at + len(new)), end - 1, partial(samelines.same_lines, old, new))
+    if not found and syntax.language_of(file_name(snap.uri)) == "python":
+        before = exports.before_edit(snap.text, edit)
+        here = nextedit.nearest_first(
+            exports.exports_followed(before, snap.text, (first, end)), end - 1
+        )
+        found = [Candidate(snap.uri, snap.text, p, "rules") for p in here]
     return found[:MOST]
 
 

@@ -110,3 +110,23 @@ def test_a_line_deleted_proposes_deleting_the_same_line_elsewhere(
     wait(nvim, "vim.api.nvim_buf_line_count(0) == 6")
     nvim.command("write")
     assert path.read_text() == source.replace(drop + "\n", "")
+
+
+def test_a_name_imported_in_a_package_is_proposed_for_its_all_list(
+    nvim: pynvim.Nvim,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    source = 'from ._auth import Auth\nfrom ._models import URL\n\n__all__ = [\n    "Auth",\n'
+    source += '    "URL",\n]\n'
+    path = open_python(nvim, tmp_path, source)
+    nvim.call("cursor", 1, 1)
+    nvim.input("A, NetRCAuth<Esc>")
+    edit = wait(nvim, f"{SHOWN} and {SHOWN}.newText:find('NetRCAuth') and {SHOWN}")
+    assert edit["why"] == "`__all__` follows the imports", edit
+    nvim.input("<Tab>")
+    wait(nvim, "vim.api.nvim_win_get_cursor(0)[1] == 5")
+    nvim.input("<Tab>")
+    wait(nvim, "vim.api.nvim_buf_line_count(0) == 8")
+    nvim.command("write")
+    expected = source.replace("import Auth", "import Auth, NetRCAuth")
+    assert path.read_text() == expected.replace('"Auth",\n', '"Auth",\n    "NetRCAuth",\n')

@@ -196,3 +196,27 @@ def test_a_line_dropped_is_proposed_dropped_where_it_stands_again(service: Servi
     assert edits[0]["why"] == "the same lines changed" and edits[0]["source"] == "rules"
     now = text.replace(line, "", 1)
     assert bench.applied(now, edits[0]) == now.replace(line, "")
+
+
+def test_a_name_imported_in_a_package_is_proposed_for_its_all(service: Service) -> None:
+    init = 'from ._auth import Auth\nfrom ._models import URL\n\n__all__ = [\n    "Auth",\n'
+    init += '    "URL",\n]\n'
+    uri = "file:///w/pkg/__init__.py"
+    service.open(1, {"uri": uri, "text": init, "version": 1, "language": "python"})
+    change = {"text": ", NetRCAuth", "start": [0, 23], "end": [0, 23]}
+    service.change(1, {"uri": uri, "changes": [change], "version": 2})
+    [edit] = ask(service, uri=uri)["edits"]
+    assert edit["why"] == "`__all__` follows the imports"
+    now = init.replace("import Auth", "import Auth, NetRCAuth")
+    assert bench.applied(now, edit) == now.replace('"Auth",\n', '"Auth",\n    "NetRCAuth",\n')
+
+
+def test_a_line_of_the_same_shape_is_proposed_with_its_own_names(service: Service) -> None:
+    text = "if domain and domain != cookie.domain:\n    go()\n"
+    text += "if path and path != cookie.path:\n    go()\n"
+    service.open(1, {"uri": URI, "text": text, "version": 1, "language": "python"})
+    change = {"text": " is not None", "start": [0, 9], "end": [0, 9]}
+    service.change(1, {"uri": URI, "changes": [change], "version": 2})
+    [edit] = ask(service)["edits"]
+    assert edit["range"] == {"start": [2, 0], "end": [3, 0]}
+    assert edit["newText"] == "if path is not None and path != cookie.path:\n"
