@@ -123,6 +123,17 @@ def test_a_name_imported_in_a_package_is_proposed_for_its_all_list(
     nvim.input("A, NetRCAuth<Esc>")
     edit = wait(nvim, f"{SHOWN} and {SHOWN}.newText:find('NetRCAuth') and {SHOWN}")
     assert edit["why"] == "`__all__` follows the imports", edit
+    drawn = nvim.exec_lua(
+        "local ns = vim.api.nvim_create_namespace('pied.nextedit')\n"
+        "local out = {}\n"
+        "for _, m in ipairs(vim.api.nvim_buf_get_extmarks(0, ns, 0, -1, {details = true})) do\n"
+        "  if m[4].line_hl_group then out[#out + 1] = 'marked ' .. m[2] end\n"
+        "  for _, v in ipairs(m[4].virt_lines or {}) do out[#out + 1] = v[1][1] end\n"
+        "end\n"
+        "return out"
+    )
+    assert drawn[0] == '    "NetRCAuth",', drawn  # the line kept above it: neither marked nor drawn
+    assert len(drawn) == 2 and "Tab" in drawn[1], drawn
     nvim.input("<Tab>")
     wait(nvim, "vim.api.nvim_win_get_cursor(0)[1] == 5")
     nvim.input("<Tab>")

@@ -53,20 +53,30 @@ local function here()
   return api.nvim_get_current_buf() == shown.bufnr and row >= r.start.line and row <= math.max(last, r.start.line)
 end
 
+--- The lines of ``newText`` and how many leading ones are ``oldText``'s own (kept as they are).
+local function new_lines(edit)
+  local new = edit.newText == '' and {} or vim.split((edit.newText:gsub('\n$', '')), '\n', { plain = true })
+  local old = vim.split(edit.oldText or '', '\n', { plain = true })
+  local kept = 0
+  while kept < #old and kept < #new and old[kept + 1] == new[kept + 1] do
+    kept = kept + 1
+  end
+  return new, kept
+end
+
 local function draw()
   local bufnr, edit = shown.bufnr, shown.edit
   api.nvim_buf_clear_namespace(bufnr, ns, 0, -1)
   local r = edit.range
   local last = r['end'].character == 0 and r['end'].line - 1 or r['end'].line
   last = math.max(last, r.start.line)
-  for row = r.start.line, math.min(last, api.nvim_buf_line_count(bufnr) - 1) do
+  local new, kept = new_lines(edit) -- a line kept above an insertion is neither marked nor drawn
+  for row = r.start.line + kept, math.min(last, api.nvim_buf_line_count(bufnr) - 1) do
     api.nvim_buf_set_extmark(bufnr, ns, row, 0, { line_hl_group = 'DiffDelete' })
   end
   local virt = {}
-  if edit.newText ~= '' then -- lines dropped: only the marked lines, nothing drawn under them
-    for _, line in ipairs(vim.split(edit.newText:gsub('\n$', ''), '\n', { plain = true })) do
-      virt[#virt + 1] = { { line, 'DiffAdd' } }
-    end
+  for i = kept + 1, #new do -- lines dropped: only the marked lines, nothing drawn under them
+    virt[#virt + 1] = { { new[i], 'DiffAdd' } }
   end
   local hint = here() and '  Tab: apply' or '  Tab: go to the next edit'
   virt[#virt + 1] = { { hint .. (edit.why and ('  (' .. edit.why .. ')') or ''), 'NonText' } }
