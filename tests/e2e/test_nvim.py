@@ -291,3 +291,18 @@ def test_alternatives_cycle_and_an_accept_is_counted(nvim, tmp_path, daemon):
     )
     # The shown count moves on as the daemon shows the next suggestion; the accepts do not.
     assert re.search(rf"accepted  {after['accepted']} of \d+ shown", status), status
+
+
+def test_insert_mode_left_before_the_request_leaves_no_ghost_text(nvim, tmp_path):
+    # Neovim 0.12 asks 200 ms after the last keystroke even once <Esc> left insert mode; its
+    # answer would stand as ghost text in normal mode. The plugin sends no such request.
+    open_python(nvim, tmp_path)
+    last = len(CODE.split("\n"))
+    nvim.call("cursor", last, 5)
+    before = nvim.exec_lua("return require('pied.inline').refused")
+    nvim.input("Ar<Esc>")
+    inline = "require('pied.inline')"
+    wait(nvim, f"{inline}.refused > {before} or {inline}.current() ~= nil")  # either comes
+    assert nvim.exec_lua("return vim.api.nvim_get_mode().mode") == "n"
+    assert nvim.exec_lua("return require('pied.inline').current()") is None
+    assert nvim.current.buffer[last - 1].strip() == "r"

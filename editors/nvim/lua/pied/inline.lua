@@ -298,9 +298,38 @@ function M.current(bufnr)
   return s and s.item and s.item.text or nil
 end
 
+M.refused = 0 -- inline completion requests not sent: insert mode was left before they went
+
+--- Neovim 0.12's inline completion asks 200 ms after the last insert-mode event even when
+--- insert mode was left meanwhile (its InsertLeave does not stop that timer), and shows the
+--- answer as ghost text in normal mode. The pied client sends no such request outside
+--- insert mode, and drops an answer that comes after it was left.
+local function insert_mode_only(client)
+  if client._pied_insert_mode_only then
+    return
+  end
+  client._pied_insert_mode_only = true
+  local send = client.request
+  client.request = function(self, method, params, handler, bufnr)
+    if method ~= 'textDocument/inlineCompletion' then
+      return send(self, method, params, handler, bufnr)
+    end
+    if api.nvim_get_mode().mode:sub(1, 1) ~= 'i' then
+      M.refused = M.refused + 1
+      return false, nil
+    end
+    return send(self, method, params, function(err, result, ctx, cfg)
+      if handler and api.nvim_get_mode().mode:sub(1, 1) == 'i' then
+        return handler(err, result, ctx, cfg)
+      end
+    end, bufnr)
+  end
+end
+
 --- Start suggestions in a buffer the pied client attached to.
 function M.attach(bufnr, client)
   if builtin() then
+    insert_mode_only(client)
     vim.lsp.inline_completion.enable(true, { bufnr = bufnr })
     state[bufnr] = state[bufnr] or {}
     -- Our alternatives are ghost text of our own: gone when the user types or moves on.
