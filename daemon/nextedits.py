@@ -23,7 +23,7 @@ from typing import Any
 from pied.daemon import messages as m
 from pied.daemon.docstate import DocState
 from pied.daemon.state import DaemonState
-from pied.editing import exports, nextedit, samelines, sameshape, syntax
+from pied.editing import exports, importuses, nextedit, samelines, sameshape, syntax
 from pied.editing.document import Snapshot
 from pied.editing.edithistory import UserEdit
 from pied.editing.uris import file_name
@@ -92,25 +92,35 @@ def _ready(result: dict[str, Any]) -> Future[Any]:
 def _by_rules(state: DaemonState, doc: DocState, snap: Snapshot, edit: UserEdit) -> list[Candidate]:
     """The first of these that proposes anything: the edit's token rules where they apply;
     the edit on lines of the same shape, names mapped (``editing.sameshape``); the edit's
-    lines where they stand again (``editing.samelines``); ``__all__`` kept with the
-    imports (``editing.exports``, this document alone)."""
+    lines where they stand again (``editing.samelines``); in Python, ``__all__`` and then
+    the uses kept with the imports (``editing.exports``, ``editing.importuses``; this
+    document alone)."""
     first, end = nextedit.edit_lines(snap.text, edit)
     everywhere = partial(_everywhere, state, doc, snap)
     rules = nextedit.rules_of(edit, snap.text)
     found = everywhere((first, end), end - 1, partial(nextedit.proposals, rules)) if rules else []
     at, old, new = samelines.line_change(snap.text, edit)
+    changed = (at, at + len(new))  # the lines the edit changed, without those it kept
     if not found and old:
-        found = everywhere((at, at + len(new)), end - 1, partial(sameshape.same_shape, old, new))
+        found = everywhere(changed, end - 1, partial(sameshape.same_shape, old, new))
     if not found:
         at, old, new = samelines.anchored(snap.text, at, old, new)
         found = everywhere((at, at + len(new)), end - 1, partial(samelines.same_lines, old, new))
     if not found and syntax.language_of(file_name(snap.uri)) == "python":
-        before = exports.before_edit(snap.text, edit)
-        here = nextedit.nearest_first(
-            exports.exports_followed(before, snap.text, (first, end)), end - 1
-        )
+        here = nextedit.nearest_first(_by_imports(snap.text, edit, changed), end - 1)
         found = [Candidate(snap.uri, snap.text, p, "rules") for p in here]
     return found[:MOST]
+
+
+def _by_imports(text: str, edit: UserEdit, changed: tuple[int, int]) -> list[nextedit.Proposal]:
+    """What a Python edit among the imports calls for outside lines ``changed``:
+    ``__all__`` kept with them, else the uses kept with them (an edit below the module's
+    first definition spares the two parses)."""
+    if not importuses.among_imports(text, edit.start):
+        return []
+    before = edit.undone(text)
+    found = exports.exports_followed(before, text, changed)
+    return found or importuses.uses_followed(before, text, changed)
 
 
 Finder = Callable[[str, tuple[int, int]], list[nextedit.Proposal]]

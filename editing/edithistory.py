@@ -34,6 +34,10 @@ class UserEdit:
         """Where the edit's new text ends, in the text right after it."""
         return self.start + len(self.new)
 
+    def undone(self, text: str) -> str:
+        """``text`` (as it is right after the edit) as it was before it."""
+        return text[: self.start] + self.old + text[self.end :]
+
 
 def difference(before: str, after: str) -> UserEdit | None:
     """The one region where ``after`` differs from ``before``, or None if they are equal."""

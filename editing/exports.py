@@ -11,11 +11,11 @@ Python only, and only where the text parses before and after the edit.
 from __future__ import annotations
 
 import ast
-import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
-from pied.editing.edithistory import UserEdit
 from pied.editing.nextedit import Proposal
 
 WHY = "`__all__` follows the imports"
@@ -27,11 +27,6 @@ class Entry:
 
     name: str
     line: int  # 0-based
-
-
-def before_edit(text: str, edit: UserEdit) -> str:
-    """``text`` (right after ``edit``) as it was before it."""
-    return text[: edit.start] + edit.old + text[edit.end :]
 
 
 def exports_followed(before: str, text: str, skip: tuple[int, int] = (0, 0)) -> list[Proposal]:
@@ -48,11 +43,13 @@ def exports_followed(before: str, text: str, skip: tuple[int, int] = (0, 0)) -> 
     lines = text.split("\n")
     gone = _bound(old) - _bound(new)
     out = _dropped([e for e in entries if e.name in gone], lines)
-    imported = _relative(new)
+    imported = _imported(new)
     if 2 * sum(e.name in imported for e in entries) >= len(entries):  # a package's exports
-        added = set(imported) - set(_relative(old)) - {e.name for e in entries}
+        added = set(imported) - set(_imported(old)) - {e.name for e in entries}
         for name in sorted(n for n in added if not n.startswith("_")):
             group = [e for e in entries if imported.get(e.name) == imported[name]]
+            if not group and not imported[name].startswith("."):
+                continue  # ``partial`` from functools: a helper, not an export
             p = _added(name, entries, lines) or (group and _added(name, group, lines))
             out += [p] if p else []
     return sorted((p for p in out if not skip[0] <= p.first < skip[1]), key=lambda p: p.first)
@@ -78,13 +75,13 @@ def _bound(tree: ast.Module) -> set[str]:
     return out
 
 
-def _relative(tree: ast.Module) -> dict[str, str]:
-    """The names the module's own relative imports (``from .x import a``) bind, each
-    with the module it comes from."""
+def _imported(tree: ast.Module) -> dict[str, str]:
+    """The names the module's ``from … import`` statements bind, each with the module it
+    comes from."""
     return {
         a.asname or a.name: "." * node.level + (node.module or "")
         for node in tree.body
-        if isinstance(node, ast.ImportFrom) and node.level > 0
+        if isinstance(node, ast.ImportFrom)
         for a in node.names
         if a.name != "*"
     }
@@ -124,10 +121,9 @@ def _dropped(entries: list[Entry], lines: list[str]) -> list[Proposal]:
 def _added(name: str, entries: list[Entry], lines: list[str]) -> Proposal | None:
     """``name`` put among ``entries`` (of ``__all__``) where their order puts it, written
     as its neighbour is, with that line shown beside it; None where they have no order."""
-    key = _order([e.name for e in entries])
-    if key is None:
+    at = _place(name, [e.name for e in entries])
+    if at is None:
         return None
-    at = bisect.bisect([key(e.name) for e in entries], key(name))
     like = entries[max(0, at - 1)]
     model = lines[like.line]
     quote = model.lstrip()[:1]
@@ -137,9 +133,29 @@ def _added(name: str, entries: list[Entry], lines: list[str]) -> Proposal | None
     return Proposal(like.line, (model,), (model, item), WHY)
 
 
-def _order(names: list[str]) -> Callable[[str], str] | None:
-    """The key ``names`` are sorted by: as they are, or regardless of case; None."""
-    for key in (str, str.lower):
-        if names == sorted(names, key=key):
-            return key
+def _isort_style(name: str) -> tuple[int, str]:
+    """Constants, then classes, then the rest, each in order (as ruff's RUF022 sorts)."""
+    rank = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
+    return rank, name
+
+
+KEYS: tuple[Callable[[str], Any], ...] = (str, str.lower, _isort_style)
+
+
+def _place(name: str, names: list[str]) -> int | None:
+    """Where ``name`` goes among ``names``: between the first two neighbours it sorts
+    between, by the key the list follows best (as it is, regardless of case, or
+    constants, classes and the rest apart); None where the list follows none of them
+    (more than one pair in ten out of order)."""
+    ranked = sorted(
+        (sum(key(a) > key(b) for a, b in pairwise(names)), i) for i, key in enumerate(KEYS)
+    )
+    descents, best = ranked[0]
+    if descents > len(names) // 10:
+        return None
+    key = KEYS[best]
+    k = key(name)
+    for at in range(len(names) + 1):
+        if (at == 0 or key(names[at - 1]) <= k) and (at == len(names) or k <= key(names[at])):
+            return at
     return None

@@ -1,13 +1,18 @@
-"""The user's one-line edit made again on lines of the same shape, names mapped.
+"""The user's edit made again on lines of the same shape, names mapped.
 
 ``if domain and domain != cookie.domain:`` became ``if domain is not None and …``; the
 next line, ``if path and path != cookie.path:``, is the same line with ``domain`` read
-as ``path``. A line has the same shape as the edited one when their tokens differ only
-in names and numbers, one for one and consistently (each of the edited line's names
-stands for one name of the other), and in at most ``MAX_MAPPED`` of them. There the
-edit is made again, its new text with the names mapped: ``('text/plain', dict())`` gets
-the ``{}`` that ``('application/xml', dict())`` got, ``URLPattern("https")`` the
-``://`` that ``URLPattern("all")`` got.
+as ``path``. Lines have the same shape as the edited ones (as many of them; an edit that
+splits or joins lines is not repeated) when their tokens — a string on one line is one
+token — differ only in names, strings and numbers, one for one and consistently (each
+of the edited lines' names stands for one name of the others), in at most
+``MAX_MAPPED`` of them, and they share a name. There the edit is made again, its new
+text with the names mapped: ``('text/plain', dict())`` gets the ``{}`` that
+``('application/xml', dict())`` got. A token the edit changed at its end or start is
+changed alike (``read_timeout=`` → ``read=`` makes ``write_timeout=`` ``write=``;
+``URLPattern("all")`` → ``("all://")`` makes ``("https")`` ``("https://")``), and then
+no shared name is needed; punctuation put in a string (a one-line docstring's final
+period) is repeated on lines that differ in their strings alone.
 """
 
 from __future__ import annotations
@@ -56,9 +61,12 @@ def mapping(old: list[Token], other: list[Token]) -> dict[str, str] | None:
             return None
     if len(set(names.values())) != len(names):
         return None  # two names read as one
-    moved = sum(a != b for a, b in names.items())
-    kept = sum(a == b and _kind(a) == "name" for a, b in names.items())
-    return names if moved <= MAX_MAPPED and kept >= MIN_KEPT else None
+    return names if sum(a != b for a, b in names.items()) <= MAX_MAPPED else None
+
+
+def _kept(names: dict[str, str]) -> int:
+    """How many names (not strings or numbers) read the same on both lines."""
+    return sum(a == b and _kind(a) == "name" for a, b in names.items())
 
 
 def same_shape(
@@ -72,12 +80,19 @@ def same_shape(
     there, in the text's order."""
     before, after = "\n".join(old_lines), "\n".join(new_lines)
     old, new = _tokens(before), _tokens(after)
-    if not new_lines or len(old) < MIN_TOKENS or before.split() == after.split():
+    if not new_lines or before.split() == after.split():
         return []
     if len(old_lines) != len(new_lines) or len(old_lines) > MAX_LINES:
         return []  # lines split or joined: the same words reflowed, not the same edit
     ops = difflib.SequenceMatcher(None, [t[0] for t in old], [t[0] for t in new], False)
     changes = [op[1:] for op in ops.get_opcodes() if op[0] != "equal"]
+    # Text added at a string's end or start (a docstring's final period) needs no more shape.
+    inside = bool(changes) and all(
+        i2 - i1 == j2 - j1 == 1 and _punctuation_added(old[i1][0], new[j1][0])
+        for i1, i2, j1, j2 in changes
+    )
+    if not inside and len(old) < MIN_TOKENS:
+        return []
     kind, size = line_kind(before), len(old_lines)
     lines = text.split("\n")
     out = []
@@ -87,9 +102,13 @@ def same_shape(
         block = "\n".join(lines[i : i + size])
         here = _tokens(block)
         names = mapping(old, here)
-        made_here = _changed_alike(old, here, new, changes) if names is not None else None
-        if names is None or made_here is None:
-            continue
+        if names is None or (
+            inside and any(a != b and _kind(a) != "string" for a, b in names.items())
+        ):
+            continue  # for a string's punctuation, only strings may differ
+        made_here = _changed_alike(old, here, new, changes)
+        if made_here is None or not (inside or made_here or _kept(names) >= MIN_KEPT):
+            continue  # a shape shared by nothing but its punctuation says too little
         put = _indented(after, _indent(before), _indent(block))
         made = _made(block, here, put, _tokens(put), changes, names | made_here)
         if made != block:
@@ -130,6 +149,17 @@ def _changed_alike(
     return made
 
 
+def _punctuation_added(a: str, b: str) -> bool:
+    """Whether string ``b`` is string ``a`` with punctuation put in at one place."""
+    if not (_kind(a) == _kind(b) == "string") or len(b) <= len(a):
+        return False
+    p = 0
+    while p < len(a) and a[p] == b[p]:
+        p += 1
+    put = b[p : p + len(b) - len(a)]
+    return b[p + len(put) :] == a[p:] and not any(c.isalnum() or c.isspace() for c in put)
+
+
 def _affixed(a: str, b: str, t: str) -> str | None:
     """``t`` changed as ``a`` became ``b``, where that change is at ``a``'s end or start (a
     closing or opening quote aside); None where it is not, or ``t`` lacks what went."""
@@ -142,9 +172,11 @@ def _affixed(a: str, b: str, t: str) -> str | None:
     cut, put = a[p : len(a) - s], b[p : len(b) - s]
     head, tail = a[:p], a[len(a) - s :]
     if len(tail) <= 1 and not tail.isalnum() and t.endswith(cut + tail) and p > 1:
-        return t[: len(t) - len(cut + tail)] + put + tail
+        stem = t[: len(t) - len(cut + tail)]
+        return None if put and stem.endswith(put) else stem + put + tail  # there already
     if len(head) <= 1 and not head.isalnum() and t.startswith(head + cut) and s > 1:
-        return head + put + t[len(head + cut) :]
+        rest = t[len(head + cut) :]
+        return None if put and rest.startswith(put) else head + put + rest
     return None
 
 

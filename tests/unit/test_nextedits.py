@@ -220,3 +220,16 @@ def test_a_line_of_the_same_shape_is_proposed_with_its_own_names(service: Servic
     [edit] = ask(service)["edits"]
     assert edit["range"] == {"start": [2, 0], "end": [3, 0]}
     assert edit["newText"] == "if path is not None and path != cookie.path:\n"
+
+
+def test_a_name_imported_from_elsewhere_is_proposed_cut_from_the_older_import(
+    service: Service,
+) -> None:
+    text = "from .compat import cookielib, OrderedDict, urljoin\n\nx = OrderedDict()\n"
+    service.open(1, {"uri": URI, "text": text, "version": 1, "language": "python"})
+    change = {"text": "from collections import OrderedDict\n", "start": [0, 0], "end": [0, 0]}
+    service.change(1, {"uri": URI, "changes": [change], "version": 2})
+    [edit] = ask(service)["edits"]
+    assert edit["why"] == "uses follow the imports"
+    assert edit["range"] == {"start": [1, 0], "end": [2, 0]}
+    assert edit["newText"] == "from .compat import cookielib, urljoin\n"

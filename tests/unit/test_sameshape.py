@@ -70,3 +70,14 @@ def test_lines_split_or_joined_are_not_repeated_by_shape() -> None:
     text = "def f(self, a):\n    pass\n\ndef g(self, a):\n    pass\n"
     now = text.replace("def f(self, a):", "def f(\n    self, a, b\n):")
     assert proposed(text, now) == []
+
+
+def test_a_docstrings_final_period_and_a_prefix_renamed_are_repeated() -> None:
+    docs = '    """Failed to decode response content"""\n    """The content was consumed"""\n'
+    [p] = proposed(docs, docs.replace('content"""', 'content."""', 1))
+    assert p.new == ('    """The content was consumed."""',)
+    done = docs.replace('consumed"""', 'consumed."""')
+    assert proposed(done, done.replace('content"""', 'content."""', 1)) == []  # there already
+    defs = "def importing_from_attr() -> None:\n    pass\ndef importing_from_attrs() -> None:\n"
+    [p] = proposed(defs, defs.replace("importing_from_attr()", "accessing_from_attr()"))
+    assert p.new == ("def accessing_from_attrs() -> None:",)

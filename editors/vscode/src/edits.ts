@@ -26,8 +26,14 @@ export function preview(edit: NextEdit): string {
     const gone = (edit.oldText ?? "").split("\n").length;
     return gone > 1 ? `delete these ${gone} lines` : "delete this line";
   }
-  const lines = edit.newText.replace(/\n$/, "").split("\n");
-  const first = lines[0].trim();
+  const all = edit.newText.replace(/\n$/, "").split("\n");
+  const old = edit.oldText === undefined ? [] : edit.oldText.split("\n");
+  let kept = 0; // lines kept above an insertion: the added lines are the news
+  while (kept < old.length && kept < all.length - 1 && old[kept] === all[kept]) {
+    kept++;
+  }
+  const lines = all.slice(kept);
+  const first = (kept > 0 && kept === old.length ? "add " : "") + lines[0].trim();
   return lines.length > 1 ? `${first} … (+${lines.length - 1} lines)` : first;
 }
 

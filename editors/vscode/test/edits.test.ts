@@ -21,3 +21,8 @@ test("lines dropped preview as a deletion, not as an empty line", () => {
   const two: NextEdit = { ...one, oldText: "a = 1\nb = 2" };
   assert.equal(preview(two), "delete these 2 lines");
 });
+
+test("lines added below a kept line preview as what is added", () => {
+  const edit: NextEdit = { uri: "file:///a.py", range, newText: '    "Auth",\n    "NetRCAuth",\n', oldText: '    "Auth",' };
+  assert.equal(preview(edit), 'add "NetRCAuth",');
+});
