@@ -106,6 +106,18 @@ def cmd_bench_next_edit(args: argparse.Namespace) -> int:
     return _write_report(report, args.json)
 
 
+def cmd_bench_edits_from_git(args: argparse.Namespace) -> int:
+    from pied.bench import gitedits
+
+    repo, out = Path(args.repo), Path(args.out)
+    if not (repo / ".git").exists():
+        raise CliError(f"{repo} is not a git repository (it has no .git)")
+    rows = gitedits.rows_from_git(repo, suffix=args.suffix, limit=args.limit)
+    n = gitedits.write_rows(rows, out)
+    print(f"{n} rows from {repo} in {out}", file=sys.stderr)
+    return 0 if n else 1
+
+
 def _llama_server(binary: str | None) -> Path | None:
     """The ``--against-llama-server`` binary, checked."""
     if not binary:

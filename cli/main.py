@@ -166,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     bn.add_argument("--model", help="a catalog model name or a GGUF path")
     bn.add_argument("--json", help="write the report here too")
     bn.set_defaults(func=bench_cli.cmd_bench_next_edit)
+    bg = bsub.add_parser(
+        "edits-from-git", help="next-edit rows (bench next-edit's format) from a git history"
+    )
+    bg.add_argument("repo", help="a git repository on this machine")
+    bg.add_argument("--out", required=True, help="the rows, gzipped JSON lines")
+    bg.add_argument("--suffix", default=".py", help="files of this suffix only")
+    bg.add_argument("--limit", type=int, default=0, help="rows at most (0: all)")
+    bg.set_defaults(func=bench_cli.cmd_bench_edits_from_git)
     bf = bsub.add_parser("fim", help="fill-in-the-middle quality against the peer's way")
     bf.add_argument(
         "--data", help="human-eval-infilling .jsonl(.gz); for realcode, the humaneval-x folder"

@@ -94,6 +94,8 @@ def same_shape(
     if not inside and len(old) < MIN_TOKENS:
         return []
     kind, size = line_kind(before), len(old_lines)
+    if kind in ("import", "from"):
+        return []  # a name added to one import is not one for another module's
     lines = text.split("\n")
     out = []
     for i in range(len(lines) - size + 1):

@@ -81,3 +81,8 @@ def test_a_docstrings_final_period_and_a_prefix_renamed_are_repeated() -> None:
     defs = "def importing_from_attr() -> None:\n    pass\ndef importing_from_attrs() -> None:\n"
     [p] = proposed(defs, defs.replace("importing_from_attr()", "accessing_from_attr()"))
     assert p.new == ("def accessing_from_attrs() -> None:",)
+
+
+def test_a_name_added_to_one_import_is_not_added_to_another() -> None:
+    text = "from pied.config import Settings\nfrom pied.errors import PiedError\n"
+    assert proposed(text, text.replace("import Settings", "import Settings, auto")) == []
