@@ -15,7 +15,7 @@ from pied.daemon.docstate import DocKey, DocState, too_large
 from pied.daemon.shown import remember, save_shown
 from pied.daemon.state import CANCELLED_BY_CLIENT, DaemonState, settings_id
 from pied.daemon.warming import drop_warm, request_for, resume_warming, submit_refresh, submit_warm
-from pied.editing import indent, syntax, typethrough
+from pied.editing import indent, linerest, syntax, typethrough
 from pied.editing.document import Document, Snapshot
 from pied.editing.uris import file_name
 from pied.engine.completion import Completion
@@ -110,11 +110,15 @@ def _answer(
     if alternatives == 1:  # an automatic request: the shapes this user rejects, less
         items = [state.acceptance.shown_less(language, result.text)]
     items = [x for x in items if x]
+    # An item that writes the line's rest again replaces it (its range ends past the cursor).
+    ends = [_rest_replaced(snap.text, offset, x) for x in items]
+    items = [x.rstrip("\n") if e != offset else x for x, e in zip(items, ends, strict=True)]
+    end = ends[0] if ends else offset
     sid = None
     if items and state.settings.stats:
         sid = state.acceptance.shown(doc.key, language, result.sampling, result.latency_ms, items)
-    early = result.stop_reason == "answer_time"
-    if items:
+    early = result.stop_reason == "answer_time" and end == offset
+    if items and end == offset:  # typed through, a replacement would be put in again
         made_with = settings_id(settings)
         remember(doc, typethrough.Shown(snap.text, offset, items[0], made_with, sid or 0, early))
     if early and alternatives == 1:
@@ -130,9 +134,12 @@ def _answer(
     pos = list(snap.position(offset))
     return {
         "text": items[0] if items else "",
-        "items": [{"text": x} for x in items],
+        "items": [
+            {"text": x, "range": {"start": pos, "end": list(snap.position(e))}}
+            for x, e in zip(items, ends, strict=True)
+        ],
         "id": sid,
-        "range": {"start": pos, "end": pos},
+        "range": {"start": pos, "end": list(snap.position(end))},
         "prompt_tokens": result.prompt_tokens,
         "reused_tokens": result.reused_tokens,
         "encoded_tokens": result.encoded_tokens,
@@ -212,6 +219,16 @@ def type_through(
         }
     )
     return future
+
+
+def _rest_replaced(text: str, offset: int, item: str) -> int:
+    """Where ``item`` replaces the text to: the end of the line's rest where it rewrites
+    that rest (``editing.linerest``), else ``offset`` (it goes in before it)."""
+    line_end = text.find("\n", offset)
+    rest = text[offset : len(text) if line_end < 0 else line_end]
+    if not linerest.rewrites_rest(rest, item):
+        return offset
+    return offset + len(rest.rstrip())
 
 
 def submit_prefetch(

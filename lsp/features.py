@@ -97,18 +97,18 @@ async def inline_completion(
     )
     if result is None:
         return t.InlineCompletionList(items=[])
-    texts = [i["text"] for i in result.get("items") or [result]]
-    if not any(texts):  # nothing to insert: the next edit, if it replaces this line
+    items = result.get("items") or [result]
+    if not any(i["text"] for i in items):  # nothing to put in: the next edit, if it is here
         return await _next_edit_here(ls, params)
     sid = result.get("id")
     return t.InlineCompletionList(
         items=[
             t.InlineCompletionItem(
-                insert_text=text,
-                range=_range(result),
+                insert_text=item["text"],
+                range=_range(item if "range" in item else result),  # past the cursor: replaces
                 command=None if sid is None else _accept_command(sid, index),
             )
-            for index, text in enumerate(texts)
+            for index, item in enumerate(items)
         ]
     )
 

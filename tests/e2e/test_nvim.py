@@ -306,3 +306,25 @@ def test_insert_mode_left_before_the_request_leaves_no_ghost_text(nvim, tmp_path
     assert nvim.exec_lua("return vim.api.nvim_get_mode().mode") == "n"
     assert nvim.exec_lua("return require('pied.inline').current()") is None
     assert nvim.current.buffer[last - 1].strip() == "r"
+
+
+CART = (
+    "class Cart:\n    def __init__(self):\n        self.items = []\n\n"
+    "    def add(self, item):\n        self.ite.append(item)\n\n"
+    "    def total(self):\n        return sum(i.price for i in self.items)\n"
+)
+
+
+def test_a_suggestion_that_rewrites_the_lines_rest_replaces_it_on_accept(nvim, tmp_path):
+    # At ``self|.ite.append(item)`` the model writes ``.items.append(item)``: the line's rest
+    # made again. Accepted, it replaces that rest; it is not put in beside it.
+    path = open_python(nvim, tmp_path, CART)
+    nvim.call("cursor", 6, 13)
+    nvim.input("i")
+    wait(nvim, "require('pied.inline').current()")
+    nvim.input("<Tab>")
+    line = "vim.api.nvim_buf_get_lines(0, 5, 6, false)[1]"
+    wait(nvim, f"{line} ~= '        self.ite.append(item)' and {line}")
+    nvim.input("<Esc>")
+    nvim.command("write")
+    assert path.read_text() == CART.replace("self.ite.append", "self.items.append")

@@ -43,6 +43,11 @@ RENAME = (
     "def getlist(key):\n    return {'a': [1, 2]}.get(key, [])\n\n\n"
     "def first(key):\n    return getlist(key)[0]\n"
 )
+CART = (
+    "class Cart:\n    def __init__(self):\n        self.items = []\n\n"
+    "    def add(self, item):\n        self.ite.append(item)\n\n"
+    "    def total(self):\n        return sum(i.price for i in self.items)\n"
+)
 SETTINGS = {
     "workbench.startupEditor": "none",
     "workbench.tips.enabled": False,
@@ -116,6 +121,7 @@ def vscode(
     (workspace / "example.py").write_text(CODE)
     (workspace / "twice.js").write_text(JS)
     (workspace / "rename.py").write_text(RENAME)
+    (workspace / "cart.py").write_text(CART)
     home = tmp_path / "home"
     home.mkdir()
     procs: list[subprocess.Popen[bytes]] = []
@@ -208,6 +214,14 @@ def quick_input(page: Page, keys: str, text: str) -> None:
     page.keyboard.press("Enter")
 
 
+def go_to(page: Page, where: str) -> None:
+    """Go to line:column with Ctrl+G."""
+    page.keyboard.press("Control+G")
+    page.wait_for_selector(".quick-input-widget input", state="visible")
+    page.keyboard.type(where)
+    page.keyboard.press("Enter")
+
+
 def open_file(page: Page, name: str) -> None:
     """Quick Open the file; wait until its tab is the active one."""
     quick_input(page, "Control+P", name)
@@ -278,6 +292,25 @@ def test_a_rename_proposes_the_call_site_tab_goes_there_and_tab_applies(vscode):
     want = RENAME.replace("getlist", "get_list")
     text = wait_until(lambda: path.read_text() == want and want, 30, "not saved")
     assert text == want
+
+
+def test_a_suggestion_that_rewrites_the_lines_rest_replaces_it(vscode):
+    # At ``self|.ite.append(item)`` the model writes ``.items.append(item)``: accepted, it
+    # replaces the line's rest (the item's range), not put in beside it.
+    start, tmp_path = vscode
+    page = start({"pied.path": str(PIED)})
+    wait_ready(page)
+    open_file(page, "cart.py")
+    go_to(page, "6:13")
+    page.keyboard.press("Backspace")
+    page.keyboard.type("f")  # typed: the suggestion is asked as the user types
+    ghost = page.locator(".ghost-text-decoration, .ghost-text").first
+    expect_visible(ghost, page, tmp_path, "ghost text", 120_000)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Control+S")
+    path = tmp_path / "project" / "cart.py"
+    text = wait_until(lambda: path.read_text() != CART and path.read_text(), 30, "not saved")
+    assert text == CART.replace("self.ite.append", "self.items.append"), text
 
 
 def test_translate_to_python_opens_python(vscode):

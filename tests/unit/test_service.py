@@ -605,3 +605,21 @@ def test_a_change_the_text_already_holds_is_not_applied_twice(service: Service) 
     service.change(1, {"uri": URI, "changes": [edit], "version": 6})
     assert service.docs.find(1, URI).doc.text == "x = 122\n"
     assert service.docs.find(1, URI).doc.version == 6
+
+
+def test_a_suggestion_that_rewrites_the_lines_rest_replaces_it() -> None:
+    # The model writes the line's own rest with ``ite`` made ``items``, then a line more:
+    # put in before the rest, the rest would stand twice; the reply's range covers it
+    # instead, and the suggestion is not kept to be typed through (typed, it would be put
+    # in beside the rest again).
+    s = service_for(".items.append(item)\n        return self\n")
+    s.start()
+    try:
+        text = "class C:\n    def add(self, item):\n        self.ite.append(item)\n"
+        s.open(1, {"uri": URI, "text": text, "version": 1})
+        out = s.complete(1, {"uri": URI, "line": 2, "character": 12}).result(10)
+        assert out["text"] == ".items.append(item)\n        return self"
+        assert out["range"] == {"start": [2, 12], "end": [2, 29]}
+        assert s.docs.find(1, URI).shown == ()  # nothing to type through
+    finally:
+        s.stop()

@@ -55,8 +55,13 @@ local function accept_builtin(kind)
         local typed = api.nvim_buf_get_text(0, row, col, range.end_.row, range.end_.col, {})
         typed = table.concat(typed, '\n')
         api.nvim_buf_set_text(0, row, col, range.end_.row, range.end_.col, { '' })
-        accepted = M.partial(text:sub(#typed + 1), kind)
-        text = typed .. accepted
+        if text:sub(1, #typed) == typed then -- the range holds what was typed of it
+          accepted = M.partial(text:sub(#typed + 1), kind)
+          text = typed .. accepted
+        else -- the range's text rewritten (the line's rest): replaced, by its line at least
+          accepted = kind == 'all' and text or M.partial(text, 'line')
+          text = accepted
+        end
       else
         local cursor = api.nvim_win_get_cursor(0)
         row, col = cursor[1] - 1, cursor[2]
@@ -111,6 +116,14 @@ local function show(bufnr, item, hint, client_id)
   state[bufnr].item = { text = text, command = item.command, client_id = client_id }
 end
 
+--- Whether an item replaces text past the cursor (the line's rest it rewrites): for the
+--- ghost text that draws a range (Neovim 0.12's, VS Code's). Ours puts text in at the
+--- cursor, where it would stand beside the text it replaces, so it shows no such item.
+local function replaces(item)
+  local r = item.range
+  return r ~= nil and (r['end'].line ~= r.start.line or r['end'].character ~= r.start.character)
+end
+
 local function request(bufnr, client)
   local s = state[bufnr]
   if s.request then
@@ -124,7 +137,7 @@ local function request(bufnr, client)
       return
     end
     local items = result.items or result
-    if items[1] and items[1].insertText ~= '' then
+    if items[1] and items[1].insertText ~= '' and not replaces(items[1]) then
       show(bufnr, items[1], nil, client.id)
     end
   end, bufnr)
@@ -218,7 +231,7 @@ function M.cycle(step)
       return -- the user moved on
     end
     local items = vim.tbl_filter(function(i)
-      return i.insertText ~= ''
+      return i.insertText ~= '' and not replaces(i)
     end, result.items or result)
     if #items == 0 then
       return
