@@ -19,11 +19,27 @@ def test_complete_json_on_the_sample_file(env):
     proc = pied("complete", "samples/stats.py:24:5", "--json", env=env)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert set(out) == {"text", "prompt_tokens", "generated_tokens", "latency_ms", "model"}
+    keys = {"text", "prompt_tokens", "generated_tokens", "latency_ms", "model", "replaces"}
+    assert set(out) == keys and out["replaces"] == ""  # at a fresh line: put in, no rest
     assert out["text"].strip() and out["generated_tokens"] > 0 and out["latency_ms"] > 0
     lines = Path("samples/stats.py").read_text().split("\n")
     lines[23] = "    " + out["text"]
     ast.parse("\n".join(lines))
+
+
+def test_complete_json_says_which_rest_of_the_line_it_replaces(env, tmp_path):
+    # At ``self|.ite.append(item)`` the model writes the line's rest again as
+    # ``.items.append(item)``: put in at the cursor it would stand twice, so --json says
+    # it replaces ``.ite.append(item)``.
+    cart = tmp_path / "cart.py"
+    cart.write_text(
+        "class Cart:\n    def __init__(self):\n        self.items = []\n\n"
+        "    def add(self, item):\n        self.ite.append(item)\n"
+    )
+    proc = pied("complete", f"{cart}:6:13", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["text"] == ".items.append(item)" and out["replaces"] == ".ite.append(item)"
 
 
 def test_complete_plain_prints_only_the_completion(env):
