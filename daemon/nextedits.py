@@ -3,11 +3,11 @@
 Two sources, one ranking. *Rules*: the last edit as rewrite rules (``editing.nextedit``),
 or made again on lines of the same shape or on the same lines, where they fit elsewhere
 in the document and in the connection's other open documents of the same language, and
-``__all__`` and the uses kept with the imports; cheap and immediate. *The model*: when the rules find
-nothing, the window around the edit rewritten by the model (``engine.nextedit``), a job
-below completions that any keystroke ends; what it changes is shown only where it is a
-small change outside the user's edit that keeps the file parsing and that the model is
-sure of. Candidates are ranked by distance from the edit, the document's own first.
+``__all__`` and the uses kept with the imports; cheap and immediate. *The model*: when
+the rules find nothing, the window around the edit rewritten by the model
+(``engine.nextedit``), a job below completions that any keystroke ends; what it changes is
+shown only where it is a small change outside the user's edit that keeps the file parsing
+and that the model is sure of. Candidates are ranked by distance from the edit, the document's own first.
 """
 
 from __future__ import annotations
