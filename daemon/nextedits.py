@@ -7,7 +7,8 @@ in the document and in the connection's other open documents of the same languag
 the rules find nothing, the window around the edit rewritten by the model
 (``engine.nextedit``), a job below completions that any keystroke ends; what it changes is
 shown only where it is a small change outside the user's edit that keeps the file parsing
-and that the model is sure of. Candidates are ranked by distance from the edit, the document's own first.
+and that the model is sure of. Candidates are ranked by distance from the edit, the
+document's own first.
 """
 
 from __future__ import annotations
