@@ -115,6 +115,7 @@ def settings_from(args: argparse.Namespace) -> config.Settings:
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
+    from pied.editing.linerest import replaced_rest
     from pied.editing.positions import offset_at, position_utf16
     from pied.editing.source import read_source
 
@@ -138,22 +139,12 @@ def cmd_complete(args: argparse.Namespace) -> int:
     if args.json:
         keys = ("text", "prompt_tokens", "generated_tokens", "latency_ms", "model")
         out = {k: result[k] for k in keys}
-        out["replaces"] = _rest_it_replaces(text, offset, str(result["text"]))
+        out["replaces"] = replaced_rest(text, offset, str(result["text"]))
         print(json.dumps(out, ensure_ascii=False))
     else:
         text_out = result["text"]
         sys.stdout.write(text_out + ("\n" if not text_out.endswith("\n") else ""))
     return 0
-
-
-def _rest_it_replaces(text: str, offset: int, suggestion: str) -> str:
-    """The rest of the cursor's line the suggestion writes again, to be replaced by it
-    (``editing.linerest``); empty where it goes in before that rest."""
-    from pied.editing import linerest
-
-    end = text.find("\n", offset)
-    rest = text[offset : len(text) if end < 0 else end]
-    return rest.rstrip() if linerest.rewrites_rest(rest, suggestion) else ""
 
 
 def _complete_here(

@@ -111,7 +111,7 @@ def _answer(
         items = [state.acceptance.shown_less(language, result.text)]
     items = [x for x in items if x]
     # An item that writes the line's rest again replaces it (its range ends past the cursor).
-    ends = [_rest_replaced(snap.text, offset, x) for x in items]
+    ends = [offset + len(linerest.replaced_rest(snap.text, offset, x)) for x in items]
     items = [x.rstrip("\n") if e != offset else x for x, e in zip(items, ends, strict=True)]
     end = ends[0] if ends else offset
     sid = None
@@ -219,16 +219,6 @@ def type_through(
         }
     )
     return future
-
-
-def _rest_replaced(text: str, offset: int, item: str) -> int:
-    """Where ``item`` replaces the text to: the end of the line's rest where it rewrites
-    that rest (``editing.linerest``), else ``offset`` (it goes in before it)."""
-    line_end = text.find("\n", offset)
-    rest = text[offset : len(text) if line_end < 0 else line_end]
-    if not linerest.rewrites_rest(rest, item):
-        return offset
-    return offset + len(rest.rstrip())
 
 
 def submit_prefetch(

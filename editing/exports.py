@@ -17,6 +17,7 @@ from itertools import pairwise
 from typing import Any
 
 from pied.editing.nextedit import Proposal
+from pied.editing.syntax import python_tree
 
 WHY = "`__all__` follows the imports"
 
@@ -34,7 +35,7 @@ def exports_followed(before: str, text: str, skip: tuple[int, int] = (0, 0)) -> 
     ``before`` calls for, in the text's order."""
     if "__all__" not in text:
         return []
-    old, new = _tree(before), _tree(text)
+    old, new = python_tree(before), python_tree(text)
     if old is None or new is None:
         return []
     entries = _entries(new)
@@ -53,13 +54,6 @@ def exports_followed(before: str, text: str, skip: tuple[int, int] = (0, 0)) -> 
             p = _added(name, entries, lines) or (group and _added(name, group, lines))
             out += [p] if p else []
     return sorted((p for p in out if not skip[0] <= p.first < skip[1]), key=lambda p: p.first)
-
-
-def _tree(text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
 
 
 def _bound(tree: ast.Module) -> set[str]:

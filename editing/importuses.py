@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from pied.editing.nextedit import Proposal
+from pied.editing.syntax import python_tree
 
 WHY = "uses follow the imports"
 
@@ -44,7 +45,7 @@ def among_imports(text: str, at: int) -> bool:
 def uses_followed(before: str, text: str, skip: tuple[int, int] = (0, 0)) -> list[Proposal]:
     """The uses of ``text`` (outside lines ``skip``) the edit from ``before`` left
     written for the old imports, each line as a proposal, in the text's order."""
-    old, new = _tree(before), _tree(text)
+    old, new = python_tree(before), python_tree(text)
     if old is None or new is None:
         return []
     lines = text.split("\n")
@@ -115,13 +116,6 @@ def _without(node: ast.ImportFrom, name: str, lines: list[str]) -> Proposal | No
         if cut != line:
             return Proposal(row, (line,), (cut.rstrip(),), WHY)
     return None
-
-
-def _tree(text: str) -> ast.Module | None:
-    try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
 
 
 def _imports(tree: ast.Module) -> dict[str, Bound]:

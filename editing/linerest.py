@@ -30,3 +30,11 @@ def rewrites_rest(rest: str, suggestion: str) -> bool:
     if not made.endswith(rest[-SAME_END:]):
         return False
     return difflib.SequenceMatcher(None, made.strip(), rest.strip(), False).ratio() >= MIN_RATIO
+
+
+def replaced_rest(text: str, offset: int, suggestion: str) -> str:
+    """The rest of the line at ``offset`` of ``text`` that ``suggestion`` rewrites, to be
+    replaced by it (blanks at its end aside); empty where it goes in before that rest."""
+    end = text.find("\n", offset)
+    rest = text[offset : len(text) if end < 0 else end]
+    return rest.rstrip() if rewrites_rest(rest, suggestion) else ""

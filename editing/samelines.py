@@ -70,8 +70,8 @@ def same_lines(
             continue
         if [x.strip() for x in lines[i : i + len(old)]] != wanted:
             continue
-        was, here = _indent(old[0]), _indent(lines[i])
-        moved = [here + x[len(was) :] if x.startswith(was) else x for x in new]
+        was, here = indent_of(old[0]), indent_of(lines[i])
+        moved = moved_to(list(new), was, here)
         found = list(lines[i : i + len(old)])
         while len(found) > 1 and moved and found[-1] == moved[-1]:
             found.pop()  # the line below an insertion stays as it is, unmarked
@@ -80,5 +80,11 @@ def same_lines(
     return [p for p in out if not p.new or small(p)]  # lines dropped, or a small change
 
 
-def _indent(line: str) -> str:
+def indent_of(line: str) -> str:
+    """A line's leading blanks."""
     return line[: len(line) - len(line.lstrip())]
+
+
+def moved_to(lines: list[str], was: str, now: str) -> list[str]:
+    """``lines`` (indented ``was`` and deeper) moved to indentation ``now``."""
+    return [now + x[len(was) :] if x.startswith(was) else x for x in lines]

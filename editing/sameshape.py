@@ -22,6 +22,7 @@ import keyword
 import re
 
 from pied.editing.nextedit import MAX_LINES, Proposal, line_kind
+from pied.editing.samelines import indent_of, moved_to
 
 WHY = "the same edit on a line of the same shape"
 MIN_TOKENS = 6  # tokens the edited line needs: shorter lines share their shape with many
@@ -111,22 +112,11 @@ def same_shape(
         made_here = _changed_alike(old, here, new, changes)
         if made_here is None or not (inside or made_here or _kept(names) >= MIN_KEPT):
             continue  # a shape shared by nothing but its punctuation says too little
-        put = _indented(after, _indent(before), _indent(block))
+        put = "\n".join(moved_to(list(new_lines), indent_of(before), indent_of(block)))
         made = _made(block, here, put, _tokens(put), changes, names | made_here)
         if made != block:
             out.append(Proposal(i, tuple(lines[i : i + size]), tuple(made.split("\n")), WHY))
     return out
-
-
-def _indent(line: str) -> str:
-    return line[: len(line) - len(line.lstrip())]
-
-
-def _indented(text: str, was: str, now: str) -> str:
-    """``text`` (whose first line is indented ``was``) moved to indentation ``now``."""
-    if was == now:
-        return text
-    return "\n".join(now + x[len(was) :] if x.startswith(was) else x for x in text.split("\n"))
 
 
 def _changed_alike(

@@ -40,18 +40,22 @@ def language_of(path: str | None) -> str | None:
     return LANGUAGES.get(PurePath(path).suffix.lower())
 
 
+def python_tree(text: str) -> ast.Module | None:
+    """``text`` parsed as Python, or None where it does not parse."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes in the user's code
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def parses(text: str, language: str | None) -> bool | None:
     """True or False if ``text`` parses as ``language``; None where it cannot be told."""
     if language is None or len(text) > MAX_CHARS:
         return None
     if language == "python":
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # invalid escapes in the user's code
-                ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return False
-        return True
+        return python_tree(text) is not None
     parse = treesitter.parser(language)
     if parse is None:
         return None
