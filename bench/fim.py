@@ -52,7 +52,7 @@ from pied.bench.fimcases import (
 from pied.bench.llamaserver import LlamaServer
 from pied.bench.metrics import bootstrap_interval, edit_similarity, mean, percentile
 from pied.config import Settings
-from pied.editing import syntax
+from pied.editing import linerest, syntax
 from pied.engine.completion import Completion
 from pied.engine.engine import Engine
 from pied.engine.prompt import CompletionRequest
@@ -125,12 +125,21 @@ def answer(
     return engine.complete(request, settings.replace(sampling=mode))
 
 
-def _score(pr: Problem, out: Completion) -> dict[str, float]:
-    """One answer's figures: exact, edit similarity, parse, empty, time, tokens (and pass)."""
-    joined = pr.prefix + out.text + pr.suffix
+# The ways that put their text in at the cursor; pied's own put it where its editors do,
+# in place of the rest of the line it replaces (``linerest.replaced_rest``).
+PUT_IN_MODES = ("naive", "peer", "llama_server")
+
+
+def _score(pr: Problem, out: Completion, in_place: bool = False) -> dict[str, float]:
+    """One answer's figures: exact, edit similarity, parse, empty, time, tokens (and pass);
+    ``in_place``: the answer replaces what it rewrites of the line after the cursor."""
+    at = len(pr.prefix)
+    replaced = linerest.replaced_rest(pr.prefix + pr.suffix, at, out.text) if in_place else ""
+    joined = pr.prefix + out.text + pr.suffix[len(replaced) :]
+    middle = pr.middle + replaced  # the original text where the answer goes
     row = {
-        "exact": float(out.text.rstrip() == pr.middle.rstrip()),
-        "es": edit_similarity(out.text.rstrip(), pr.middle.rstrip()),
+        "exact": float(out.text.rstrip() == middle.rstrip()),
+        "es": edit_similarity(out.text.rstrip(), middle.rstrip()),
         "parse": float(bool(syntax.parses(joined, pr.language))),
         "empty": float(not out.text.strip()),
         "ms": out.latency_ms,
@@ -187,7 +196,7 @@ def evaluate(
         engine.warm(request)
         for mode in modes:
             out = answer(engine, server, request, pr, mode, settings)
-            row = _score(pr, out)
+            row = _score(pr, out, in_place=mode not in PUT_IN_MODES)
             rows[mode].append(row)
             if pr.group:
                 groups.setdefault(pr.group, {m: [] for m in modes})[mode].append(row)

@@ -182,6 +182,14 @@ def _stop_type(result: dict[str, Any], ask: FimAsk) -> str:
     return "word" if reason == "stop" else "eos"
 
 
+def inserted(item: dict[str, Any]) -> str:
+    """A daemon item's text as ``content``, which the client puts in at the cursor: "" for
+    an item that replaces text after it (a rewritten rest of the line, a finished word),
+    which put in there would stand beside what it replaces."""
+    span = item.get("range") or {}
+    return "" if span.get("start") != span.get("end") else str(item.get("text", ""))
+
+
 def cut_at_stop(text: str, stop: tuple[str, ...]) -> str:
     """``text`` up to the first of the client's stop strings."""
     cut = min((i for s in stop if (i := text.find(s)) >= 0), default=len(text))

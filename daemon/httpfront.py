@@ -273,7 +273,7 @@ class HttpFront:
             settings["temperature"] = ask.temperature
         asked = m.Complete(doc.uri, None, line, character, ask.n, settings)
         result = await self._wait(suggestions.complete(self.service, self.conn, asked), reader)
-        texts = [i["text"] for i in result.get("items") or []] or [str(result.get("text", ""))]
+        texts = [fimapi.inserted(i) for i in result.get("items") or []] or [""]
         return [fimapi.cut_at_stop(t, ask.stop) for t in texts], result
 
     def _send(self, msg: m.Message) -> None:

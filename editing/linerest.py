@@ -5,6 +5,10 @@ rest, with ``ite`` made ``items``. Put in before that rest it would stand twice
 (``self.items.append(item).ite.append(item)``); it is the rest's replacement, and so is a
 suggestion of several lines whose first one is. A first line is one when it ends as the
 rest ends and reads mostly as it does.
+
+With the cursor inside a word (``len(self.i|t)``) the model writes the word whole from
+the cursor (``tems)``): it replaces the word's rest (``t``), and the line's rest where its
+first line ends as that does.
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ from __future__ import annotations
 import difflib
 import re
 
+from pied.editing import syntax
+
 MIN_REST = 3  # characters (blanks aside) the rest of the line needs
 SAME_END = 3  # characters both must end with
 MIN_RATIO = 0.6  # how alike the two must read (difflib's ratio)
 _WORD = re.compile(r"\w")
+_WORD_START = re.compile(r"\w+")
 
 
 def rewrites_rest(rest: str, suggestion: str) -> bool:
@@ -32,9 +39,47 @@ def rewrites_rest(rest: str, suggestion: str) -> bool:
     return difflib.SequenceMatcher(None, made.strip(), rest.strip(), False).ratio() >= MIN_RATIO
 
 
+def finished_word(left: str, rest: str, suggestion: str) -> str:
+    """What ``suggestion`` replaces of ``rest`` (the line after the cursor) where the cursor
+    is inside a word (``left``, the character before it, is a word's) and the suggestion's
+    first word finishes that word: the word's rest, or the line's rest where the
+    suggestion's first line ends as it does; else ""."""
+    fragment = _WORD_START.match(rest)
+    if fragment is None or not _WORD.fullmatch(left[-1:] or " "):
+        return ""
+    first = suggestion.split("\n", 1)[0].rstrip()
+    word = _WORD_START.match(first)
+    if word is None or len(word[0]) <= len(fragment[0]) or not word[0].startswith(fragment[0]):
+        return ""
+    tail = rest[fragment.end() :].rstrip()
+    return rest.rstrip() if tail and first.endswith(tail) else fragment[0]
+
+
+def replaced_part(left: str, rest: str, suggestion: str) -> str:
+    """The part of ``rest`` (the line after the cursor; ``left``, the character before it)
+    that ``suggestion`` replaces: all of it (blanks at its end aside) where it rewrites
+    it, a word's rest where it finishes the word, else ""."""
+    if rewrites_rest(rest, suggestion):
+        return rest.rstrip()
+    return finished_word(left, rest, suggestion)
+
+
 def replaced_rest(text: str, offset: int, suggestion: str) -> str:
-    """The rest of the line at ``offset`` of ``text`` that ``suggestion`` rewrites, to be
-    replaced by it (blanks at its end aside); empty where it goes in before that rest."""
+    """The start of the line's rest at ``offset`` of ``text`` that ``suggestion`` replaces
+    (``replaced_part``); empty where it goes in before that rest."""
     end = text.find("\n", offset)
     rest = text[offset : len(text) if end < 0 else end]
-    return rest.rstrip() if rewrites_rest(rest, suggestion) else ""
+    return replaced_part(text[max(0, offset - 1) : offset], rest, suggestion)
+
+
+def fit_in_place(before: str, text: str, after: str, language: str | None, unit: str) -> str:
+    """``syntax.fit`` of ``text`` between ``before`` and ``after``, judged as an editor puts
+    it: in place of the rest of the line it replaces (``replaced_part``), else before it."""
+    line_end = after.find("\n")
+    rest = after if line_end < 0 else after[:line_end]
+    replaced = replaced_part(before[-1:], rest, text)
+    if replaced:
+        fitted = syntax.fit(before, text, after[len(replaced) :], language, unit)
+        if replaced_part(before[-1:], rest, fitted) == replaced:
+            return fitted
+    return syntax.fit(before, text, after, language, unit)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pied.config import Settings
-from pied.editing import indent, meeting, postprocess, stops, syntax
+from pied.editing import indent, linerest, meeting, postprocess, stops, syntax
 from pied.editing.parseguide import ParseGuide
 from pied.engine.prompt import (
     CompletionRequest,
@@ -182,7 +182,7 @@ class _Job:
         text = postprocess.finish(
             raw, rules.scope, suffix, unit, truncated=truncated, joined=joined, met=met
         )
-        return gen, syntax.fit(before, text, after, language, unit)
+        return gen, linerest.fit_in_place(before, text, after, language, unit)
 
     def _generate(self, start: Start, guide: ParseGuide, rules: stops.StopRules) -> Generation:
         settings, backend, prelude = self.settings, self.model.backend, self.prelude

@@ -105,6 +105,18 @@ def test_llama_vims_request_is_answered_and_an_edit_is_applied_not_encoded_again
     assert len(client.status(env)["http"]["documents"]) == 1  # one stream, one document
 
 
+def test_a_word_finished_from_inside_it_is_not_put_in_beside_its_rest(served):
+    # At ``len(self.i|t)`` the model writes ``tems)``: a replacement of ``t)``, which
+    # llama.vim, putting content in at the cursor, cannot make (``self.itemst)``).
+    client, _ = served
+    text = "class Cart:\n    def count(self):\n        return len(self.it)\n"
+    cursor = text.index("self.it") + len("self.i")
+    status, out = client.ask("POST", "/infill", llama_vim_request(text, cursor))
+    assert status == 200, out
+    line = text[:cursor].split("\n")[-1] + out["content"].split("\n")[0] + "t)"
+    assert "itemst" not in line and "))" not in line, out
+
+
 def test_llama_vscodes_n_cmpl_returns_a_list(served):
     client, _ = served
     body = {"input_prefix": CODE, "input_suffix": "\n", "n_cmpl": 3, "n_predict": 24}

@@ -311,7 +311,8 @@ def test_insert_mode_left_before_the_request_leaves_no_ghost_text(nvim, tmp_path
 CART = (
     "class Cart:\n    def __init__(self):\n        self.items = []\n\n"
     "    def add(self, item):\n        self.ite.append(item)\n\n"
-    "    def total(self):\n        return sum(i.price for i in self.items)\n"
+    "    def total(self):\n        return sum(i.price for i in self.items)\n\n"
+    "    def count(self):\n        return len(self.it)\n"
 )
 
 
@@ -328,3 +329,18 @@ def test_a_suggestion_that_rewrites_the_lines_rest_replaces_it_on_accept(nvim, t
     nvim.input("<Esc>")
     nvim.command("write")
     assert path.read_text() == CART.replace("self.ite.append", "self.items.append")
+
+
+def test_a_word_finished_from_inside_it_replaces_the_words_rest_on_accept(nvim, tmp_path):
+    # At ``len(self.i|t)`` the model writes the word whole (``tems)``). Accepted, it takes
+    # the place of ``t)``: the line reads ``len(self.items)``, not ``len(self.itemst)``.
+    path = open_python(nvim, tmp_path, CART)
+    nvim.call("cursor", 12, 26)
+    nvim.input("i")
+    wait(nvim, "require('pied.inline').current()")
+    nvim.input("<Tab>")
+    line = "vim.api.nvim_buf_get_lines(0, 11, 12, false)[1]"
+    wait(nvim, f"{line} ~= '        return len(self.it)' and {line}")
+    nvim.input("<Esc>")
+    nvim.command("write")
+    assert path.read_text() == CART.replace("len(self.it)", "len(self.items)")

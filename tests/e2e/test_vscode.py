@@ -46,7 +46,8 @@ RENAME = (
 CART = (
     "class Cart:\n    def __init__(self):\n        self.items = []\n\n"
     "    def add(self, item):\n        self.ite.append(item)\n\n"
-    "    def total(self):\n        return sum(i.price for i in self.items)\n"
+    "    def total(self):\n        return sum(i.price for i in self.items)\n\n"
+    "    def count(self):\n        return len(self.it)\n"
 )
 SETTINGS = {
     "workbench.startupEditor": "none",
@@ -311,6 +312,25 @@ def test_a_suggestion_that_rewrites_the_lines_rest_replaces_it(vscode):
     path = tmp_path / "project" / "cart.py"
     text = wait_until(lambda: path.read_text() != CART and path.read_text(), 30, "not saved")
     assert text == CART.replace("self.ite.append", "self.items.append"), text
+
+
+def test_a_word_finished_from_inside_it_replaces_the_words_rest(vscode):
+    # At ``len(self.i|t)`` the model writes the word whole (``tems)``): accepted, it takes
+    # the place of ``t)`` (the item's range), not ``len(self.itemst)``.
+    start, tmp_path = vscode
+    page = start({"pied.path": str(PIED)})
+    wait_ready(page)
+    open_file(page, "cart.py")
+    go_to(page, "12:26")
+    page.keyboard.press("Backspace")
+    page.keyboard.type("i")  # typed: the suggestion is asked as the user types
+    ghost = page.locator(".ghost-text-decoration, .ghost-text").first
+    expect_visible(ghost, page, tmp_path, "ghost text", 120_000)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Control+S")
+    path = tmp_path / "project" / "cart.py"
+    text = wait_until(lambda: path.read_text() != CART and path.read_text(), 30, "not saved")
+    assert text == CART.replace("len(self.it)", "len(self.items)"), text
 
 
 def test_translate_to_python_opens_python(vscode):

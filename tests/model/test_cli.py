@@ -42,6 +42,22 @@ def test_complete_json_says_which_rest_of_the_line_it_replaces(env, tmp_path):
     assert out["text"] == ".items.append(item)" and out["replaces"] == ".ite.append(item)"
 
 
+def test_complete_json_says_which_rest_of_a_word_it_replaces(env, tmp_path):
+    # At ``len(self.i|t)`` the model writes ``items`` whole from the cursor: --json says it
+    # replaces ``t`` (or ``t)``, where it writes the line's end too).
+    cart = tmp_path / "cart.py"
+    cart.write_text(
+        "class Cart:\n    def __init__(self):\n        self.items = []\n\n"
+        "    def count(self):\n        return len(self.it)\n"
+    )
+    proc = pied("complete", f"{cart}:6:26", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["text"].startswith("tems") and out["replaces"] in ("t", "t)"), out
+    line = "        return len(self.i" + out["text"] + "t)"[len(out["replaces"]) :]
+    assert line.startswith("        return len(self.items"), line
+
+
 def test_complete_plain_prints_only_the_completion(env):
     proc = pied("complete", "samples/stats.py:24:5", "--no-daemon", env=env)
     assert proc.returncode == 0

@@ -145,3 +145,12 @@ def test_a_client_streams_into_one_document_and_another_text_starts_a_new_one() 
         _, out = docs.follow(f"completely different text number {i} " * 5, [])
     assert any(isinstance(x, m.Close) for x in out)
     assert len(docs.uris()) == 4
+
+
+def test_an_item_that_replaces_text_after_the_cursor_is_not_content() -> None:
+    # ``/infill`` content is put in at the cursor: a replacement would stand beside the
+    # text it replaces (``self.itemst)``), so the client is given nothing.
+    at = {"start": [5, 25], "end": [5, 25]}
+    assert fimapi.inserted({"text": "tems", "range": at}) == "tems"
+    replacing = {"start": [5, 25], "end": [5, 27]}
+    assert fimapi.inserted({"text": "tems)", "range": replacing}) == ""
