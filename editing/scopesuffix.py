@@ -47,6 +47,10 @@ def _enclosing_header_indent(prefix: str) -> int | None:
     lines = prefix.split("\n")
     cursor_line = lines[-1]
     limit = indent_width(cursor_line)
+    if not cursor_line and len(lines) > 1 and lines[-2].strip():
+        # A fresh line right under code, not indented yet: it goes on that code's block
+        # (where an editor's indentation would put it), as the next keystrokes will say.
+        limit = indent_width(lines[-2]) + 1
     for line in reversed(lines[:-1]):
         if not line.strip():
             continue

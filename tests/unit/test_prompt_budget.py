@@ -84,3 +84,26 @@ def test_the_prompt_names_the_project_before_the_file() -> None:
     named = CompletionRequest("x = 1\n", 6, path="a.py", repo="shop")
     assert head(named).startswith(b"<|repo_name|>shop\n<|file_sep|>a.py\n<|fim_prefix|>")
     assert head(request()).startswith(b"<|repo_name|>myproject\n<|file_sep|>a.py\n")
+
+
+def test_a_cached_window_stays_where_a_smaller_one_is_not_much_quicker() -> None:
+    # The full window is cached but for a few dozen tokens (typed text and the guard after
+    # it): 60 ms to encode. A smaller window would take 40 ms, and the document's cache
+    # with it: the full one stays.
+    engine = Engine(FakeBackend("1\n"), Settings(sampling="plain", prompt_budget_ms=10))
+    full = build_prompt(engine.model, engine.settings, request())
+
+    def estimate(toks: list[int]) -> float:
+        return 60.0 if toks == full.tokens else 40.0
+
+    prompt, reduced = fit_prompt(engine.model, engine.settings, request(), estimate)
+    assert not reduced and prompt.tokens == full.tokens
+
+
+def test_where_no_window_fits_the_quickest_one_is_used() -> None:
+    engine = Engine(FakeBackend("1\n"), Settings(sampling="plain", prompt_budget_ms=10))
+    full = build_prompt(engine.model, engine.settings, request())
+    prompt, reduced = fit_prompt(
+        engine.model, engine.settings, request(), lambda toks: 1.0 * len(toks)
+    )
+    assert reduced and len(prompt.tokens) * 4 <= len(full.tokens)

@@ -95,3 +95,16 @@ def test_the_prompt_is_cut_and_the_stop_rules_keep_the_whole_suffix() -> None:
     shown = engine.backend.detokenize(scoped.tokens).decode()
     assert "def median" not in shown and "def median" in scoped.window.suffix
     assert "def median" in engine.backend.detokenize(whole.tokens).decode()
+
+
+def test_a_fresh_line_right_under_code_is_in_that_codes_definition() -> None:
+    # Enter at the end of ``def f(self, x):`` without indentation yet: the same suffix as
+    # once it is indented (the prompt's end does not change, and is not encoded again, as
+    # each new line is typed).
+    text = "class A:\n    def f(self, x):\n<>\n        return y\n\n    def g(self):\n        pass\n"
+    prefix, suffix = _split(text, "<>")
+    indented = scoped_suffix(prefix + "        ", suffix)
+    assert scoped_suffix(prefix, suffix) == indented == "\n        return y\n\n"
+    after_blank = "x = 1\n\n<>\ndef g():\n    pass\n"
+    prefix, suffix = _split(after_blank, "<>")
+    assert scoped_suffix(prefix, suffix) == suffix  # after a blank line: no block goes on
