@@ -316,31 +316,29 @@ CART = (
 )
 
 
-def test_a_suggestion_that_rewrites_the_lines_rest_replaces_it_on_accept(nvim, tmp_path):
-    # At ``self|.ite.append(item)`` the model writes ``.items.append(item)``: the line's rest
-    # made again. Accepted, it replaces that rest; it is not put in beside it.
+@pytest.mark.parametrize(
+    ("row", "col", "before", "after"),
+    [
+        # At ``self|.ite.append(item)`` the model writes ``.items.append(item)``: the line's
+        # rest made again, which it replaces.
+        (6, 13, "self.ite.append", "self.items.append"),
+        # At ``len(self.i|t)`` the model writes the word whole (``tems)``): it takes the
+        # place of ``t)``, so the line reads ``len(self.items)``, not ``len(self.itemst)``.
+        (12, 26, "len(self.it)", "len(self.items)"),
+    ],
+)
+def test_a_suggestion_that_rewrites_what_follows_the_cursor_replaces_it_on_accept(
+    nvim, tmp_path, row, col, before, after
+):
+    # Accepted, the item replaces its range; it is not put in beside what it rewrites.
     path = open_python(nvim, tmp_path, CART)
-    nvim.call("cursor", 6, 13)
+    nvim.call("cursor", row, col)
     nvim.input("i")
     wait(nvim, "require('pied.inline').current()")
     nvim.input("<Tab>")
-    line = "vim.api.nvim_buf_get_lines(0, 5, 6, false)[1]"
-    wait(nvim, f"{line} ~= '        self.ite.append(item)' and {line}")
+    line = f"vim.api.nvim_buf_get_lines(0, {row - 1}, {row}, false)[1]"
+    old = CART.split("\n")[row - 1]
+    wait(nvim, f"{line} ~= '{old}' and {line}")
     nvim.input("<Esc>")
     nvim.command("write")
-    assert path.read_text() == CART.replace("self.ite.append", "self.items.append")
-
-
-def test_a_word_finished_from_inside_it_replaces_the_words_rest_on_accept(nvim, tmp_path):
-    # At ``len(self.i|t)`` the model writes the word whole (``tems)``). Accepted, it takes
-    # the place of ``t)``: the line reads ``len(self.items)``, not ``len(self.itemst)``.
-    path = open_python(nvim, tmp_path, CART)
-    nvim.call("cursor", 12, 26)
-    nvim.input("i")
-    wait(nvim, "require('pied.inline').current()")
-    nvim.input("<Tab>")
-    line = "vim.api.nvim_buf_get_lines(0, 11, 12, false)[1]"
-    wait(nvim, f"{line} ~= '        return len(self.it)' and {line}")
-    nvim.input("<Esc>")
-    nvim.command("write")
-    assert path.read_text() == CART.replace("len(self.it)", "len(self.items)")
+    assert path.read_text() == CART.replace(before, after)

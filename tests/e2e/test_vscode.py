@@ -295,42 +295,35 @@ def test_a_rename_proposes_the_call_site_tab_goes_there_and_tab_applies(vscode):
     assert text == want
 
 
-def test_a_suggestion_that_rewrites_the_lines_rest_replaces_it(vscode):
-    # At ``self|.ite.append(item)`` the model writes ``.items.append(item)``: accepted, it
-    # replaces the line's rest (the item's range), not put in beside it.
+@pytest.mark.parametrize(
+    ("at", "typed", "before", "after"),
+    [
+        # At ``self|.ite.append(item)`` the model writes ``.items.append(item)``: the line's
+        # rest written again, which it replaces.
+        ("6:13", "f", "self.ite.append", "self.items.append"),
+        # At ``len(self.i|t)`` the model writes the word whole (``tems)``): it takes the
+        # place of ``t)``, not ``len(self.itemst)``.
+        ("12:26", "i", "len(self.it)", "len(self.items)"),
+    ],
+)
+def test_a_suggestion_that_rewrites_what_follows_the_cursor_replaces_it(
+    vscode, at, typed, before, after
+):
+    # Accepted, the item replaces its range; it is not put in beside the text it rewrites.
     start, tmp_path = vscode
     page = start({"pied.path": str(PIED)})
     wait_ready(page)
     open_file(page, "cart.py")
-    go_to(page, "6:13")
+    go_to(page, at)
     page.keyboard.press("Backspace")
-    page.keyboard.type("f")  # typed: the suggestion is asked as the user types
+    page.keyboard.type(typed)  # typed: the suggestion is asked as the user types
     ghost = page.locator(".ghost-text-decoration, .ghost-text").first
     expect_visible(ghost, page, tmp_path, "ghost text", 120_000)
     page.keyboard.press("Tab")
     page.keyboard.press("Control+S")
     path = tmp_path / "project" / "cart.py"
     text = wait_until(lambda: path.read_text() != CART and path.read_text(), 30, "not saved")
-    assert text == CART.replace("self.ite.append", "self.items.append"), text
-
-
-def test_a_word_finished_from_inside_it_replaces_the_words_rest(vscode):
-    # At ``len(self.i|t)`` the model writes the word whole (``tems)``): accepted, it takes
-    # the place of ``t)`` (the item's range), not ``len(self.itemst)``.
-    start, tmp_path = vscode
-    page = start({"pied.path": str(PIED)})
-    wait_ready(page)
-    open_file(page, "cart.py")
-    go_to(page, "12:26")
-    page.keyboard.press("Backspace")
-    page.keyboard.type("i")  # typed: the suggestion is asked as the user types
-    ghost = page.locator(".ghost-text-decoration, .ghost-text").first
-    expect_visible(ghost, page, tmp_path, "ghost text", 120_000)
-    page.keyboard.press("Tab")
-    page.keyboard.press("Control+S")
-    path = tmp_path / "project" / "cart.py"
-    text = wait_until(lambda: path.read_text() != CART and path.read_text(), 30, "not saved")
-    assert text == CART.replace("len(self.it)", "len(self.items)"), text
+    assert text == CART.replace(before, after), text
 
 
 def test_translate_to_python_opens_python(vscode):

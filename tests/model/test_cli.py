@@ -27,35 +27,31 @@ def test_complete_json_on_the_sample_file(env):
     ast.parse("\n".join(lines))
 
 
-def test_complete_json_says_which_rest_of_the_line_it_replaces(env, tmp_path):
-    # At ``self|.ite.append(item)`` the model writes the line's rest again as
-    # ``.items.append(item)``: put in at the cursor it would stand twice, so --json says
-    # it replaces ``.ite.append(item)``.
-    cart = tmp_path / "cart.py"
-    cart.write_text(
-        "class Cart:\n    def __init__(self):\n        self.items = []\n\n"
-        "    def add(self, item):\n        self.ite.append(item)\n"
-    )
-    proc = pied("complete", f"{cart}:6:13", "--json", env=env)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
-    assert out["text"] == ".items.append(item)" and out["replaces"] == ".ite.append(item)"
+CART_HEAD = "class Cart:\n    def __init__(self):\n        self.items = []\n\n"
 
 
-def test_complete_json_says_which_rest_of_a_word_it_replaces(env, tmp_path):
-    # At ``len(self.i|t)`` the model writes ``items`` whole from the cursor: --json says it
-    # replaces ``t`` (or ``t)``, where it writes the line's end too).
+@pytest.mark.parametrize(
+    ("line", "col", "replaced"),
+    [
+        # At ``self|.ite.append(item)`` the model writes the line's rest again as
+        # ``.items.append(item)``: put in at the cursor it would stand twice.
+        ("    def add(self, item):\n        self.ite.append(item)\n", 13, (".ite.append(item)",)),
+        # At ``len(self.i|t)`` the model writes ``items`` whole from the cursor: it replaces
+        # ``t`` (or ``t)``, where it writes the line's end too).
+        ("    def count(self):\n        return len(self.it)\n", 26, ("t", "t)")),
+    ],
+)
+def test_complete_json_says_what_after_the_cursor_it_replaces(env, tmp_path, line, col, replaced):
     cart = tmp_path / "cart.py"
-    cart.write_text(
-        "class Cart:\n    def __init__(self):\n        self.items = []\n\n"
-        "    def count(self):\n        return len(self.it)\n"
-    )
-    proc = pied("complete", f"{cart}:6:26", "--json", env=env)
+    cart.write_text(CART_HEAD + line)
+    proc = pied("complete", f"{cart}:6:{col}", "--json", env=env)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out["text"].startswith("tems") and out["replaces"] in ("t", "t)"), out
-    line = "        return len(self.i" + out["text"] + "t)"[len(out["replaces"]) :]
-    assert line.startswith("        return len(self.items"), line
+    assert out["replaces"] in replaced, out
+    row = (CART_HEAD + line).split("\n")[5]
+    made = row[: col - 1] + out["text"] + row[col - 1 + len(out["replaces"]) :]
+    wanted = ("self.items.append(item)", "returnlen(self.items")
+    assert made.replace(" ", "").startswith(wanted), made
 
 
 def test_complete_plain_prints_only_the_completion(env):
