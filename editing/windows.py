@@ -29,50 +29,8 @@ class Window:
     suffix: str
 
 
-# The prefix window starts on a line whose number is a multiple of this where it can: as
-# the user types, its first line moves only every so many lines, and the document's
-# cached tokens stay where they are (a moved first line is encoded again, with the
-# tokens after it that saw the old one).
-START_EVERY_LINES = 16
-
-
-def _grid_starts(text: str, first: int, offset: int) -> list[int]:
-    """The starts of the lines from ``first`` to the cursor's whose numbers are multiples
-    of ``START_EVERY_LINES``."""
-    if first == 0:
-        pos = 0
-    else:
-        nl = text.find("\n", first - 1, offset)
-        if nl == -1:
-            return []
-        pos = nl + 1
-    line = text.count("\n", 0, pos)
-    starts = []
-    while True:
-        if line % START_EVERY_LINES == 0:
-            starts.append(pos)
-        nl = text.find("\n", pos, offset)
-        if nl == -1:
-            return starts
-        pos, line = nl + 1, line + 1
-
-
 def _cut_prefix(text: str, offset: int, budget: int, count: CountTokens) -> int:
-    first = max(0, offset - budget * _MAX_CHARS_PER_TOKEN)
-    starts = _grid_starts(text, first, offset)
-    lo, hi = 0, len(starts)  # the first start that fits, by bisection (fewer tokens later)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if count(text[starts[mid] : offset]) <= budget:
-            hi = mid
-        else:
-            lo = mid + 1
-    if lo < len(starts):
-        return starts[lo]
-    return _cut_prefix_lines(text, offset, budget, count, first)
-
-
-def _cut_prefix_lines(text: str, offset: int, budget: int, count: CountTokens, start: int) -> int:
+    start = max(0, offset - budget * _MAX_CHARS_PER_TOKEN)
     if start > 0:
         nl = text.find("\n", start - 1, offset)
         start = nl + 1 if nl != -1 else offset

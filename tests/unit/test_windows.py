@@ -32,28 +32,3 @@ def test_a_huge_single_line_is_cut_to_its_tail():
     text = "x " * 100_000
     w = fim_window(text, len(text), 50, 50, words)
     assert len(w.prefix) <= 100
-
-
-def test_the_prefix_starts_on_a_line_of_the_grid_and_stays_there_as_the_user_types():
-    # Typing at the cursor does not move the window's first line (its tokens stay cached)
-    # until the prefix outgrows the budget there; then it moves by whole grid steps.
-    from pied.editing.windows import START_EVERY_LINES
-
-    text = "".join(f"w{i} x y\n" for i in range(200))
-    starts = set()
-    for typed in range(1, 40):
-        doc = text + "z " * typed
-        w = fim_window(doc, len(doc), 300, 10, words)
-        assert words(w.prefix) <= 300
-        line = doc.count("\n", 0, w.start)
-        assert line % START_EVERY_LINES == 0
-        starts.add(w.start)
-    assert len(starts) <= 2  # 39 keystrokes: at most one move
-    # The grid costs the window less than one step of lines (3 words each here).
-    assert 300 - words(fim_window(text, len(text), 300, 10, words).prefix) < START_EVERY_LINES * 3
-
-
-def test_without_a_grid_line_that_fits_whole_lines_are_dropped():
-    text = "".join(f"w{i} " * 40 + "\n" for i in range(20)) + "cur"
-    w = fim_window(text, len(text), 50, 10, words)
-    assert words(w.prefix) <= 50 and w.prefix.endswith("cur")
