@@ -126,15 +126,15 @@ def answer(
 
 
 # The ways that put their text in at the cursor; pied's own put it where its editors do,
-# in place of the rest of the line it replaces (``linerest.replaced_rest``).
+# in place of the rest of the line it replaces (``linerest.replaced_part``).
 PUT_IN_MODES = ("naive", "peer", "llama_server")
 
 
 def _score(pr: Problem, out: Completion, in_place: bool = False) -> dict[str, float]:
     """One answer's figures: exact, edit similarity, parse, empty, time, tokens (and pass);
     ``in_place``: the answer replaces what it rewrites of the line after the cursor."""
-    at = len(pr.prefix)
-    replaced = linerest.replaced_rest(pr.prefix + pr.suffix, at, out.text) if in_place else ""
+    rest = linerest.rest_of_line(pr.suffix)
+    replaced = linerest.replaced_part(pr.prefix[-1:], rest, out.text) if in_place else ""
     joined = pr.prefix + out.text + pr.suffix[len(replaced) :]
     middle = pr.middle + replaced  # the original text where the answer goes
     row = {

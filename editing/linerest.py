@@ -45,7 +45,7 @@ def finished_word(left: str, rest: str, suggestion: str) -> str:
     first word finishes that word: the word's rest, or the line's rest where the
     suggestion's first line ends as it does; else ""."""
     fragment = _WORD_START.match(rest)
-    if fragment is None or not _WORD.fullmatch(left[-1:] or " "):
+    if fragment is None or not left or not _WORD.fullmatch(left[-1]):
         return ""
     first = suggestion.split("\n", 1)[0].rstrip()
     word = _WORD_START.match(first)
@@ -64,19 +64,23 @@ def replaced_part(left: str, rest: str, suggestion: str) -> str:
     return finished_word(left, rest, suggestion)
 
 
+def rest_of_line(text: str, offset: int = 0) -> str:
+    """``text`` from ``offset`` to the end of that line (its newline left out)."""
+    end = text.find("\n", offset)
+    return text[offset : len(text) if end < 0 else end]
+
+
 def replaced_rest(text: str, offset: int, suggestion: str) -> str:
     """The start of the line's rest at ``offset`` of ``text`` that ``suggestion`` replaces
     (``replaced_part``); empty where it goes in before that rest."""
-    end = text.find("\n", offset)
-    rest = text[offset : len(text) if end < 0 else end]
-    return replaced_part(text[max(0, offset - 1) : offset], rest, suggestion)
+    left = text[max(0, offset - 1) : offset]
+    return replaced_part(left, rest_of_line(text, offset), suggestion)
 
 
 def fit_in_place(before: str, text: str, after: str, language: str | None, unit: str) -> str:
     """``syntax.fit`` of ``text`` between ``before`` and ``after``, judged as an editor puts
     it: in place of the rest of the line it replaces (``replaced_part``), else before it."""
-    line_end = after.find("\n")
-    rest = after if line_end < 0 else after[:line_end]
+    rest = rest_of_line(after)
     replaced = replaced_part(before[-1:], rest, text)
     if replaced:
         fitted = syntax.fit(before, text, after[len(replaced) :], language, unit)
